@@ -1,0 +1,52 @@
+"""Markdown to safe HTML, in one place: the allowlist below is the whole of what posts may contain."""
+
+from functools import partial
+
+import bleach
+import markdown as python_markdown
+from bleach.linkifier import LinkifyFilter
+
+ALLOWED_TAGS = frozenset(
+    {
+        "p", "br", "hr", "blockquote", "pre", "code", "em", "strong", "del", "sup", "sub",
+        "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "a", "abbr",
+        "table", "thead", "tbody", "tr", "th", "td",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": ["href", "title", "rel"],
+    "abbr": ["title"],
+    "th": ["align"],
+    "td": ["align"],
+    "ol": ["start"],
+    "code": ["class"],  # "language-python" from fenced code, for optional highlighting
+}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+LINK_REL = "nofollow ugc noopener"
+
+MARKDOWN_EXTENSIONS = ["fenced_code", "tables", "sane_lists", "nl2br"]
+
+
+def _set_link_rel(attrs, new=False):
+    attrs[(None, "rel")] = LINK_REL
+    return attrs
+
+
+def _make_cleaner() -> bleach.Cleaner:
+    # Linkify runs inside the cleaner: bare URLs become links, and every link, typed or generated, gets the same rel.
+    return bleach.Cleaner(
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        filters=[partial(LinkifyFilter, callbacks=[_set_link_rel], skip_tags={"pre", "code"}, parse_email=False)],
+    )
+
+
+def render_markdown(text: str) -> str:
+    """Render member-written Markdown to HTML that is safe to show as is."""
+    if not text.strip():
+        return ""
+    html = python_markdown.markdown(text, extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    # A Cleaner is not thread-safe, so each call gets its own (rendering happens once per save).
+    return _make_cleaner().clean(html)

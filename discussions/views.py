@@ -1,0 +1,202 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from discussions import services
+from discussions.forms import PostForm, ThreadForm
+from discussions.markdown import render_markdown
+from discussions.models import Post, Thread
+from topics.access import get_group_for_user, get_topic_for_user, membership_of, require_member
+
+# Sessions remember this many viewed threads, so a reload does not count as another view.
+VIEWED_THREADS_REMEMBERED = 200
+
+
+def get_thread_for_user(user, pk: int):
+    thread = get_object_or_404(Thread.objects.select_related("topic__group", "author"), pk=pk)
+    group = thread.topic.group
+    membership = membership_of(user, group)
+    if not group.is_public and membership is None:
+        get_group_for_user(user, group.slug)  # raises the group's 404
+    return thread, membership
+
+
+def get_post_for_user(user, pk: int):
+    post = get_object_or_404(Post.objects.select_related("thread__topic__group", "author"), pk=pk)
+    group = post.thread.topic.group
+    membership = membership_of(user, group)
+    if not group.is_public and membership is None:
+        get_group_for_user(user, group.slug)  # raises the group's 404
+    return post, membership
+
+
+def get_post_for_editor(user, pk: int):
+    post, membership = get_post_for_user(user, pk)
+    if not post.can_edit(user, membership):
+        raise PermissionDenied("Only the author or a moderator can change this post.")
+    return post, membership
+
+
+def _count_view(request, thread: Thread) -> None:
+    viewed = request.session.get("viewed_threads", [])
+    if thread.pk in viewed:
+        return
+    services.record_view(thread=thread)
+    request.session["viewed_threads"] = (viewed + [thread.pk])[-VIEWED_THREADS_REMEMBERED:]
+
+
+def _render_thread(request, thread, membership, *, form=None, preview_html="", quote_pk=None, status=200):
+    page = Paginator(thread.posts.select_related("author"), settings.POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    user = request.user
+    for post in page.object_list:
+        post.editable = post.can_edit(user, membership)
+    can_reply = membership is not None and not thread.is_locked
+    if can_reply and form is None:
+        initial = {}
+        quote_pk = request.GET.get("quote")
+        if quote_pk and quote_pk.isdigit():
+            quoted = thread.posts.filter(pk=quote_pk, deleted_at__isnull=True).select_related("author").first()
+            if quoted is not None:
+                initial["body"] = services.quote_markdown(quoted)
+            else:
+                quote_pk = None
+        form = PostForm(initial=initial)
+    context = {
+        "thread": thread,
+        "topic": thread.topic,
+        "group": thread.topic.group,
+        "membership": membership,
+        "page": page,
+        "can_reply": can_reply,
+        "form": form,
+        "preview_html": preview_html,
+        "quote_pk": quote_pk,
+    }
+    return render(request, "discussions/thread_detail.html", context, status=status)
+
+
+def thread_detail(request, pk, slug=None):
+    thread, membership = get_thread_for_user(request.user, pk)
+    if slug != thread.slug:
+        return redirect(thread, permanent=True)
+    _count_view(request, thread)
+    return _render_thread(request, thread, membership)
+
+
+@require_POST
+@login_required
+def reply(request, pk):
+    thread, membership = get_thread_for_user(request.user, pk)
+    require_member(membership)
+    if thread.is_locked:
+        raise PermissionDenied("This thread is closed to new replies.")
+    form = PostForm(request.POST)
+    quote_pk = request.POST.get("quote") or None
+    quoted = None
+    if quote_pk and quote_pk.isdigit():
+        quoted = thread.posts.filter(pk=quote_pk).first()
+    if not form.is_valid():
+        return _render_thread(request, thread, membership, form=form, quote_pk=quote_pk, status=400)
+    if "preview" in request.POST:
+        preview_html = render_markdown(form.cleaned_data["body"])
+        return _render_thread(request, thread, membership, form=form, preview_html=preview_html, quote_pk=quote_pk)
+    post = services.publish_post(thread=thread, author=request.user, body=form.cleaned_data["body"], quoted_post=quoted)
+    return redirect(post)
+
+
+@login_required
+def new_thread(request, group_slug, topic_slug):
+    topic, membership = get_topic_for_user(request.user, group_slug, topic_slug)
+    require_member(membership)
+    form = ThreadForm(request.POST or None)
+    preview_html = ""
+    status = 200
+    if request.method == "POST":
+        if not form.is_valid():
+            status = 400
+        elif "preview" in request.POST:
+            preview_html = render_markdown(form.cleaned_data["body"])
+        else:
+            thread = services.start_thread(
+                topic=topic, author=request.user, title=form.cleaned_data["title"], body=form.cleaned_data["body"]
+            )
+            return redirect(thread)
+    context = {"group": topic.group, "topic": topic, "membership": membership, "form": form, "preview_html": preview_html}
+    return render(request, "discussions/thread_form.html", context, status=status)
+
+
+def post_permalink(request, pk):
+    """A post's lasting address: the thread page it is on, scrolled to it."""
+    post, _ = get_post_for_user(request.user, pk)
+    page = services.page_of(post, settings.POSTS_PER_PAGE)
+    query = f"?page={page}" if page > 1 else ""
+    return redirect(f"{post.thread.get_absolute_url()}{query}#post-{post.pk}")
+
+
+@login_required
+def edit_post(request, pk):
+    post, membership = get_post_for_editor(request.user, pk)
+    form = PostForm(request.POST or None, initial={"body": post.body})
+    form.fields["body"].label = "Post"
+    preview_html = ""
+    status = 200
+    if request.method == "POST":
+        if not form.is_valid():
+            status = 400
+        elif "preview" in request.POST:
+            preview_html = render_markdown(form.cleaned_data["body"])
+        else:
+            if services.edit_post(post=post, editor=request.user, body=form.cleaned_data["body"]):
+                messages.success(request, "Your changes were saved.")
+            return redirect(post)
+    context = {
+        "post": post,
+        "thread": post.thread,
+        "group": post.thread.topic.group,
+        "topic": post.thread.topic,
+        "form": form,
+        "preview_html": preview_html,
+    }
+    return render(request, "discussions/post_edit.html", context, status=status)
+
+
+@login_required
+def delete_post(request, pk):
+    post, membership = get_post_for_editor(request.user, pk)
+    if request.method == "POST":
+        services.delete_post(post=post, deleted_by=request.user)
+        messages.success(request, "The post was removed.")
+        return redirect(post)
+    context = {"post": post, "thread": post.thread, "group": post.thread.topic.group, "topic": post.thread.topic}
+    return render(request, "discussions/post_delete.html", context)
+
+
+@login_required
+def post_revisions(request, pk):
+    post, membership = get_post_for_user(request.user, pk)
+    is_moderator = membership is not None and membership.is_moderator
+    if not (is_moderator or (post.author_id == request.user.pk and membership is not None)):
+        raise PermissionDenied("Only moderators and the author can see a post's earlier versions.")
+    context = {
+        "post": post,
+        "thread": post.thread,
+        "group": post.thread.topic.group,
+        "topic": post.thread.topic,
+        "revisions": post.revisions.select_related("replaced_by"),
+    }
+    return render(request, "discussions/post_revisions.html", context)
+
+
+@require_POST
+@login_required
+def preview(request):
+    """The rendered HTML of a draft, for the live preview script; the same rendering a saved post gets."""
+    form = PostForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(form.errors["body"][0], status=400, content_type="text/plain; charset=utf-8")
+    return HttpResponse(render_markdown(form.cleaned_data["body"]))

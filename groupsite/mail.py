@@ -1,0 +1,62 @@
+"""Outgoing email goes through Celery, so a slow mail server never holds up a request.
+
+`CeleryEmailBackend` is Django's EMAIL_BACKEND: it turns each message into a plain
+dict and queues `groupsite.tasks.deliver_email`, which rebuilds the message and
+hands it to the real backend named by EMAIL_DELIVERY_BACKEND.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+
+
+def serialize_message(message: EmailMessage) -> dict:
+    if message.attachments:
+        # Nothing on the site sends attachments; refuse rather than drop them silently.
+        raise ValueError("Attachments cannot be queued for delivery")
+    return {
+        "subject": str(message.subject),
+        "body": str(message.body),
+        "from_email": message.from_email,
+        "to": list(message.to),
+        "cc": list(message.cc),
+        "bcc": list(message.bcc),
+        "reply_to": list(message.reply_to),
+        "headers": {name: str(value) for name, value in message.extra_headers.items()},
+        "alternatives": [[str(content), mimetype] for content, mimetype in getattr(message, "alternatives", [])],
+    }
+
+
+def deserialize_message(data: dict) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=data["subject"],
+        body=data["body"],
+        from_email=data["from_email"],
+        to=data["to"],
+        cc=data["cc"],
+        bcc=data["bcc"],
+        reply_to=data["reply_to"],
+        headers=data["headers"],
+    )
+    for content, mimetype in data["alternatives"]:
+        message.attach_alternative(content, mimetype)
+    return message
+
+
+def deliver(data: dict) -> int:
+    """Send one queued message through the delivery backend; raises if the mail server refuses it."""
+    connection = get_connection(settings.EMAIL_DELIVERY_BACKEND, fail_silently=False)
+    return connection.send_messages([deserialize_message(data)])
+
+
+class CeleryEmailBackend(BaseEmailBackend):
+    def send_messages(self, email_messages) -> int:
+        from groupsite.tasks import deliver_email
+
+        queued = 0
+        for message in email_messages:
+            if not message.recipients():
+                continue
+            deliver_email.delay(serialize_message(message))
+            queued += 1
+        return queued

@@ -1,0 +1,38 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+
+from discussions.models import Post
+from groupsite.forms import ProfileForm
+from groupsite.models import User
+from topics.models import Group
+
+RECENT_POSTS_ON_PROFILE = 20
+
+
+def profile(request, username):
+    person = get_object_or_404(User, username=username, is_active=True)
+    # Only posts the visitor could read where they were written.
+    posts = (
+        Post.objects.filter(
+            author=person,
+            deleted_at__isnull=True,
+            thread__topic__group__in=Group.objects.visible_to(request.user),
+        )
+        .select_related("thread__topic__group")
+        .order_by("-created_at")[:RECENT_POSTS_ON_PROFILE]
+    )
+    groups = Group.objects.visible_to(request.user).filter(memberships__user=person)
+    return render(request, "profile.html", {"person": person, "posts": posts, "groups": groups})
+
+
+@login_required
+def edit_profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Your profile was saved.")
+            return redirect("profile", username=request.user.username)
+        return render(request, "profile_form.html", {"form": form}, status=400)
+    return render(request, "profile_form.html", {"form": form})

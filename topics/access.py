@@ -1,0 +1,42 @@
+"""One way in to each group: returns what the user may see, or raises 404 / 403."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from topics.models import Group, Membership, Topic
+
+
+def membership_of(user, group: Group) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(group=group, user=user).first()
+
+
+def get_group_for_user(user, slug: str) -> tuple[Group, Membership | None]:
+    """The group and the user's membership; a private group is a 404 to anyone outside it."""
+    group = get_object_or_404(Group, slug=slug)
+    membership = membership_of(user, group)
+    if not group.is_public and membership is None:
+        raise Http404("No such group")
+    return group, membership
+
+
+def get_group_for_moderator(user, slug: str) -> tuple[Group, Membership]:
+    group, membership = get_group_for_user(user, slug)
+    if membership is None or not membership.is_moderator:
+        raise PermissionDenied("Only the group's moderators can do this.")
+    return group, membership
+
+
+def get_topic_for_user(user, group_slug: str, topic_slug: str) -> tuple[Topic, Membership | None]:
+    group, membership = get_group_for_user(user, group_slug)
+    topic = get_object_or_404(Topic, group=group, slug=topic_slug)
+    topic.group = group  # already fetched; saves a query
+    return topic, membership
+
+
+def require_member(membership: Membership | None) -> Membership:
+    if membership is None:
+        raise PermissionDenied("Join the group to take part.")
+    return membership

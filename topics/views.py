@@ -1,0 +1,206 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from discussions.models import Thread
+from topics import services
+from topics.access import get_group_for_moderator, get_group_for_user, get_topic_for_user
+from topics.forms import EmailInvitationForm, JoinRequestForm
+from topics.models import Group, Invitation, JoinRequest, Membership
+
+
+def home(request):
+    groups = Group.objects.visible_to(request.user).annotate(members=Count("memberships", distinct=True))
+    my_group_ids = set()
+    if request.user.is_authenticated:
+        my_group_ids = set(request.user.memberships.values_list("group_id", flat=True))
+    return render(request, "topics/home.html", {"groups": groups, "my_group_ids": my_group_ids})
+
+
+def group_detail(request, slug):
+    group, membership = get_group_for_user(request.user, slug)
+    topics = group.topics.all()
+    pending_request = None
+    if membership is None and request.user.is_authenticated and not group.is_public:
+        pending_request = JoinRequest.objects.filter(
+            group=group, user=request.user, status=JoinRequest.Status.PENDING
+        ).first()
+    context = {
+        "group": group,
+        "membership": membership,
+        "topics": topics,
+        "member_count": group.memberships.count(),
+        "moderators": group.memberships.filter(
+            role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR]
+        ).select_related("user"),
+        "pending_request": pending_request,
+        "pending_request_count": (
+            group.join_requests.filter(status=JoinRequest.Status.PENDING).count()
+            if membership and membership.is_moderator
+            else 0
+        ),
+    }
+    return render(request, "topics/group_detail.html", context)
+
+
+def member_list(request, slug):
+    group, membership = get_group_for_user(request.user, slug)
+    memberships = group.memberships.select_related("user").order_by("role", "user__display_name", "user__username")
+    page = Paginator(memberships, 50).get_page(request.GET.get("page"))
+    return render(request, "topics/member_list.html", {"group": group, "membership": membership, "page": page})
+
+
+@login_required
+def join(request, slug):
+    """Join a public group at once (POST); ask to join a private one through the questions form."""
+    group, membership = get_group_for_user(request.user, slug)
+    if membership is not None:
+        messages.info(request, f"You are already a member of {group.name}.")
+        return redirect(group)
+    if group.is_public:
+        if request.method != "POST":
+            return render(request, "topics/join_public.html", {"group": group})
+        services.join_public_group(group=group, user=request.user)
+        messages.success(request, f"Welcome to {group.name}! You can now start threads and reply.")
+        return redirect(group)
+    return _ask_to_join(request, group)
+
+
+def _ask_to_join(request, group):
+    form = JoinRequestForm(request.POST or None, group=group)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_to_join(group=group, user=request.user, answers=form.answers())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Your request was sent. A moderator will answer it by email.")
+            return redirect("topics:home")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "topics/join_request_form.html", {"group": group, "form": form}, status=status)
+
+
+@require_POST
+@login_required
+def leave(request, slug):
+    group, membership = get_group_for_user(request.user, slug)
+    if membership is None:
+        return redirect(group)
+    try:
+        services.leave_group(group=group, user=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect(group)
+    messages.success(request, f"You have left {group.name}.")
+    return redirect("topics:home")
+
+
+@login_required
+def join_requests(request, slug):
+    group, membership = get_group_for_moderator(request.user, slug)
+    pending = group.join_requests.filter(status=JoinRequest.Status.PENDING).select_related("user")
+    recent = group.join_requests.exclude(status=JoinRequest.Status.PENDING).select_related("user", "decided_by")[:20]
+    return render(
+        request,
+        "topics/join_requests.html",
+        {"group": group, "membership": membership, "pending": pending, "recent": recent},
+    )
+
+
+@require_POST
+@login_required
+def decide_join_request(request, slug, pk):
+    group, _ = get_group_for_moderator(request.user, slug)
+    join_request = get_object_or_404(JoinRequest.objects.select_related("user", "group"), pk=pk, group=group)
+    decision = request.POST.get("decision")
+    if decision not in {"approve", "decline"}:
+        return HttpResponseBadRequest("The decision must be approve or decline.")
+    decided = services.decide_join_request(
+        join_request=join_request, moderator=request.user, approve=decision == "approve", now=timezone.now()
+    )
+    if decided:
+        verb = "approved" if decision == "approve" else "declined"
+        messages.success(request, f"{join_request.user.public_name}'s request was {verb}.")
+    else:
+        messages.info(request, "That request had already been answered.")
+    return redirect("topics:join_requests", slug=group.slug)
+
+
+@login_required
+def invitations(request, slug):
+    group, membership = get_group_for_moderator(request.user, slug)
+    form = EmailInvitationForm(request.POST or None)
+    now = timezone.now()
+    if request.method == "POST":
+        if request.POST.get("kind") == "link":
+            services.create_invitation_link(group=group, created_by=request.user, now=now)
+            messages.success(request, "A new invitation link is ready to share.")
+            return redirect("topics:invitations", slug=group.slug)
+        if form.is_valid():
+            email = form.cleaned_data["email"]
+            services.invite_by_email(group=group, email=email, invited_by=request.user, now=now)
+            messages.success(request, f"An invitation was sent to {email}.")
+            return redirect("topics:invitations", slug=group.slug)
+    invitation_list = [
+        (invitation, invitation.status(now), request.build_absolute_uri(invitation.get_absolute_url()))
+        for invitation in group.invitations.select_related("created_by")[:100]
+    ]
+    context = {
+        "group": group,
+        "membership": membership,
+        "form": form,
+        "invitations": invitation_list,
+        "lifetime_days": settings.INVITATION_LIFETIME_DAYS,
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "topics/invitations.html", context, status=status)
+
+
+@require_POST
+@login_required
+def revoke_invitation(request, slug, pk):
+    group, _ = get_group_for_moderator(request.user, slug)
+    invitation = get_object_or_404(Invitation, pk=pk, group=group)
+    services.revoke_invitation(invitation=invitation, now=timezone.now())
+    messages.success(request, "The invitation was revoked; its link no longer works.")
+    return redirect("topics:invitations", slug=group.slug)
+
+
+def invitation(request, token):
+    """The page an invitation link opens: shows the group, and joins it on POST."""
+    invitation = get_object_or_404(Invitation.objects.select_related("group", "created_by"), token=token)
+    now = timezone.now()
+    usable = invitation.is_usable(now)
+    is_member = (
+        request.user.is_authenticated
+        and Membership.objects.filter(group=invitation.group, user=request.user).exists()
+    )
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        try:
+            services.accept_invitation(invitation=invitation, user=request.user, now=now)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(request, f"Welcome to {invitation.group.name}!")
+            return redirect(invitation.group)
+        usable = False
+    context = {"invitation": invitation, "usable": usable, "is_member": is_member}
+    return render(request, "topics/invitation.html", context, status=200 if usable or is_member else 410)
+
+
+def topic_detail(request, group_slug, topic_slug):
+    topic, membership = get_topic_for_user(request.user, group_slug, topic_slug)
+    threads = Thread.objects.filter(topic=topic).by_activity().select_related("author")
+    page = Paginator(threads, settings.THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"group": topic.group, "topic": topic, "membership": membership, "page": page}
+    return render(request, "topics/topic_detail.html", context)
