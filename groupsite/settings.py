@@ -204,9 +204,10 @@ EMAIL_DELIVERY_BACKEND = env(
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Roundtable <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Celery: Redis in production; with no REDIS_URL, a broker made of files that needs no server.
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
-if not REDIS_URL:
+# Celery: Redis in production (CELERY_BROKER_URL may name another Redis database than the cache's,
+# so that clearing the cache never drops queued tasks); with no Redis, a broker made of files.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL) or "filesystem://"
+if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = VAR_DIR / "broker"
     _broker_dir.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -214,6 +215,7 @@ if not REDIS_URL:
         "data_folder_out": str(_broker_dir),
         "control_folder": str(_broker_dir),
     }
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-task leaves the message for another
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

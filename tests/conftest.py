@@ -1,17 +1,51 @@
 import os
 
 import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.db import connection
 
 from groupsite.celery import app as celery_app
 from tests import factories
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
+IN_CI = os.environ.get("CI", "").strip().lower() == "true"
+# groupsite/dev.py sets this for the PostgreSQL + Redis pass: that pass must really use them.
+REQUIRE_SERVICES = os.environ.get("ROUNDTABLE_REQUIRE_SERVICES", "").strip().lower() == "true"
 
 
 def pytest_configure(config):
     # Tasks run in the test process unless a test starts a real worker (tests/test_worker.py).
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
+
+
+def pytest_report_header(config):
+    database = django_settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return f"roundtable: database={database} broker={django_settings.CELERY_BROKER_URL.split('://')[0]}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _services_are_real(django_db_setup, django_db_blocker):
+    """Fail the whole run at once when the PostgreSQL + Redis pass cannot reach them."""
+    if not REQUIRE_SERVICES:
+        return
+    with django_db_blocker.unblock():
+        assert connection.vendor == "postgresql", f"expected PostgreSQL, got {connection.vendor}"
+        with connection.cursor() as cursor:
+            cursor.execute("select 1")
+    assert django_settings.CELERY_BROKER_URL.startswith("redis://"), "expected a Redis broker"
+    import redis
+
+    redis.Redis.from_url(django_settings.CELERY_BROKER_URL, socket_connect_timeout=3).ping()
+    cache.set("roundtable-test-ping", "pong")
+    assert cache.get("roundtable-test-ping") == "pong"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # allauth's rate limits live in the cache; each test starts with none used.
+    cache.clear()
+    yield
 
 
 @pytest.fixture(autouse=True)

@@ -22,6 +22,12 @@ def get_group_for_user(user, slug: str) -> tuple[Group, Membership | None]:
     return group, membership
 
 
+def get_group_to_join(user, slug: str) -> tuple[Group, Membership | None]:
+    """The group and the user's membership, private or not: its join page is how outsiders ask to be let in."""
+    group = get_object_or_404(Group, slug=slug)
+    return group, membership_of(user, group)
+
+
 def get_group_for_moderator(user, slug: str) -> tuple[Group, Membership]:
     group, membership = get_group_for_user(user, slug)
     if membership is None or not membership.is_moderator:

@@ -186,6 +186,10 @@ class Topic(models.Model):
         from discussions.markdown import render_markdown
 
         self.briefing_html = render_markdown(self.briefing)
+        # update_or_create() and save(update_fields=...) would otherwise store the new briefing with the old HTML.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "briefing" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "briefing_html"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from discussions.models import Thread
 from topics import services
-from topics.access import get_group_for_moderator, get_group_for_user, get_topic_for_user
+from topics.access import get_group_for_moderator, get_group_for_user, get_group_to_join, get_topic_for_user
 from topics.forms import EmailInvitationForm, JoinRequestForm
 from topics.models import Group, Invitation, JoinRequest, Membership
 
@@ -61,7 +61,7 @@ def member_list(request, slug):
 @login_required
 def join(request, slug):
     """Join a public group at once (POST); ask to join a private one through the questions form."""
-    group, membership = get_group_for_user(request.user, slug)
+    group, membership = get_group_to_join(request.user, slug)
     if membership is not None:
         messages.info(request, f"You are already a member of {group.name}.")
         return redirect(group)

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Set up and run Roundtable, or run its tests, on a machine that has only Python.
+
+    python3 groupsite/dev.py up     # install, migrate, load the demo, run web + Celery worker + beat
+    python3 groupsite/dev.py test   # install, then run every test (see README for what CI adds)
+
+Standard library only: it creates .venv and installs requirements.txt before anything imports Django.
+"""
+
+import argparse
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+REQUIREMENTS = ROOT / "requirements.txt"
+STAMP = VENV / ".requirements.sha256"
+CHROMIUM = Path("/usr/bin/chromium")
+
+CI_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/test"
+CI_REDIS_CACHE_URL = "redis://127.0.0.1:6379/14"
+CI_REDIS_BROKER_URL = "redis://127.0.0.1:6379/15"
+
+
+def say(message: str) -> None:
+    print(f"\033[1m[roundtable]\033[0m {message}", flush=True)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() == "true"
+
+
+def run(*args, env=None, check=True) -> int:
+    result = subprocess.run([str(a) for a in args], cwd=ROOT, env=env)
+    if check and result.returncode != 0:
+        raise SystemExit(result.returncode)
+    return result.returncode
+
+
+def ensure_virtualenv() -> None:
+    """Create .venv and install the pinned requirements, again only when requirements.txt changes."""
+    if not PYTHON.exists():
+        say("Creating the virtual environment in .venv")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text().strip() == wanted:
+        return
+    say("Installing requirements.txt")
+    run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q", "--upgrade", "pip")
+    run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", REQUIREMENTS)
+    STAMP.write_text(wanted)
+
+
+def ensure_chromium() -> bool:
+    """Install Debian's chromium for the browser tests when possible; Playwright's own download never works here."""
+    if CHROMIUM.exists():
+        return True
+    apt = shutil.which("apt-get")
+    if apt and os.geteuid() == 0:
+        say("Installing Debian's chromium for the browser tests")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run([apt, "update", "-qq"], env=env, stdout=subprocess.DEVNULL)
+        subprocess.run([apt, "install", "-y", "-qq", "chromium"], env=env, stdout=subprocess.DEVNULL)
+    if not CHROMIUM.exists():
+        say("chromium is not installed: the browser tests will be SKIPPED (install Debian's chromium package)")
+        return False
+    return True
+
+
+def reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def manage(*args, env=None, check=True) -> int:
+    return run(PYTHON, ROOT / "manage.py", *args, env=env, check=check)
+
+
+def command_up(args) -> None:
+    ensure_virtualenv()
+    env = dict(os.environ)
+    manage("migrate", "--noinput", env=env)
+    manage("load_demo", env=env)
+    processes = {
+        "worker": [BIN / "celery", "-A", "groupsite", "worker", "--loglevel=INFO", "--concurrency=2"],
+        "beat": [BIN / "celery", "-A", "groupsite", "beat", "--loglevel=INFO"],
+        "web": [PYTHON, ROOT / "manage.py", "runserver", f"{args.host}:{args.port}"],
+    }
+    say(f"Starting the web server on http://{args.host}:{args.port}/ with a Celery worker and beat.")
+    say("Emails (sign-up verification links too) are printed below by the worker. Stop with Ctrl-C.")
+    children = {name: subprocess.Popen([str(a) for a in cmd], cwd=ROOT, env=env) for name, cmd in processes.items()}
+
+    def stop(*_):
+        for child in children.values():
+            if child.poll() is None:
+                child.terminate()
+        for child in children.values():
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+    try:
+        while True:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    say(f"The {name} process stopped (exit code {child.returncode}); stopping the others.")
+                    stop()
+                    raise SystemExit(child.returncode or 1)
+            time.sleep(1)
+    except KeyboardInterrupt:
+        stop()
+
+
+def pytest_pass(label: str, env: dict, pytest_args: list[str]) -> None:
+    say(f"Test pass: {label}")
+    run(PYTHON, "-m", "pytest", *pytest_args, env=env)
+
+
+def command_test(args) -> None:
+    ensure_virtualenv()
+    ensure_chromium()
+    base_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}}
+    base_env["DEBUG"] = "true"
+
+    say("Checking that every model change has its migration")
+    manage("makemigrations", "--check", "--dry-run", env=base_env)
+
+    pytest_pass("SQLite, filesystem broker", base_env, args.pytest_args)
+
+    services_up = reachable("127.0.0.1", 5432) and reachable("127.0.0.1", 6379)
+    if not services_up:
+        if in_ci():
+            say("CI=true but PostgreSQL (127.0.0.1:5432) or Redis (127.0.0.1:6379) is unreachable.")
+            raise SystemExit(2)
+        say("PostgreSQL and Redis are not running here: skipped the PostgreSQL + Redis pass (CI runs it).")
+        return
+    service_env = dict(
+        base_env,
+        DATABASE_URL=os.environ.get("TEST_DATABASE_URL", CI_DATABASE_URL),
+        REDIS_URL=CI_REDIS_CACHE_URL,
+        CELERY_BROKER_URL=CI_REDIS_BROKER_URL,
+        ROUNDTABLE_REQUIRE_SERVICES="true",
+    )
+    pytest_pass("PostgreSQL, Redis broker and cache", service_env, args.pytest_args)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="set up and run the site with its Celery worker and beat")
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--port", default="8000")
+    up.set_defaults(func=command_up)
+    test = sub.add_parser("test", help="run the whole test suite")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")
+    test.set_defaults(func=command_test)
+    args = parser.parse_args()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

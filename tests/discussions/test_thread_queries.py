@@ -1,0 +1,86 @@
+"""The thread page costs the same number of queries however many posts it shows."""
+
+from http import HTTPStatus
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from discussions import services
+from tests.factories import make_member, make_thread
+
+MAX_QUERIES = 12
+
+
+def make_busy_thread(topic, posts: int):
+    """A thread whose posts come from different members, and where every fifth one quotes, is edited or removed."""
+    group = topic.group
+    thread = make_thread(topic=topic, author=make_member(group=group))
+    previous = thread.posts.get()
+    for n in range(2, posts + 1):
+        author = make_member(group=group)
+        quoted = previous if n % 5 == 2 else None
+        post = services.publish_post(thread=thread, author=author, body=f"Post {n}.", quoted_post=quoted)
+        if n % 5 == 3:
+            services.edit_post(post=post, editor=author, body=f"Post {n}, edited.")
+        if n % 5 == 4:
+            services.delete_post(post=post, deleted_by=author)
+        previous = post
+    return thread
+
+
+def queries_to_show(thread, user=None):
+    """Queries for one first visit to the thread page, in a fresh session (so the view is counted each time)."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(thread.get_absolute_url())
+    assert response.status_code == HTTPStatus.OK
+    assert len(response.context["page"].object_list) == thread.post_count  # every post on the one page
+    return len(queries)
+
+
+@pytest.fixture
+def small_and_large_threads(settings, topic):
+    settings.POSTS_PER_PAGE = 200
+    return make_busy_thread(topic, posts=5), make_busy_thread(topic, posts=200)
+
+
+def test_the_thread_page_costs_anonymous_visitors_the_same_queries_for_5_or_200_posts(small_and_large_threads):
+    small, large = small_and_large_threads
+
+    small_count, large_count = queries_to_show(small), queries_to_show(large)
+
+    assert small_count == large_count
+    assert large_count <= MAX_QUERIES
+
+
+def test_the_thread_page_costs_members_the_same_queries_for_5_or_200_posts(small_and_large_threads, member):
+    small, large = small_and_large_threads
+
+    small_count, large_count = queries_to_show(small, member), queries_to_show(large, member)
+
+    assert small_count == large_count
+    assert large_count <= MAX_QUERIES
+
+
+def test_the_thread_page_costs_moderators_the_same_queries_for_5_or_200_posts(small_and_large_threads, moderator):
+    small, large = small_and_large_threads
+
+    small_count, large_count = queries_to_show(small, moderator), queries_to_show(large, moderator)
+
+    assert small_count == large_count
+    assert large_count <= MAX_QUERIES
+
+
+def test_a_reload_of_a_long_thread_stays_within_the_query_budget(
+    client, small_and_large_threads, member, django_assert_max_num_queries
+):
+    _, large = small_and_large_threads
+    client.force_login(member)
+    client.get(large.get_absolute_url())
+
+    with django_assert_max_num_queries(MAX_QUERIES):
+        client.get(large.get_absolute_url())

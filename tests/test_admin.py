@@ -1,0 +1,77 @@
+from http import HTTPStatus
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group as PermissionGroup
+from django.urls import reverse
+from django.utils import timezone
+
+from discussions import services as discussion_services
+from tests import factories
+from topics import services as topic_services
+
+REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
+IDS = [model._meta.label for model in REGISTERED]
+
+
+def admin_url(model, action: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{action}", args=args)
+
+
+@pytest.fixture
+def superuser(db):
+    return factories.make_user(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def one_of_everything(topic, member, moderator, private_group):
+    """At least one row in every admin table, so changelists and change forms render real objects."""
+    thread = factories.make_thread(topic=topic, author=member)
+    post = factories.make_post(thread=thread, author=member)
+    discussion_services.edit_post(post=post, editor=member, body="Edited.")
+    topic_services.request_to_join(group=private_group, user=member, answers=[("What is your role?", "Clinician.")])
+    factories.make_invitation(group=topic.group, email="guest@example.org", created_by=moderator)
+    factories.make_invitation(group=topic.group, revoked_at=timezone.now())
+    PermissionGroup.objects.create(name="Editors")
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=IDS)
+def test_a_superuser_can_open_every_changelist(client, superuser, one_of_everything, model):
+    client.force_login(superuser)
+    response = client.get(admin_url(model, "changelist"))
+    assert response.status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=IDS)
+def test_a_superuser_can_search_every_changelist(client, superuser, one_of_everything, model):
+    client.force_login(superuser)
+    response = client.get(admin_url(model, "changelist"), {"q": "x"})
+    assert response.status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=IDS)
+def test_a_superuser_can_open_every_add_page(client, superuser, model):
+    client.force_login(superuser)
+    response = client.get(admin_url(model, "add"))
+    assert response.status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=IDS)
+def test_a_superuser_can_open_the_change_page_of_every_model(client, superuser, one_of_everything, model):
+    instance = model._default_manager.first()
+    client.force_login(superuser)
+    response = client.get(admin_url(model, "change", instance.pk))
+    assert response.status_code == HTTPStatus.OK
+
+
+def test_searching_the_group_changelist_finds_a_group_by_name(client, superuser, group, private_group):
+    client.force_login(superuser)
+    response = client.get(admin_url(type(group), "changelist"), {"q": "CAR-T"})
+    assert list(response.context["cl"].result_list) == [group]
+
+
+def test_staff_without_superuser_rights_cannot_open_the_admin_changelists(client, db):
+    staff = factories.make_user(is_staff=True)
+    client.force_login(staff)
+    response = client.get(admin_url(type(staff), "changelist"))
+    assert response.status_code == HTTPStatus.FORBIDDEN
