@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -76,11 +76,42 @@ def leave_group(*, group: Group, user) -> None:
     membership = Membership.objects.select_for_update().filter(group=group, user=user).first()
     if membership is None:
         return
-    if membership.role == Membership.Role.OWNER:
-        other_owners = Membership.objects.filter(group=group, role=Membership.Role.OWNER).exclude(pk=membership.pk)
-        if not other_owners.exists():
-            raise ValidationError("You are the group's only owner: make someone else an owner before you leave.")
+    if membership.role == Membership.Role.OWNER and _is_last_owner(membership):
+        raise ValidationError("You are the group's only owner: make someone else an owner before you leave.")
     membership.delete()
+
+
+@transaction.atomic
+def change_role(*, membership: Membership, role: str, changed_by: Membership) -> bool:
+    """Owners set anyone's role; the group always keeps at least one owner."""
+    if not changed_by.role == Membership.Role.OWNER:
+        raise PermissionDenied("Only the group's owners can change roles.")
+    if role not in Membership.Role.values:
+        raise ValidationError(f"{role!r} is not a role.")
+    if membership.role == role:
+        return False
+    if membership.role == Membership.Role.OWNER and _is_last_owner(membership):
+        raise ValidationError("A group needs an owner: make someone else an owner first.")
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return True
+
+
+@transaction.atomic
+def remove_member(*, membership: Membership, removed_by: Membership) -> None:
+    """Moderators remove members; only owners remove moderators and other owners."""
+    if not removed_by.is_moderator:
+        raise PermissionDenied("Only moderators can remove members.")
+    if membership.is_moderator and removed_by.role != Membership.Role.OWNER:
+        raise PermissionDenied("Only an owner can remove a moderator or an owner.")
+    if membership.role == Membership.Role.OWNER and _is_last_owner(membership):
+        raise ValidationError("A group needs an owner: make someone else an owner first.")
+    membership.delete()
+
+
+def _is_last_owner(membership: Membership) -> bool:
+    owners = Membership.objects.select_for_update().filter(group_id=membership.group_id, role=Membership.Role.OWNER)
+    return not owners.exclude(pk=membership.pk).exists()
 
 
 def _expiry(now: datetime) -> datetime:
@@ -119,6 +150,9 @@ def revoke_invitation(*, invitation: Invitation, now: datetime) -> bool:
 def accept_invitation(*, invitation: Invitation, user, now: datetime) -> Membership:
     """Join the invitation's group; an email invitation works once, a link until it expires or is revoked."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    existing = Membership.objects.filter(group=invitation.group, user=user).first()
+    if existing is not None:
+        return existing  # an invitation opened by someone already inside stays usable for its real recipient
     if not invitation.is_usable(now):
         raise ValidationError("This invitation has expired or was revoked. Ask a moderator for a new one.")
     membership = add_member(group=invitation.group, user=user)

@@ -55,7 +55,37 @@ def member_list(request, slug):
     group, membership = get_group_for_user(request.user, slug)
     memberships = group.memberships.select_related("user").order_by("role", "user__display_name", "user__username")
     page = Paginator(memberships, 50).get_page(request.GET.get("page"))
-    return render(request, "topics/member_list.html", {"group": group, "membership": membership, "page": page})
+    context = {"group": group, "membership": membership, "page": page, "roles": Membership.Role.choices}
+    return render(request, "topics/member_list.html", context)
+
+
+@require_POST
+@login_required
+def change_role(request, slug, pk):
+    group, own_membership = get_group_for_moderator(request.user, slug)
+    target = get_object_or_404(Membership.objects.select_related("user"), pk=pk, group=group)
+    try:
+        changed = services.change_role(membership=target, role=request.POST.get("role", ""), changed_by=own_membership)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        if changed:
+            messages.success(request, f"{target.user.public_name} is now {target.get_role_display().lower()}.")
+    return redirect("topics:members", slug=group.slug)
+
+
+@require_POST
+@login_required
+def remove_member(request, slug, pk):
+    group, own_membership = get_group_for_moderator(request.user, slug)
+    target = get_object_or_404(Membership.objects.select_related("user"), pk=pk, group=group)
+    try:
+        services.remove_member(membership=target, removed_by=own_membership)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"{target.user.public_name} was removed from the group.")
+    return redirect("topics:members", slug=group.slug)
 
 
 @login_required
@@ -75,6 +105,9 @@ def join(request, slug):
 
 
 def _ask_to_join(request, group):
+    pending = JoinRequest.objects.filter(group=group, user=request.user, status=JoinRequest.Status.PENDING).first()
+    if pending is not None:
+        return render(request, "topics/join_request_pending.html", {"group": group, "join_request": pending})
     form = JoinRequestForm(request.POST or None, group=group)
     if request.method == "POST" and form.is_valid():
         try:
@@ -83,9 +116,18 @@ def _ask_to_join(request, group):
             form.add_error(None, error)
         else:
             messages.success(request, "Your request was sent. A moderator will answer it by email.")
-            return redirect("topics:home")
+            return redirect("topics:join", slug=group.slug)
     status = 400 if request.method == "POST" else 200
     return render(request, "topics/join_request_form.html", {"group": group, "form": form}, status=status)
+
+
+@require_POST
+@login_required
+def withdraw_join_request(request, slug):
+    group, _ = get_group_to_join(request.user, slug)
+    if services.withdraw_join_request(group=group, user=request.user):
+        messages.success(request, "Your request to join was withdrawn.")
+    return redirect("topics:home")
 
 
 @require_POST
@@ -169,8 +211,10 @@ def invitations(request, slug):
 def revoke_invitation(request, slug, pk):
     group, _ = get_group_for_moderator(request.user, slug)
     invitation = get_object_or_404(Invitation, pk=pk, group=group)
-    services.revoke_invitation(invitation=invitation, now=timezone.now())
-    messages.success(request, "The invitation was revoked; its link no longer works.")
+    if services.revoke_invitation(invitation=invitation, now=timezone.now()):
+        messages.success(request, "The invitation was revoked; its link no longer works.")
+    else:
+        messages.info(request, "That invitation had already been revoked.")
     return redirect("topics:invitations", slug=group.slug)
 
 

@@ -86,7 +86,7 @@ def test_a_join_request_without_answers_is_refused_and_nothing_is_stored(client,
 def test_a_complete_join_request_waits_for_a_moderator_with_its_answers(client, private_group, outsider):
     client.force_login(outsider)
     response = ask_to_join(client, private_group)
-    assertRedirects(response, reverse("topics:home"))
+    assertRedirects(response, reverse("topics:join", args=[private_group.slug]))
     join_request = JoinRequest.objects.get(group=private_group, user=outsider)
     assert join_request.status == JoinRequest.Status.PENDING
     assert join_request.answers == [
@@ -96,12 +96,18 @@ def test_a_complete_join_request_waits_for_a_moderator_with_its_answers(client, 
     assert not Membership.objects.filter(group=private_group, user=outsider).exists()
 
 
-def test_a_second_join_request_while_one_waits_is_refused(client, private_group, outsider):
+def test_asking_again_while_a_request_waits_shows_it_and_stores_nothing(client, private_group, outsider):
     client.force_login(outsider)
     ask_to_join(client, private_group)
     response = ask_to_join(client, private_group)
-    assertContains(response, "You have already asked to join", status_code=HTTPStatus.BAD_REQUEST)
+    assertContains(response, "Withdraw my request")
     assert JoinRequest.objects.filter(user=outsider).count() == 1
+
+
+def test_a_second_pending_request_is_refused_by_the_service(private_group, outsider):
+    make_join_request(private_group, outsider)
+    with pytest.raises(ValidationError, match="already asked to join"):
+        services.request_to_join(group=private_group, user=outsider, answers=[])
 
 
 def test_someone_whose_request_was_withdrawn_can_ask_again(private_group, outsider):
