@@ -1,5 +1,6 @@
 """Markdown to safe HTML, in one place: the allowlist below is the whole of what posts may contain."""
 
+import re
 from functools import partial
 
 import bleach
@@ -13,13 +14,20 @@ ALLOWED_TAGS = frozenset(
         "table", "thead", "tbody", "tr", "th", "td",
     }
 )  # fmt: skip
+
+
+def _allow_code_class(tag, name, value):
+    # Only fenced code's language: any other class would let a post dress up as the site's own messages and buttons.
+    return name == "class" and re.fullmatch(r"language-[\w+#.-]+", value) is not None
+
+
 ALLOWED_ATTRIBUTES = {
     "a": ["href", "title", "rel"],
     "abbr": ["title"],
     "th": ["align"],
     "td": ["align"],
     "ol": ["start"],
-    "code": ["class"],  # "language-python" from fenced code, for optional highlighting
+    "code": _allow_code_class,  # "language-python" from fenced code, for optional highlighting
 }
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"

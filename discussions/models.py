@@ -52,6 +52,13 @@ class Thread(models.Model):
 
 
 class Post(models.Model):
+    class Role(models.TextChoices):
+        EVIDENCE = "evidence", "Evidence"
+        FOR = "for", "Argument for"
+        AGAINST = "against", "Argument against"
+        QUESTION = "question", "Question"
+        PROPOSAL = "proposal", "Proposal"
+
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="posts")
     # The post's place in its thread (1 for the opening post): it finds the page a permalink lands on.
@@ -60,6 +67,14 @@ class Post(models.Model):
     body_html = models.TextField(editable=False)
     quoted_post = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="quoted_by", editable=False
+    )
+    # The part the post plays in the argument, as its author labels it.
+    role = models.CharField(max_length=10, choices=Role.choices, blank=True)
+    source_url = models.URLField(blank=True, max_length=500, help_text="For evidence: where it comes from.")
+    evidence_as_of = models.DateField(null=True, blank=True, help_text="For evidence: the date the facts are from.")
+    is_key_insight = models.BooleanField(default=False)
+    key_insight_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     edited_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -70,7 +85,13 @@ class Post(models.Model):
 
     class Meta:
         ordering = ["thread", "number"]
-        constraints = [models.UniqueConstraint(fields=["thread", "number"], name="post_number_unique_in_thread")]
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "number"], name="post_number_unique_in_thread"),
+            models.CheckConstraint(
+                condition=models.Q(role="evidence") | (models.Q(source_url="") & models.Q(evidence_as_of__isnull=True)),
+                name="only_evidence_has_a_source",
+            ),
+        ]
 
     def __str__(self):
         return f"Post {self.number} in {self.thread}"

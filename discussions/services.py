@@ -40,9 +40,13 @@ def publish_post(*, thread: Thread, author, body: str, quoted_post: Post | None 
 
 
 @transaction.atomic
-def start_thread(*, topic: Topic, author, title: str, body: str, now: datetime | None = None) -> Thread:
+def start_thread(
+    *, topic: Topic, author, title: str, body: str, now: datetime | None = None, is_pinned: bool = False
+) -> Thread:
     now = now or timezone.now()
-    thread = Thread.objects.create(topic=topic, author=author, title=title, created_at=now, last_activity_at=now)
+    thread = Thread.objects.create(
+        topic=topic, author=author, title=title, created_at=now, last_activity_at=now, is_pinned=is_pinned
+    )
     Topic.objects.filter(pk=topic.pk).update(thread_count=F("thread_count") + 1)
     publish_post(thread=thread, author=author, body=body, now=now)
     return thread

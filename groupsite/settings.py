@@ -223,6 +223,8 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", str(VAR_DIR / "celerybeat-schedule"))
 CELERY_BEAT_SCHEDULE = {
+    # Publishing is idempotent and catches up on anything missed, so a tick every minute is all it needs.
+    "run-prompt-schedule": {"task": "topics.tasks.run_prompt_schedule", "schedule": 60},
     "clear-expired-sessions": {"task": "groupsite.tasks.clear_expired_sessions", "schedule": 24 * 60 * 60},
 }
 
@@ -231,6 +233,8 @@ POST_BODY_MAX_LENGTH = 50_000
 POSTS_PER_PAGE = env_int("POSTS_PER_PAGE", 20)
 THREADS_PER_PAGE = env_int("THREADS_PER_PAGE", 25)
 INVITATION_LIFETIME_DAYS = env_int("INVITATION_LIFETIME_DAYS", 14)
+
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour: a bare "example.org" means https
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

@@ -1,13 +1,20 @@
 import secrets
-from datetime import datetime
+import zoneinfo
+from datetime import date, datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
+
+
+def validate_timezone(name: str) -> None:
+    if name not in zoneinfo.available_timezones():
+        raise ValidationError(f"{name!r} is not a time zone name such as Europe/London or Asia/Shanghai.")
 
 
 class GroupQuerySet(models.QuerySet):
@@ -32,6 +39,15 @@ class Group(models.Model):
         help_text="Questions for people who ask to join a private group, one per line.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    timezone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_timezone],
+        help_text="The group's clock: prompt programmes release at local times in this zone (e.g. Asia/Shanghai).",
+    )
+    evidence_stale_after_days = models.PositiveSmallIntegerField(
+        default=180, help_text="Evidence older than this (by its 'as of' date) is flagged as possibly stale."
+    )
 
     objects = GroupQuerySet.as_manager()
 
@@ -47,6 +63,10 @@ class Group(models.Model):
     @property
     def is_public(self) -> bool:
         return self.visibility == self.Visibility.PUBLIC
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
 
     @property
     def question_list(self) -> list[str]:
@@ -198,3 +218,272 @@ class Topic(models.Model):
     @cached_property
     def rendered_briefing(self) -> str:
         return mark_safe(self.briefing_html)  # sanitized by render_markdown when saved
+
+
+class Milestone(models.Model):
+    """A dated event the group reacts to (an approval decision, a congress readout); prompts can follow it."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(max_length=200)
+    happens_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["happens_at"]
+
+    def __str__(self):
+        return f"{self.title} ({self.happens_at:%Y-%m-%d})"
+
+
+class PromptQuerySet(models.QuerySet):
+    def published(self):
+        """What members may see: open and closed prompts."""
+        return self.filter(status__in=[Prompt.Status.OPEN, Prompt.Status.CLOSED])
+
+    def due_to_publish(self, now: datetime):
+        return self.filter(status=Prompt.Status.SCHEDULED, publish_at__lte=now)
+
+    def due_to_close(self, now: datetime):
+        return self.filter(status=Prompt.Status.OPEN, closes_at__lte=now)
+
+
+class Prompt(models.Model):
+    """A question a moderator puts to the group; publishing it opens its discussion thread."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        BACKLOG = "backlog", "In the programme backlog"
+        SCHEDULED = "scheduled", "Scheduled"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="prompts")
+    title = models.CharField("question", max_length=200)
+    context = models.TextField(blank=True, max_length=20_000, help_text="Markdown: background and what to answer.")
+    context_html = models.TextField(blank=True, editable=False)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="prompts")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    publish_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    # Scheduling relative to a milestone: publish_at = milestone.happens_at + offset, kept in step by the services.
+    milestone = models.ForeignKey(Milestone, null=True, blank=True, on_delete=models.SET_NULL, related_name="prompts")
+    milestone_offset_days = models.SmallIntegerField(null=True, blank=True)
+    backlog_position = models.PositiveIntegerField(default=0, help_text="Order of release within the topic's backlog.")
+    chatham_house = models.BooleanField(
+        "Chatham House rule", default=False, help_text="Members see what was said but not who said it."
+    )
+    thread = models.OneToOneField(
+        "discussions.Thread", null=True, blank=True, on_delete=models.SET_NULL, related_name="prompt", editable=False
+    )
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = PromptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-publish_at", "-created_at"]
+        indexes = [
+            # The beat task's two questions: which scheduled prompts are due, which open ones must close.
+            models.Index(fields=["status", "publish_at"], name="prompt_due_idx"),
+            models.Index(fields=["status", "closes_at"], name="prompt_closing_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__isnull=True) | Q(publish_at__isnull=True) | Q(closes_at__gt=models.F("publish_at")),
+                name="prompt_closes_after_publishing",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="scheduled") | Q(publish_at__isnull=False),
+                name="scheduled_prompt_has_publish_time",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        from discussions.markdown import render_markdown
+
+        self.context_html = render_markdown(self.context)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "context" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "context_html"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        if self.thread_id:
+            return reverse("discussions:thread_short", args=[self.thread_id])
+        return reverse("topics:prompt_edit", args=[self.topic.group.slug, self.pk])
+
+    @property
+    def rendered_context(self) -> str:
+        return mark_safe(self.context_html)  # sanitized by render_markdown when saved
+
+    @property
+    def is_published(self) -> bool:
+        return self.status in {self.Status.OPEN, self.Status.CLOSED}
+
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class PromptAnnouncement(models.Model):
+    """Who is to hear about a published prompt; the notification work (issue #5) reads these rows."""
+
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="announcements")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="prompt_announcements")
+    created_at = models.DateTimeField(default=timezone.now)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prompt", "user"], name="one_announcement_per_member")]
+
+    def __str__(self):
+        return f"{self.prompt} for {self.user}"
+
+
+class PromptProgramme(models.Model):
+    """A group's cadence: at each release time the next backlog prompt, rotating through the topics, opens."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="programme")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.TUESDAY)
+    time_of_day = models.TimeField(default="09:00", help_text="In the group's time zone.")
+    is_active = models.BooleanField(default=True)
+    close_previous = models.BooleanField(
+        default=True, help_text="Close the programme's previous prompt when the next one is released."
+    )
+    open_for_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Close each released prompt after this many days (empty: stays open)."
+    )
+    next_release_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    last_prompt = models.ForeignKey(Prompt, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self):
+        return f"Prompt programme of {self.group}"
+
+
+class Poll(models.Model):
+    """A stance poll on a prompt: a single choice, or a five-point agree/disagree scale on a statement."""
+
+    class Kind(models.TextChoices):
+        CHOICE = "choice", "Single choice"
+        SCALE = "scale", "Agree/disagree scale"
+
+    class Results(models.TextChoices):
+        ALWAYS = "always", "Right away"
+        AFTER_VOTING = "after_voting", "After voting"
+        AFTER_CLOSING = "after_closing", "After the prompt closes"
+
+    SCALE_LABELS = ("Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree")
+
+    prompt = models.OneToOneField(Prompt, on_delete=models.CASCADE, related_name="poll")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CHOICE)
+    statement = models.CharField(max_length=300, blank=True, help_text="For a scale: the statement to agree with.")
+    reason_required = models.BooleanField(default=False, help_text="Voters must write a reason.")
+    results_visibility = models.CharField(max_length=15, choices=Results.choices, default=Results.AFTER_VOTING)
+    quorum = models.PositiveIntegerField(null=True, blank=True, help_text="Voters needed for a conclusive result.")
+
+    def __str__(self):
+        return f"Poll on {self.prompt}"
+
+
+class PollOption(models.Model):
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options")
+    label = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["poll", "position", "pk"]
+
+    def __str__(self):
+        return self.label
+
+
+class Vote(models.Model):
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="votes")
+    option = models.ForeignKey(PollOption, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes")
+    reason = models.TextField(blank=True, max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["poll", "user"], name="one_vote_per_member")]
+
+    def __str__(self):
+        return f"{self.user} chose {self.option}"
+
+
+class Outcome(models.Model):
+    """What the group concluded: a prompt's outcome, or (with no prompt) the summary of a whole topic."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="outcomes")
+    prompt = models.OneToOneField(Prompt, null=True, blank=True, on_delete=models.CASCADE, related_name="outcome")
+    takeaways = models.TextField("key takeaways", max_length=20_000, help_text="Markdown; link the posts each point rests on.")
+    open_questions = models.TextField(blank=True, max_length=20_000)
+    dissent = models.TextField(blank=True, max_length=20_000)
+    takeaways_html = models.TextField(blank=True, editable=False)
+    open_questions_html = models.TextField(blank=True, editable=False)
+    dissent_html = models.TextField(blank=True, editable=False)
+    review_on = models.DateField(null=True, blank=True, help_text="When the group should look at this again.")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["topic"], condition=Q(prompt__isnull=True), name="one_summary_per_topic"),
+        ]
+
+    def __str__(self):
+        return f"Outcome of {self.prompt}" if self.prompt_id else f"Summary of {self.topic}"
+
+    MARKDOWN_FIELDS = ("takeaways", "open_questions", "dissent")
+
+    def save(self, *args, **kwargs):
+        from discussions.markdown import render_markdown
+
+        for name in self.MARKDOWN_FIELDS:
+            setattr(self, f"{name}_html", render_markdown(getattr(self, name)))
+        kwargs.pop("update_fields", None)  # the HTML fields always follow their Markdown
+        super().save(*args, **kwargs)
+
+    @property
+    def is_summary(self) -> bool:
+        return self.prompt_id is None
+
+    def is_due_for_review(self, today: date) -> bool:
+        return self.review_on is not None and self.review_on <= today
+
+    def rendered(self, name: str) -> str:
+        return mark_safe(getattr(self, f"{name}_html"))  # sanitized by render_markdown when saved
+
+
+class OutcomeRevision(models.Model):
+    """An outcome's text before an edit; the Outcome row holds the current one."""
+
+    outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="revisions")
+    takeaways = models.TextField()
+    open_questions = models.TextField(blank=True)
+    dissent = models.TextField(blank=True)
+    review_on = models.DateField(null=True, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    written_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["outcome", "-written_at"]
+
+    def __str__(self):
+        return f"Revision of {self.outcome} from {self.written_at:%Y-%m-%d %H:%M}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from topics import views
+from topics.views import groups as views
 
 app_name = "topics"
 urlpatterns = [

@@ -18,6 +18,12 @@ def test_fenced_code_renders_as_a_pre_block_with_its_language():
     assert html == '<pre><code class="language-python">print(\'hi\')\n</code></pre>'
 
 
+def test_code_may_carry_only_a_language_class():
+    html = render_markdown('<code class="language-js">x</code> <code class="message message--success">Saved.</code>')
+
+    assert html == '<p><code class="language-js">x</code> <code>Saved.</code></p>'
+
+
 def test_html_inside_fenced_code_is_shown_as_text():
     html = render_markdown("```\n<script>alert(1)</script>\n```")
 

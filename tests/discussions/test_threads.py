@@ -216,6 +216,15 @@ def test_a_thread_address_with_an_old_slug_redirects_to_the_current_one(client, 
     assert response.url == thread.get_absolute_url()
 
 
+def test_a_thread_titled_without_latin_letters_still_has_an_address(client, topic, member):
+    thread = make_thread(topic=topic, author=member, title="谁来付费？")
+
+    response = client.get(thread.get_absolute_url())
+
+    assert thread.get_absolute_url() == reverse("discussions:thread", args=[thread.pk, "thread"])
+    assert response.status_code == HTTPStatus.OK
+
+
 def test_a_thread_that_does_not_exist_is_not_found(client, db):
     response = client.get(reverse("discussions:thread", args=[404404, "missing"]))
 

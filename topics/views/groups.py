@@ -230,6 +230,9 @@ def invitation(request, token):
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
+        if is_member:
+            messages.info(request, f"You are already a member of {invitation.group.name}.")
+            return redirect(invitation.group)
         try:
             services.accept_invitation(invitation=invitation, user=request.user, now=now)
         except ValidationError as error:
