@@ -1,6 +1,8 @@
 from django import forms
 from django.conf import settings
 
+from discussions.markdown import validate_renderable
+
 BODY_HELP = "Markdown: **bold**, *italic*, [links](https://example.org), lists, > quotes, ``` code ```, tables."
 
 
@@ -10,6 +12,7 @@ class PostForm(forms.Form):
         max_length=settings.POST_BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8, "data-preview": "true"}),
         help_text=BODY_HELP,
+        validators=[validate_renderable],
         error_messages={"required": "Write something before posting."},
     )
 
@@ -25,5 +28,6 @@ class ThreadForm(forms.Form):
         max_length=settings.POST_BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 10, "data-preview": "true"}),
         help_text=BODY_HELP,
+        validators=[validate_renderable],
         error_messages={"required": "Write the opening post."},
     )

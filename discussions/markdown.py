@@ -51,10 +51,34 @@ def _make_cleaner() -> bleach.Cleaner:
     )
 
 
+# Python-Markdown's link pattern is quadratic in "[" (Python-Markdown issue #798: 50,000 take minutes),
+# and deeply nested lists or quotes exhaust the recursion limit. Such text is refused, not rendered.
+MAX_LINK_BRACKETS = 1000
+
+
+class UnrenderableMarkdown(ValueError):
+    """Text that would take too long or nest too deeply to render."""
+
+
 def render_markdown(text: str) -> str:
     """Render member-written Markdown to HTML that is safe to show as is."""
     if not text.strip():
         return ""
-    html = python_markdown.markdown(text, extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    if text.count("[") > MAX_LINK_BRACKETS:
+        raise UnrenderableMarkdown(f"Use at most {MAX_LINK_BRACKETS} square brackets.")
+    try:
+        html = python_markdown.markdown(text, extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    except RecursionError:
+        raise UnrenderableMarkdown("The text nests lists or quotes too deeply to show.") from None
     # A Cleaner is not thread-safe, so each call gets its own (rendering happens once per save).
     return _make_cleaner().clean(html)
+
+
+def validate_renderable(text: str) -> None:
+    """Form validator: refuse Markdown that cannot be rendered safely, with the reason."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        render_markdown(text)
+    except UnrenderableMarkdown as error:
+        raise ValidationError(str(error)) from None

@@ -11,6 +11,7 @@ from discussions import services
 from discussions.forms import PostForm, ThreadForm
 from discussions.markdown import render_markdown
 from discussions.models import Post, Thread
+from topics.prompts import prompt_of, prompt_panel
 from topics.access import get_group_for_user, get_topic_for_user, membership_of, require_member
 
 # Sessions remember this many viewed threads, so a reload does not count as another view.
@@ -18,7 +19,9 @@ VIEWED_THREADS_REMEMBERED = 200
 
 
 def get_thread_for_user(user, pk: int):
-    thread = get_object_or_404(Thread.objects.select_related("topic__group", "author"), pk=pk)
+    thread = get_object_or_404(
+        Thread.objects.select_related("topic__group", "author", "prompt__poll", "prompt__outcome"), pk=pk
+    )
     group = thread.topic.group
     membership = membership_of(user, group)
     if not group.is_public and membership is None:
@@ -76,7 +79,10 @@ def _render_thread(request, thread, membership, *, form=None, preview_html="", q
         "form": form,
         "preview_html": preview_html,
         "quote_pk": quote_pk,
+        "prompt": prompt_of(thread),
     }
+    if context["prompt"] is not None:
+        context.update(prompt_panel(context["prompt"], user=user, membership=membership))
     return render(request, "discussions/thread_detail.html", context, status=status)
 
 

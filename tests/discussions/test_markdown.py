@@ -1,7 +1,10 @@
 from http import HTTPStatus
 
+import pytest
+from django.urls import reverse
+
 from discussions import services
-from discussions.markdown import LINK_REL, render_markdown
+from discussions.markdown import LINK_REL, UnrenderableMarkdown, render_markdown
 from discussions.models import Post
 from tests.factories import make_post
 
@@ -191,3 +194,22 @@ def test_the_thread_page_shows_the_stored_html_not_a_fresh_rendering(client, thr
     assert response.status_code == HTTPStatus.OK
     assert "The <strong>original</strong> words" in response.content.decode()
     assert "replacement" not in response.content.decode()
+
+
+def test_text_with_too_many_square_brackets_is_refused_before_it_can_stall_the_server():
+    with pytest.raises(UnrenderableMarkdown, match="square brackets"):
+        render_markdown("[" * 50_000)
+
+
+def test_deeply_nested_lists_are_refused_instead_of_crashing():
+    with pytest.raises(UnrenderableMarkdown, match="nests"):
+        render_markdown("1. " * 5_000)
+
+
+def test_a_reply_that_cannot_be_rendered_gets_a_form_error_and_stores_nothing(client, thread):
+    member = thread.author
+    client.force_login(member)
+    response = client.post(reverse("discussions:reply", args=[thread.pk]), {"body": "[a](b" * 2_000})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "square brackets" in response.content.decode()
+    assert thread.posts.count() == 1

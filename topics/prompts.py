@@ -1,0 +1,66 @@
+"""Moderators' work on prompts: writing, scheduling, publishing by hand, duplicating."""
+
+from datetime import datetime
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
+
+from topics import polls, scheduling
+from topics.models import Membership, Prompt, Topic
+
+
+def prompt_of(thread) -> Prompt | None:
+    try:
+        return thread.prompt
+    except ObjectDoesNotExist:
+        return None
+
+
+def prompt_panel(prompt: Prompt, *, user, membership: Membership | None) -> dict:
+    """Context for the prompt box at the top of its thread: status, poll and outcome."""
+    context = {"prompt_outcome": getattr(prompt, "outcome", None)}  # None when no outcome is written yet
+    try:
+        poll = prompt.poll
+    except ObjectDoesNotExist:
+        poll = None
+    if poll is not None:
+        context.update(polls.poll_panel(poll, user=user, membership=membership))
+    return context
+
+
+def publish_now(*, prompt: Prompt, now: datetime) -> bool:
+    """Publish a draft, scheduled or backlog prompt at once."""
+    if prompt.closes_at is not None and prompt.closes_at <= now:
+        Prompt.objects.filter(pk=prompt.pk).update(closes_at=None)
+    return scheduling.publish_prompt(
+        prompt_id=prompt.pk,
+        now=now,
+        allowed_from=(Prompt.Status.DRAFT, Prompt.Status.SCHEDULED, Prompt.Status.BACKLOG),
+    )
+
+
+@transaction.atomic
+def duplicate_prompt(*, prompt: Prompt, topic: Topic, author) -> Prompt:
+    """A new draft with the same question, context and poll, in any topic the moderator runs."""
+    copy = Prompt.objects.create(
+        topic=topic,
+        author=author,
+        title=prompt.title,
+        context=prompt.context,
+        chatham_house=prompt.chatham_house,
+        status=Prompt.Status.DRAFT,
+    )
+    try:
+        poll = prompt.poll
+    except ObjectDoesNotExist:
+        return copy
+    polls.save_poll(
+        prompt=copy,
+        kind=poll.kind,
+        options=list(poll.options.values_list("label", flat=True)),
+        statement=poll.statement,
+        reason_required=poll.reason_required,
+        results_visibility=poll.results_visibility,
+        quorum=poll.quorum,
+    )
+    return copy
