@@ -1,12 +1,82 @@
+from datetime import date
+
 from django import forms
 from django.conf import settings
+from django.core.validators import URLValidator
+from django.utils import timezone
 
 from discussions.markdown import validate_renderable
+from discussions.models import Post
 
 BODY_HELP = "Markdown: **bold**, *italic*, [links](https://example.org), lists, > quotes, ``` code ```, tables."
+ARGUMENT_FIELDS = ("role", "source_url", "evidence_as_of")
+WEB_ADDRESS_ERROR = "Give a web address starting with http:// or https://."
 
 
-class PostForm(forms.Form):
+class WebAddressField(forms.URLField):
+    """A link people can follow from the page: http and https only (no ftp:, javascript: or data:)."""
+
+    default_validators = [URLValidator(schemes=["http", "https"], message=WEB_ADDRESS_ERROR)]
+    default_error_messages = {"invalid": WEB_ADDRESS_ERROR}
+
+
+class ArgumentRoleMixin(forms.Form):
+    """The part a post plays in the argument; evidence must say where it comes from and how recent it is."""
+
+    role = forms.ChoiceField(
+        label="Role",
+        choices=[("", "None")] + Post.Role.choices,
+        required=False,
+        help_text="Optional: a small label on your post, and a way for others to filter the thread.",
+    )
+    source_url = WebAddressField(
+        label="Source link",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="For evidence: where the facts come from.",
+    )
+    evidence_as_of = forms.DateField(
+        label="As of",
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        error_messages={"invalid": "Give the date as YYYY-MM-DD."},
+        help_text="For evidence: the date the facts are from.",
+    )
+
+    def __init__(self, *args, today: date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("role") != Post.Role.EVIDENCE:
+            # Only evidence keeps a source (the only_evidence_has_a_source constraint); drop what else was typed.
+            cleaned["source_url"], cleaned["evidence_as_of"] = "", None
+            return cleaned
+        if not cleaned.get("source_url") and "source_url" not in self.errors:
+            self.add_error("source_url", "Evidence needs a link to its source.")
+        as_of = cleaned.get("evidence_as_of")
+        if as_of is None and "evidence_as_of" not in self.errors:
+            self.add_error("evidence_as_of", "Evidence needs the date its facts are from.")
+        elif as_of is not None and as_of > (self.today or timezone.localdate()):
+            self.add_error("evidence_as_of", "The “as of” date cannot be in the future.")
+        return cleaned
+
+    @property
+    def argument_fields(self):
+        return [self[name] for name in ARGUMENT_FIELDS]
+
+    @property
+    def writing_fields(self):
+        return [field for field in self.visible_fields() if field.name not in ARGUMENT_FIELDS]
+
+    def argument_data(self) -> dict:
+        """The cleaned role fields, as keyword arguments for the discussion services."""
+        return {name: self.cleaned_data[name] for name in ARGUMENT_FIELDS}
+
+
+class PostForm(ArgumentRoleMixin):
     body = forms.CharField(
         label="Your reply",
         max_length=settings.POST_BODY_MAX_LENGTH,
@@ -16,8 +86,10 @@ class PostForm(forms.Form):
         error_messages={"required": "Write something before posting."},
     )
 
+    field_order = ["body", *ARGUMENT_FIELDS]
 
-class ThreadForm(forms.Form):
+
+class ThreadForm(ArgumentRoleMixin):
     title = forms.CharField(
         max_length=200,
         error_messages={"required": "Give the thread a title."},
@@ -31,3 +103,5 @@ class ThreadForm(forms.Form):
         validators=[validate_renderable],
         error_messages={"required": "Write the opening post."},
     )
+
+    field_order = ["title", "body", *ARGUMENT_FIELDS]

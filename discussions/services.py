@@ -1,9 +1,9 @@
 """Writing in threads: starting one, replying, editing, removing, counting views."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from discussions.markdown import render_markdown
@@ -11,15 +11,47 @@ from discussions.models import Post, PostRevision, Thread
 from topics.models import Topic
 
 
-def quote_markdown(post: Post) -> str:
-    """The Markdown a quote-reply starts with: the quoted text as a blockquote, attributed."""
+def is_chatham_house(thread: Thread) -> bool:
+    """Whether the thread answers a prompt run under the Chatham House rule: what was said, not who said it."""
+    prompt = getattr(thread, "prompt", None)  # a thread without a prompt raises RelatedObjectDoesNotExist
+    return prompt is not None and prompt.chatham_house
+
+
+def quote_markdown(post: Post, *, anonymous: bool | None = None) -> str:
+    """The Markdown a quote-reply starts with: the quoted text as a blockquote, attributed.
+
+    Under the Chatham House rule the attribution names nobody, whoever is quoting: the reply is read by everyone.
+    `anonymous=None` asks the post's thread.
+    """
+    if anonymous is None:
+        anonymous = is_chatham_house(post.thread)
     quoted = "\n".join(f"> {line}" if line else ">" for line in post.body.strip().splitlines())
-    author = post.author.public_name if post.author else "a former member"
+    if anonymous:
+        author = "A participant"
+    else:
+        author = post.author.public_name if post.author else "a former member"
     return f"**{author}** wrote:\n\n{quoted}\n\n"
 
 
+def _argument_fields(role: str, source_url: str, evidence_as_of: date | None) -> dict:
+    """Only evidence keeps a source and date (the only_evidence_has_a_source constraint)."""
+    if role != Post.Role.EVIDENCE:
+        source_url, evidence_as_of = "", None
+    return {"role": role, "source_url": source_url, "evidence_as_of": evidence_as_of}
+
+
 @transaction.atomic
-def publish_post(*, thread: Thread, author, body: str, quoted_post: Post | None = None, now: datetime | None = None) -> Post:
+def publish_post(
+    *,
+    thread: Thread,
+    author,
+    body: str,
+    quoted_post: Post | None = None,
+    now: datetime | None = None,
+    role: str = "",
+    source_url: str = "",
+    evidence_as_of: date | None = None,
+) -> Post:
     now = now or timezone.now()
     # Locking the thread row numbers its posts one after another even when two replies arrive at once.
     locked = Thread.objects.select_for_update().only("post_count").get(pk=thread.pk)
@@ -31,6 +63,7 @@ def publish_post(*, thread: Thread, author, body: str, quoted_post: Post | None 
         body_html=render_markdown(body),
         quoted_post=quoted_post,
         created_at=now,
+        **_argument_fields(role, source_url, evidence_as_of),
     )
     Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + 1, last_activity_at=now)
     Topic.objects.filter(pk=thread.topic_id).update(post_count=F("post_count") + 1, last_activity_at=now)
@@ -41,22 +74,64 @@ def publish_post(*, thread: Thread, author, body: str, quoted_post: Post | None 
 
 @transaction.atomic
 def start_thread(
-    *, topic: Topic, author, title: str, body: str, now: datetime | None = None, is_pinned: bool = False
+    *,
+    topic: Topic,
+    author,
+    title: str,
+    body: str,
+    now: datetime | None = None,
+    is_pinned: bool = False,
+    role: str = "",
+    source_url: str = "",
+    evidence_as_of: date | None = None,
 ) -> Thread:
     now = now or timezone.now()
     thread = Thread.objects.create(
         topic=topic, author=author, title=title, created_at=now, last_activity_at=now, is_pinned=is_pinned
     )
     Topic.objects.filter(pk=topic.pk).update(thread_count=F("thread_count") + 1)
-    publish_post(thread=thread, author=author, body=body, now=now)
+    publish_post(
+        thread=thread,
+        author=author,
+        body=body,
+        now=now,
+        role=role,
+        source_url=source_url,
+        evidence_as_of=evidence_as_of,
+    )
     return thread
 
 
 @transaction.atomic
-def edit_post(*, post: Post, editor, body: str, now: datetime | None = None) -> bool:
-    """Replace a post's body, keeping the old one as a revision; returns False if nothing changed."""
+def edit_post(
+    *,
+    post: Post,
+    editor,
+    body: str,
+    now: datetime | None = None,
+    role: str | None = None,
+    source_url: str | None = None,
+    evidence_as_of: date | None = None,
+) -> bool:
+    """Replace a post's body, keeping the old one as a revision, and its role if given; False if nothing changed.
+
+    `role=None` leaves the role and source as they are. A new role without a source keeps the post's
+    current source when it stays evidence.
+    """
+    changed_role = False
+    if role is not None:
+        argument = _argument_fields(
+            role,
+            post.source_url if source_url is None else source_url,
+            post.evidence_as_of if evidence_as_of is None else evidence_as_of,
+        )
+        changed_role = any(getattr(post, name) != value for name, value in argument.items())
+        if changed_role:
+            for name, value in argument.items():
+                setattr(post, name, value)
+            post.save(update_fields=list(argument))
     if body == post.body:
-        return False
+        return changed_role
     now = now or timezone.now()
     PostRevision.objects.create(
         post=post,
@@ -80,6 +155,43 @@ def delete_post(*, post: Post, deleted_by, now: datetime | None = None) -> bool:
     if changed:
         post.deleted_at, post.deleted_by = now, deleted_by
     return bool(changed)
+
+
+# The thread page's filter links, in reading order, with the short names they go by there.
+ROLE_FILTERS = [
+    (Post.Role.EVIDENCE, "Evidence"),
+    (Post.Role.FOR, "For"),
+    (Post.Role.AGAINST, "Against"),
+    (Post.Role.QUESTION, "Questions"),
+    (Post.Role.PROPOSAL, "Proposals"),
+]
+
+
+def role_filters(*, thread: Thread, active: str = "") -> list[dict]:
+    """The thread's "All · Evidence · For · …" links with the number of posts (not removed) in each, in one query."""
+    visible = thread.posts.filter(deleted_at__isnull=True)
+    counts = visible.aggregate(
+        all=Count("pk"), **{value: Count("pk", filter=Q(role=value)) for value, _ in ROLE_FILTERS}
+    )
+    filters = [{"value": "", "label": "All", "count": counts["all"], "active": not active}]
+    filters += [
+        {"value": value, "label": label, "count": counts[value], "active": active == value}
+        for value, label in ROLE_FILTERS
+    ]
+    return filters
+
+
+def topic_evidence(*, topic: Topic, today: date, limit: int = 100) -> list[Post]:
+    """The topic's evidence, oldest facts first, each marked `is_possibly_stale` by the group's threshold."""
+    stale_before = today - timedelta(days=topic.group.evidence_stale_after_days)
+    posts = list(
+        Post.objects.filter(thread__topic=topic, role=Post.Role.EVIDENCE, deleted_at__isnull=True)
+        .select_related("thread")
+        .order_by("evidence_as_of", "created_at", "pk")[:limit]
+    )
+    for post in posts:
+        post.is_possibly_stale = post.evidence_as_of is not None and post.evidence_as_of < stale_before
+    return posts
 
 
 def record_view(*, thread: Thread) -> None:

@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -11,8 +11,10 @@ from discussions import services
 from discussions.forms import PostForm, ThreadForm
 from discussions.markdown import render_markdown
 from discussions.models import Post, Thread
+from topics.outcomes import flag_review_due, group_today
 from topics.prompts import prompt_of, prompt_panel
 from topics.access import get_group_for_user, get_topic_for_user, membership_of, require_member
+from topics.outcomes import group_today
 
 # Sessions remember this many viewed threads, so a reload does not count as another view.
 VIEWED_THREADS_REMEMBERED = 200
@@ -53,8 +55,21 @@ def _count_view(request, thread: Thread) -> None:
     request.session["viewed_threads"] = (viewed + [thread.pk])[-VIEWED_THREADS_REMEMBERED:]
 
 
+def _role_filter(request) -> str | None:
+    """The role a thread page is filtered by: "" for every post, None when ?role= names no role."""
+    role = request.GET.get("role", "")
+    return role if not role or role in Post.Role.values else None
+
+
 def _render_thread(request, thread, membership, *, form=None, preview_html="", quote_pk=None, status=200):
-    page = Paginator(thread.posts.select_related("author"), settings.POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    role = _role_filter(request) or ""
+    posts = thread.posts.select_related("author")
+    if role:
+        posts = posts.filter(role=role, deleted_at__isnull=True)
+    page = Paginator(posts, settings.POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    prompt = prompt_of(thread)
+    # Under the Chatham House rule only moderators see who wrote what; a quote names nobody, whoever quotes.
+    chatham_house = prompt is not None and prompt.chatham_house
     user = request.user
     for post in page.object_list:
         post.editable = post.can_edit(user, membership)
@@ -65,7 +80,7 @@ def _render_thread(request, thread, membership, *, form=None, preview_html="", q
         if quote_pk and quote_pk.isdigit():
             quoted = thread.posts.filter(pk=quote_pk, deleted_at__isnull=True).select_related("author").first()
             if quoted is not None:
-                initial["body"] = services.quote_markdown(quoted)
+                initial["body"] = services.quote_markdown(quoted, anonymous=chatham_house)
             else:
                 quote_pk = None
         form = PostForm(initial=initial)
@@ -79,10 +94,16 @@ def _render_thread(request, thread, membership, *, form=None, preview_html="", q
         "form": form,
         "preview_html": preview_html,
         "quote_pk": quote_pk,
-        "prompt": prompt_of(thread),
+        "prompt": prompt,
+        "role_filter": role,
+        "role_filters": services.role_filters(thread=thread, active=role),
+        "pagination_query": f"role={role}&" if role else "",
+        "chatham_house": chatham_house,
+        "hide_authors": chatham_house and not (membership is not None and membership.is_moderator),
     }
     if context["prompt"] is not None:
         context.update(prompt_panel(context["prompt"], user=user, membership=membership))
+        flag_review_due([context.get("prompt_outcome")], today=group_today(thread.topic.group))
     return render(request, "discussions/thread_detail.html", context, status=status)
 
 
@@ -90,6 +111,11 @@ def thread_detail(request, pk, slug=None):
     thread, membership = get_thread_for_user(request.user, pk)
     if slug != thread.slug:
         return redirect(thread, permanent=True)
+    if _role_filter(request) is None:
+        return HttpResponseBadRequest(
+            "There is no such role to filter by: use evidence, for, against, question or proposal.",
+            content_type="text/plain; charset=utf-8",
+        )
     _count_view(request, thread)
     return _render_thread(request, thread, membership)
 
@@ -101,7 +127,7 @@ def reply(request, pk):
     require_member(membership)
     if thread.is_locked:
         raise PermissionDenied("This thread is closed to new replies.")
-    form = PostForm(request.POST)
+    form = PostForm(request.POST, today=group_today(thread.topic.group))
     quote_pk = request.POST.get("quote") or None
     quoted = None
     if quote_pk and quote_pk.isdigit():
@@ -111,7 +137,9 @@ def reply(request, pk):
     if "preview" in request.POST:
         preview_html = render_markdown(form.cleaned_data["body"])
         return _render_thread(request, thread, membership, form=form, preview_html=preview_html, quote_pk=quote_pk)
-    post = services.publish_post(thread=thread, author=request.user, body=form.cleaned_data["body"], quoted_post=quoted)
+    post = services.publish_post(
+        thread=thread, author=request.user, body=form.cleaned_data["body"], quoted_post=quoted, **form.argument_data()
+    )
     return redirect(post)
 
 
@@ -119,7 +147,7 @@ def reply(request, pk):
 def new_thread(request, group_slug, topic_slug):
     topic, membership = get_topic_for_user(request.user, group_slug, topic_slug)
     require_member(membership)
-    form = ThreadForm(request.POST or None)
+    form = ThreadForm(request.POST or None, today=group_today(topic.group))
     preview_html = ""
     status = 200
     if request.method == "POST":
@@ -129,7 +157,11 @@ def new_thread(request, group_slug, topic_slug):
             preview_html = render_markdown(form.cleaned_data["body"])
         else:
             thread = services.start_thread(
-                topic=topic, author=request.user, title=form.cleaned_data["title"], body=form.cleaned_data["body"]
+                topic=topic,
+                author=request.user,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                **form.argument_data(),
             )
             return redirect(thread)
     context = {"group": topic.group, "topic": topic, "membership": membership, "form": form, "preview_html": preview_html}
@@ -147,7 +179,8 @@ def post_permalink(request, pk):
 @login_required
 def edit_post(request, pk):
     post, membership = get_post_for_editor(request.user, pk)
-    form = PostForm(request.POST or None, initial={"body": post.body})
+    initial = {"body": post.body, "role": post.role, "source_url": post.source_url, "evidence_as_of": post.evidence_as_of}
+    form = PostForm(request.POST or None, initial=initial, today=group_today(post.thread.topic.group))
     form.fields["body"].label = "Post"
     preview_html = ""
     status = 200
@@ -157,7 +190,9 @@ def edit_post(request, pk):
         elif "preview" in request.POST:
             preview_html = render_markdown(form.cleaned_data["body"])
         else:
-            if services.edit_post(post=post, editor=request.user, body=form.cleaned_data["body"]):
+            if services.edit_post(
+                post=post, editor=request.user, body=form.cleaned_data["body"], **form.argument_data()
+            ):
                 messages.success(request, "Your changes were saved.")
             return redirect(post)
     context = {
@@ -189,6 +224,7 @@ def post_revisions(request, pk):
     if not (is_moderator or (post.author_id == request.user.pk and membership is not None)):
         raise PermissionDenied("Only moderators and the author can see a post's earlier versions.")
     context = {
+        "hide_authors": not is_moderator and services.is_chatham_house(post.thread),
         "post": post,
         "thread": post.thread,
         "group": post.thread.topic.group,

@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 
 from discussions.models import Post
 from groupsite.forms import ProfileForm
 from groupsite.models import User
-from topics.models import Group
+from topics.models import Group, Membership
 
 RECENT_POSTS_ON_PROFILE = 20
 
@@ -19,11 +20,21 @@ def profile(request, username):
             deleted_at__isnull=True,
             thread__topic__group__in=Group.objects.visible_to(request.user),
         )
+        # Under the Chatham House rule only the group's moderators may know who said what.
+        .exclude(Q(thread__prompt__chatham_house=True) & ~Q(thread__topic__group__in=_moderated_groups(request.user)))
         .select_related("thread__topic__group")
         .order_by("-created_at")[:RECENT_POSTS_ON_PROFILE]
     )
     groups = Group.objects.visible_to(request.user).filter(memberships__user=person)
     return render(request, "profile.html", {"person": person, "posts": posts, "groups": groups})
+
+
+def _moderated_groups(user):
+    if not user.is_authenticated:
+        return Group.objects.none()
+    return Group.objects.filter(
+        memberships__user=user, memberships__role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR]
+    )
 
 
 @login_required

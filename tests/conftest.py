@@ -1,4 +1,8 @@
 import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -86,3 +90,48 @@ def moderator(group):
 @pytest.fixture
 def outsider(db):
     return factories.make_user(username="outsider", display_name="Outsider")
+
+
+@pytest.fixture
+def start_worker(tmp_path):
+    """Start a real `celery worker` process on a queue of its own, sharing this test's settings and database.
+
+    Tasks sent by the test go to that queue (the app stops running them eagerly); the worker is stopped after.
+    """
+    started = []
+    previous = celery_app.conf.task_always_eager, celery_app.conf.task_default_queue
+
+    def start(**extra_env) -> str:
+        queue = f"test-{uuid.uuid4().hex[:12]}"
+        env = dict(os.environ, CELERY_QUEUE=queue, **extra_env)
+        database = django_settings.DATABASES["default"]
+        if database["ENGINE"].endswith("sqlite3"):
+            env["DATABASE_URL"] = f"sqlite:///{database['NAME']}"
+        else:
+            env["DATABASE_URL"] = (
+                f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:{database['PORT']}"
+                f"/{database['NAME']}"
+            )
+        log_path = tmp_path / f"worker-{queue}.log"
+        log = log_path.open("w")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "groupsite", "worker", "--pool=solo", "-Q", queue, "-l", "INFO"],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        started.append((process, log, log_path))
+        celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = False, queue
+        return queue
+
+    yield start
+    celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
+    for process, log, log_path in started:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        print(log_path.read_text()[-3000:])

@@ -76,3 +76,26 @@ def make_invitation(group: Group | None = None, *, email: str = "", expires_in=t
     return Invitation.objects.create(
         group=group or make_group(), email=email, expires_at=timezone.now() + expires_in, **fields
     )
+
+
+def make_prompt(topic: Topic | None = None, *, author: User | None = None, **fields):
+    """A draft prompt; pass status/publish_at to schedule it, or call publish_open_prompt."""
+    from topics.models import Prompt
+
+    topic = topic or make_topic()
+    if author is None:
+        author = make_moderator(group=topic.group)
+    n = next(_counter)
+    defaults = {"title": f"Prompt question {n}?", "context": f"Context {n}.", "status": Prompt.Status.DRAFT}
+    return Prompt.objects.create(topic=topic, author=author, **(defaults | fields))
+
+
+def make_open_prompt(topic: Topic | None = None, **fields):
+    """A published prompt with its discussion thread (prompt.thread)."""
+    from topics.models import Prompt
+    from topics.scheduling import publish_prompt
+
+    prompt = make_prompt(topic, **fields)
+    publish_prompt(prompt_id=prompt.pk, now=timezone.now(), allowed_from=(Prompt.Status.DRAFT,))
+    prompt.refresh_from_db()
+    return prompt

@@ -4,57 +4,28 @@ On a laptop that is kombu's filesystem broker; in the PostgreSQL + Redis pass it
 """
 
 import os
-import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
-from groupsite.celery import app as celery_app
-
-ROOT = Path(__file__).resolve().parent.parent
 WORKER_TIMEOUT_SECONDS = 60
 
 pytestmark = pytest.mark.worker
 
 
 @pytest.fixture
-def worker(tmp_path):
-    """A real `celery worker` process on its own queue, delivering mail into tmp_path/mail."""
-    queue = f"test-{uuid.uuid4().hex[:12]}"
+def worker(start_worker, tmp_path):
+    """A real worker delivering mail into tmp_path/mail."""
     outbox = tmp_path / "mail"
     outbox.mkdir()
-    env = dict(
-        os.environ,
+    start_worker(
         EMAIL_DELIVERY_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         EMAIL_FILE_PATH=str(outbox),
-        CELERY_QUEUE=queue,
     )
-    log = (tmp_path / "worker.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "groupsite", "worker", "--pool=solo", "-Q", queue, "--loglevel=INFO"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    previous = celery_app.conf.task_always_eager, celery_app.conf.task_default_queue
-    celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = False, queue
-    try:
-        yield outbox
-    finally:
-        celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-        print((tmp_path / "worker.log").read_text()[-3000:])
+    return outbox
 
 
 def wait_for_files(folder: Path) -> list[Path]:

@@ -1,6 +1,11 @@
-from django import forms
+from datetime import timedelta
 
-from topics.models import Group
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from discussions.markdown import validate_renderable
+from topics.models import Group, Membership, Milestone, Poll, Prompt, PromptProgramme, Topic
 
 
 class JoinRequestForm(forms.Form):
@@ -23,3 +28,168 @@ class JoinRequestForm(forms.Form):
 
 class EmailInvitationForm(forms.Form):
     email = forms.EmailField(label="Email address to invite")
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class PromptForm(forms.ModelForm):
+    """A prompt, when it goes out, and its optional stance poll. Times are in the group's time zone."""
+
+    class When(models.TextChoices):
+        DRAFT = "draft", "Keep as a draft"
+        SCHEDULE = "schedule", "Schedule it"
+        BACKLOG = "backlog", "Add to the programme backlog"
+        NOW = "now", "Publish now"
+
+    class PollKind(models.TextChoices):
+        NONE = "", "No poll"
+        CHOICE = Poll.Kind.CHOICE, "Single choice"
+        SCALE = Poll.Kind.SCALE, "Agree/disagree scale on a statement"
+
+    when = forms.ChoiceField(choices=When.choices, initial=When.DRAFT, widget=forms.RadioSelect)
+    publish_at = forms.DateTimeField(required=False, widget=DateTimeLocalInput(), label="Publish at")
+    closes_at = forms.DateTimeField(required=False, widget=DateTimeLocalInput(), label="Close at (optional)")
+    milestone = forms.ModelChoiceField(
+        queryset=Milestone.objects.none(), required=False, label="Or publish relative to a milestone"
+    )
+    milestone_offset_days = forms.IntegerField(
+        required=False, min_value=-365, max_value=365, label="Days after the milestone (negative: before)"
+    )
+    poll_kind = forms.ChoiceField(choices=PollKind.choices, required=False, label="Stance poll")
+    poll_statement = forms.CharField(required=False, max_length=300, label="Statement (for a scale)")
+    poll_options = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Options (one per line, for a single choice)",
+    )
+    poll_reason_required = forms.BooleanField(required=False, label="Voters must give a reason")
+    poll_results_visibility = forms.ChoiceField(
+        choices=Poll.Results.choices, initial=Poll.Results.AFTER_VOTING, label="Show results"
+    )
+    poll_quorum = forms.IntegerField(required=False, min_value=1, label="Quorum (voters needed, optional)")
+
+    class Meta:
+        model = Prompt
+        fields = ["topic", "title", "context", "chatham_house"]
+        widgets = {"context": forms.Textarea(attrs={"rows": 6, "data-preview": "true"})}
+
+    def __init__(self, *args, group: Group, now, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group, self.now = group, now
+        self.fields["topic"].queryset = group.topics.all()
+        self.fields["milestone"].queryset = group.milestones.all()
+        self.fields["context"].validators.append(validate_renderable)
+        prompt = self.instance
+        if prompt.pk:
+            self.fields["when"].initial = {
+                Prompt.Status.SCHEDULED: self.When.SCHEDULE,
+                Prompt.Status.BACKLOG: self.When.BACKLOG,
+            }.get(prompt.status, self.When.DRAFT)
+            self.initial.update(
+                publish_at=prompt.publish_at,
+                closes_at=prompt.closes_at,
+                milestone=prompt.milestone,
+                milestone_offset_days=prompt.milestone_offset_days,
+            )
+            poll = getattr(prompt, "poll", None)
+            if poll is not None:
+                self.initial.update(
+                    poll_kind=poll.kind,
+                    poll_statement=poll.statement,
+                    poll_options="\n".join(option.label for option in poll.options.all())
+                    if poll.kind == Poll.Kind.CHOICE
+                    else "",
+                    poll_reason_required=poll.reason_required,
+                    poll_results_visibility=poll.results_visibility,
+                    poll_quorum=poll.quorum,
+                )
+
+    def clean_poll_options(self) -> list[str]:
+        lines = self.cleaned_data["poll_options"].strip("\n").splitlines()
+        options = [line.strip() for line in lines]
+        for number, option in enumerate(options, start=1):
+            if not option:
+                raise ValidationError(f"Option {number} is empty: write it or remove the blank line.")
+            if len(option) > 200:
+                raise ValidationError(f"Option {number} is longer than 200 characters.")
+        if len(set(option.lower() for option in options)) != len(options):
+            raise ValidationError("Two options are the same.")
+        return options
+
+    def clean(self):
+        data = super().clean()
+        when = data.get("when")
+        publish_at, closes_at = data.get("publish_at"), data.get("closes_at")
+        milestone, offset = data.get("milestone"), data.get("milestone_offset_days")
+        if milestone is not None:
+            if offset is None:
+                self.add_error("milestone_offset_days", "Say how many days after the milestone to publish.")
+            else:
+                publish_at = data["publish_at"] = milestone.happens_at + timedelta(days=offset)
+        if when == self.When.SCHEDULE:
+            if publish_at is None:
+                self.add_error("publish_at", "Choose when to publish, or a milestone to follow.")
+            elif publish_at <= self.now:
+                self.add_error("publish_at", "The publishing time is in the past: choose a later one.")
+        if closes_at is not None:
+            opens = publish_at if when == self.When.SCHEDULE and publish_at else self.now
+            if closes_at <= self.now:
+                self.add_error("closes_at", "The closing time is in the past.")
+            elif closes_at <= opens:
+                self.add_error("closes_at", "The prompt must close after it is published.")
+        kind = data.get("poll_kind")
+        if kind == Poll.Kind.CHOICE and "poll_options" in data and len(data["poll_options"]) < 2:
+            self.add_error("poll_options", "A single-choice poll needs at least two options, one per line.")
+        if kind == Poll.Kind.SCALE and not data.get("poll_statement", "").strip():
+            self.add_error("poll_statement", "Write the statement members agree or disagree with.")
+        return data
+
+    def poll_settings(self) -> dict | None:
+        data = self.cleaned_data
+        if not data.get("poll_kind"):
+            return None
+        return {
+            "kind": data["poll_kind"],
+            "options": data.get("poll_options") or [],
+            "statement": data.get("poll_statement", ""),
+            "reason_required": data.get("poll_reason_required", False),
+            "results_visibility": data["poll_results_visibility"],
+            "quorum": data.get("poll_quorum"),
+        }
+
+
+class ReopenForm(forms.Form):
+    closes_at = forms.DateTimeField(required=False, widget=DateTimeLocalInput(), label="Close again at (optional)")
+
+
+class DuplicatePromptForm(forms.Form):
+    topic = forms.ModelChoiceField(queryset=Topic.objects.none(), label="Copy into")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        moderated = Membership.objects.filter(
+            user=user, role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR]
+        ).values("group_id")
+        self.fields["topic"].queryset = Topic.objects.filter(group_id__in=moderated).select_related("group")
+        self.fields["topic"].label_from_instance = lambda topic: f"{topic.group.name} › {topic.title}"
+
+
+class ProgrammeForm(forms.ModelForm):
+    class Meta:
+        model = PromptProgramme
+        fields = ["is_active", "weekday", "time_of_day", "close_previous", "open_for_days"]
+        widgets = {"time_of_day": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+        labels = {"is_active": "Release prompts automatically", "time_of_day": "Time"}
+
+
+class MilestoneForm(forms.ModelForm):
+    class Meta:
+        model = Milestone
+        fields = ["title", "happens_at"]
+        widgets = {"happens_at": DateTimeLocalInput()}
+        labels = {"happens_at": "Date and time"}

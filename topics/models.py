@@ -246,6 +246,15 @@ class PromptQuerySet(models.QuerySet):
     def due_to_close(self, now: datetime):
         return self.filter(status=Prompt.Status.OPEN, closes_at__lte=now)
 
+    def unanswered_by(self, user):
+        """Prompts the user has not answered: no reply of theirs in the prompt's thread (the opening post aside)."""
+        from discussions.models import Post
+
+        replies = Post.objects.filter(
+            thread_id=models.OuterRef("thread_id"), author=user, number__gt=1, deleted_at__isnull=True
+        )
+        return self.filter(~models.Exists(replies))
+
 
 class Prompt(models.Model):
     """A question a moderator puts to the group; publishing it opens its discussion thread."""

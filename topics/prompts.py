@@ -64,3 +64,38 @@ def duplicate_prompt(*, prompt: Prompt, topic: Topic, author) -> Prompt:
         quorum=poll.quorum,
     )
     return copy
+
+
+@transaction.atomic
+def save_prompt(*, form, author, now: datetime) -> tuple[Prompt, bool]:
+    """Save a validated PromptForm: the prompt, its place in time and its poll. Returns (prompt, published)."""
+    data = form.cleaned_data
+    prompt = form.save(commit=False)
+    if prompt.pk is None:
+        prompt.author = author
+    when = data["when"]
+    prompt.closes_at = data.get("closes_at")
+    prompt.milestone = data.get("milestone")
+    prompt.milestone_offset_days = data.get("milestone_offset_days") if prompt.milestone else None
+    if when == form.When.SCHEDULE:
+        prompt.status = Prompt.Status.SCHEDULED
+        prompt.publish_at = data["publish_at"]
+    elif when == form.When.BACKLOG:
+        if prompt.status != Prompt.Status.BACKLOG:
+            prompt.backlog_position = scheduling.next_backlog_position(prompt.topic)
+        prompt.status = Prompt.Status.BACKLOG
+        prompt.publish_at = None
+    else:
+        prompt.status = Prompt.Status.DRAFT
+        prompt.publish_at = data.get("publish_at")
+    prompt.save()
+    poll = form.poll_settings()
+    if poll is not None:
+        polls.save_poll(prompt=prompt, **poll)
+    else:
+        polls.remove_poll(prompt=prompt)
+    published = False
+    if when == form.When.NOW:
+        published = publish_now(prompt=prompt, now=now)
+        prompt.refresh_from_db()
+    return prompt, published

@@ -1,6 +1,10 @@
 from django.urls import path
 
 from topics.views import groups as views
+from topics.views import prompts
+from topics.views import insight
+from topics.views import polls
+from topics.views import outcomes
 
 app_name = "topics"
 urlpatterns = [
@@ -18,4 +22,32 @@ urlpatterns = [
     path("g/<slug:slug>/invitations/", views.invitations, name="invitations"),
     path("g/<slug:slug>/invitations/<int:pk>/revoke/", views.revoke_invitation, name="revoke_invitation"),
     path("g/<slug:group_slug>/topics/<slug:topic_slug>/", views.topic_detail, name="topic"),
+    path("g/<slug:slug>/agenda/", prompts.agenda, name="agenda"),
+    path("g/<slug:slug>/programme/", prompts.programme, name="programme"),
+    path("g/<slug:slug>/milestones/", prompts.milestones, name="milestones"),
+    path("g/<slug:slug>/milestones/<int:pk>/", prompts.milestone_move, name="milestone_move"),
+    path("g/<slug:slug>/prompts/new/", prompts.prompt_new, name="prompt_new"),
+    path("g/<slug:slug>/prompts/<int:pk>/", prompts.prompt_edit, name="prompt_edit"),
+    path("g/<slug:slug>/prompts/<int:pk>/publish/", prompts.prompt_publish, name="prompt_publish"),
+    path("g/<slug:slug>/prompts/<int:pk>/close/", prompts.prompt_close, name="prompt_close"),
+    path("g/<slug:slug>/prompts/<int:pk>/reopen/", prompts.prompt_reopen, name="prompt_reopen"),
+    path("g/<slug:slug>/prompts/<int:pk>/duplicate/", prompts.prompt_duplicate, name="prompt_duplicate"),
+    path("g/<slug:slug>/prompts/<int:pk>/delete/", prompts.prompt_delete, name="prompt_delete"),
+    path("g/<slug:slug>/prompts/<int:pk>/vote/", polls.vote, name="vote"),
+    path("g/<slug:slug>/insight/", insight.insight_page, name="insight"),
+    path("g/<slug:slug>/insight/members.csv", insight.member_activity_csv, name="insight_csv"),
+    path("g/<slug:slug>/prompts/<int:pk>/outcome/", outcomes.prompt_outcome, name="prompt_outcome"),
+    path(
+        "g/<slug:slug>/prompts/<int:pk>/outcome/history/",
+        outcomes.prompt_outcome_revisions,
+        name="prompt_outcome_revisions",
+    ),
+    path("g/<slug:group_slug>/topics/<slug:topic_slug>/summary/", outcomes.topic_summary, name="topic_summary"),
+    path(
+        "g/<slug:group_slug>/topics/<slug:topic_slug>/summary/history/",
+        outcomes.topic_summary_revisions,
+        name="topic_summary_revisions",
+    ),
+    path("g/<slug:group_slug>/topics/<slug:topic_slug>/export.md", outcomes.topic_export, name="topic_export"),
+    path("p/<int:pk>/key-insight/", outcomes.key_insight, name="key_insight"),
 ]

@@ -11,10 +11,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from discussions.models import Thread
+from discussions.services import topic_evidence
 from topics import services
 from topics.access import get_group_for_moderator, get_group_for_user, get_group_to_join, get_topic_for_user
+from topics.outcomes import group_today, topic_conclusions
 from topics.forms import EmailInvitationForm, JoinRequestForm
-from topics.models import Group, Invitation, JoinRequest, Membership
+from topics.models import Group, Invitation, JoinRequest, Membership, Prompt
 
 
 def home(request):
@@ -33,10 +35,15 @@ def group_detail(request, slug):
         pending_request = JoinRequest.objects.filter(
             group=group, user=request.user, status=JoinRequest.Status.PENDING
         ).first()
+    open_prompts = Prompt.objects.filter(topic__group=group, status=Prompt.Status.OPEN).select_related("topic")
     context = {
         "group": group,
         "membership": membership,
         "topics": topics,
+        "open_prompts": open_prompts.order_by("closes_at", "-published_at"),
+        "unanswered_prompts": (
+            open_prompts.unanswered_by(request.user).order_by("closes_at", "-published_at") if membership else []
+        ),
         "member_count": group.memberships.count(),
         "moderators": group.memberships.filter(
             role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR]
@@ -250,4 +257,7 @@ def topic_detail(request, group_slug, topic_slug):
     threads = Thread.objects.filter(topic=topic).by_activity().select_related("author")
     page = Paginator(threads, settings.THREADS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"group": topic.group, "topic": topic, "membership": membership, "page": page}
+    is_moderator = membership is not None and membership.is_moderator
+    context |= topic_conclusions(topic, show_all_authors=is_moderator, today=group_today(topic.group))
+    context["evidence"] = topic_evidence(topic=topic, today=group_today(topic.group))
     return render(request, "topics/topic_detail.html", context)

@@ -1,0 +1,412 @@
+"""What a group concluded: prompt outcomes, topic summaries, key insights and the Markdown export of a topic."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from discussions.markdown import render_markdown
+from discussions.models import Post, Thread
+from topics import polls
+from topics.models import Membership, Outcome, OutcomeRevision, Prompt, Topic
+
+ANONYMOUS_AUTHOR = "A participant"
+SECTIONS = (("takeaways", "Key takeaways"), ("open_questions", "Open questions"), ("dissent", "Dissent"))
+
+
+def _existing(*, topic: Topic, prompt: Prompt | None, lock: bool = False) -> Outcome | None:
+    outcomes = Outcome.objects.select_for_update() if lock else Outcome.objects.all()
+    if prompt is not None:
+        return outcomes.filter(prompt=prompt).first()
+    return outcomes.filter(topic=topic, prompt__isnull=True).first()
+
+
+def outcome_for(*, topic: Topic, prompt: Prompt | None = None) -> Outcome | None:
+    """A prompt's outcome, or the topic's summary when there is no prompt; None if not written yet."""
+    outcome = _existing(topic=topic, prompt=prompt)
+    if outcome is not None:
+        outcome.topic = topic
+        outcome.prompt = prompt
+    return outcome
+
+
+@transaction.atomic
+def save_outcome(
+    *,
+    prompt: Prompt | None = None,
+    topic: Topic,
+    author,
+    takeaways: str,
+    open_questions: str = "",
+    dissent: str = "",
+    review_on: date | None = None,
+    now: datetime,
+) -> Outcome:
+    """Write a prompt's outcome (or, without a prompt, the topic's summary); an edit keeps the old text as a revision.
+
+    Saving the same text again changes nothing and records no revision.
+    """
+    if not takeaways.strip():
+        raise ValidationError("Write the key takeaways.")
+    if prompt is not None and prompt.topic_id != topic.pk:
+        raise ValidationError("The prompt belongs to another topic.")
+    values = {"takeaways": takeaways, "open_questions": open_questions, "dissent": dissent, "review_on": review_on}
+    outcome = _existing(topic=topic, prompt=prompt, lock=True)
+    if outcome is None:
+        try:
+            # A savepoint: when another moderator's first version wins the race, the unique constraints
+            # (one outcome per prompt, one summary per topic) reject this one, which then becomes an edit.
+            with transaction.atomic():
+                return Outcome.objects.create(
+                    topic=topic, prompt=prompt, author=author, created_at=now, updated_at=now, **values
+                )
+        except IntegrityError:
+            outcome = _existing(topic=topic, prompt=prompt, lock=True)
+    if all(getattr(outcome, name) == value for name, value in values.items()):
+        return outcome
+    OutcomeRevision.objects.create(
+        outcome=outcome,
+        takeaways=outcome.takeaways,
+        open_questions=outcome.open_questions,
+        dissent=outcome.dissent,
+        review_on=outcome.review_on,
+        author_id=outcome.author_id,
+        written_at=outcome.updated_at,
+    )
+    for name, value in values.items():
+        setattr(outcome, name, value)
+    outcome.author = author
+    outcome.updated_at = now
+    outcome.save()
+    return outcome
+
+
+def flag_review_due(outcomes, *, today: date) -> None:
+    """Set `review_due` on each outcome (None skipped) for templates, which show but do not decide."""
+    for outcome in outcomes:
+        if outcome is not None:
+            outcome.review_due = outcome.is_due_for_review(today)
+
+
+def group_today(group) -> date:
+    """Today on the group's clock: a review date falls due at the group's midnight."""
+    return timezone.now().astimezone(group.tzinfo).date()
+
+
+@dataclass
+class Version:
+    """One version of an outcome for the history page, newest first."""
+
+    author: object
+    written_at: datetime
+    review_on: date | None
+    sections: list[tuple[str, str]]  # (heading, safe HTML), empty sections left out
+    is_current: bool = False
+    changed: list[str] = field(default_factory=list)  # what this version changed from the one before it
+
+
+def outcome_history(outcome: Outcome) -> list[Version]:
+    """The current text and every earlier one, each saying who wrote it, when, and which parts it changed."""
+    rows = [outcome, *outcome.revisions.select_related("author")]
+    versions = []
+    for index, row in enumerate(rows):
+        is_current = index == 0
+        sections = []
+        for name, heading in SECTIONS:
+            if not getattr(row, name).strip():
+                continue
+            # Revisions keep Markdown only; render_markdown sanitizes it again, as when it was current.
+            html = outcome.rendered(name) if is_current else mark_safe(render_markdown(getattr(row, name)))
+            sections.append((heading, html))
+        versions.append(
+            Version(
+                author=row.author,
+                written_at=row.updated_at if is_current else row.written_at,
+                review_on=row.review_on,
+                sections=sections,
+                is_current=is_current,
+            )
+        )
+    for newer, older, version in zip(rows, rows[1:], versions):
+        version.changed = [heading for name, heading in SECTIONS if getattr(newer, name) != getattr(older, name)]
+        if newer.review_on != older.review_on:
+            version.changed.append("Review date")
+    return versions
+
+
+def mark_key_insight(*, post: Post, by) -> bool:
+    """Mark a post as a key insight; False if it already was one or has been removed."""
+    changed = Post.objects.filter(pk=post.pk, is_key_insight=False, deleted_at__isnull=True).update(
+        is_key_insight=True, key_insight_by=by
+    )
+    if changed:
+        post.is_key_insight, post.key_insight_by = True, by
+    return bool(changed)
+
+
+def unmark_key_insight(*, post: Post) -> bool:
+    changed = Post.objects.filter(pk=post.pk, is_key_insight=True).update(is_key_insight=False, key_insight_by=None)
+    if changed:
+        post.is_key_insight, post.key_insight_by = False, None
+    return bool(changed)
+
+
+def _hides_authors(thread: Thread) -> bool:
+    try:
+        return thread.prompt.chatham_house
+    except ObjectDoesNotExist:
+        return False
+
+
+def key_insights(topic: Topic, *, show_all_authors: bool) -> list[Post]:
+    """The topic's key insights, newest first, each with `author_hidden` (the Chatham House rule, for members)."""
+    posts = (
+        Post.objects.filter(thread__topic=topic, is_key_insight=True, deleted_at__isnull=True)
+        .select_related("author", "thread__prompt")
+        .order_by("-created_at", "-pk")
+    )
+    posts = list(posts)
+    for post in posts:
+        post.author_hidden = not show_all_authors and _hides_authors(post.thread)
+    return posts
+
+
+def topic_conclusions(topic: Topic, *, show_all_authors: bool, today: date) -> dict:
+    """The topic page's record of conclusions: its summary, its prompts' outcomes and its key insights.
+
+    Two queries, however many outcomes and insights there are.
+    """
+    published = [Prompt.Status.OPEN, Prompt.Status.CLOSED]
+    outcomes = list(
+        Outcome.objects.filter(topic=topic)
+        .filter(Q(prompt__isnull=True) | Q(prompt__status__in=published))
+        .select_related("author", "prompt")
+        .order_by("-prompt__published_at", "-pk")
+    )
+    summary = next((outcome for outcome in outcomes if outcome.prompt_id is None), None)
+    prompt_outcomes = [outcome for outcome in outcomes if outcome.prompt_id is not None]
+    for outcome in outcomes:
+        outcome.topic = topic
+    flag_review_due(outcomes, today=today)
+    return {
+        "topic_summary": summary,
+        "prompt_outcomes": prompt_outcomes,
+        "key_insights": key_insights(topic, show_all_authors=show_all_authors),
+    }
+
+
+def citable_posts(thread: Thread) -> list[dict]:
+    """The thread's posts as ready-made Markdown links for an outcome, unnamed under the Chatham House rule."""
+    anonymous = _hides_authors(thread)
+    posts = thread.posts.filter(deleted_at__isnull=True).select_related("author").order_by("number")
+    cites = []
+    for post in posts:
+        who = "" if anonymous else f" by {post.author.public_name if post.author else 'a former member'}"
+        cites.append(
+            {"post": post, "markdown": f"[post {post.number}{who}]({post.get_absolute_url()})", "excerpt": _excerpt(post.body)}
+        )
+    return cites
+
+
+def citable_for_summary(topic: Topic) -> list[dict]:
+    """For a topic summary: its key insights and its prompt threads."""
+    cites = []
+    for post in key_insights(topic, show_all_authors=False):
+        who = "" if post.author_hidden or not post.author else f" by {post.author.public_name}"
+        cites.append(
+            {
+                "post": post,
+                "markdown": f"[key insight{who} in “{post.thread.title}”]({post.get_absolute_url()})",
+                "excerpt": _excerpt(post.body),
+            }
+        )
+    prompts = Prompt.objects.published().filter(topic=topic, thread__isnull=False).order_by("published_at")
+    for prompt in prompts:
+        cites.append({"post": None, "markdown": f"[prompt: {prompt.title}]({prompt.get_absolute_url()})", "excerpt": ""})
+    return cites
+
+
+def _excerpt(text: str, words: int = 16) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+
+
+# The export ------------------------------------------------------------------------------------------------------
+
+
+def _when(moment: datetime | None, tzinfo) -> str:
+    return moment.astimezone(tzinfo).strftime("%d %b %Y, %H:%M %Z") if moment else ""
+
+
+def _quote(text: str) -> str:
+    """A post body as a Markdown blockquote, so its own headings and lists stay inside it."""
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.strip().splitlines())
+
+
+QUOTE_ATTRIBUTION = re.compile(r"^(>*\s*)\*\*[^*\n]+\*\* wrote:\s*$", re.MULTILINE)
+
+
+def _anonymise(text: str, names: set[str]) -> str:
+    """Take the participants' names out of a Chatham House thread's text: quote attributions first, then mentions."""
+    text = QUOTE_ATTRIBUTION.sub(lambda match: f"{match.group(1)}**{ANONYMOUS_AUTHOR}** wrote:", text)
+    for name in sorted(names, key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", "a participant", text)
+    return text
+
+
+def _outcome_markdown(outcome: Outcome, *, level: int, tzinfo) -> list[str]:
+    hashes = "#" * level
+    lines = []
+    for name, heading in SECTIONS:
+        text = getattr(outcome, name).strip()
+        if text:
+            lines += [f"{hashes} {heading}", "", text, ""]
+    by = outcome.author.public_name if outcome.author else "a former moderator"
+    note = f"*Written by {by}, last updated {_when(outcome.updated_at, tzinfo)}."
+    if outcome.review_on:
+        note += f" To be reviewed on {outcome.review_on:%d %b %Y}."
+    lines += [note + "*", ""]
+    return lines
+
+
+def _poll_markdown(poll, *, member_count: int, anonymous: bool) -> list[str]:
+    results = polls.poll_results(poll, member_count=member_count)
+    lines = ["#### Poll", ""]
+    if poll.statement:
+        lines += [f"Statement: “{poll.statement}”", ""]
+    lines += ["| Option | Votes | Share |", "| --- | ---: | ---: |"]
+    for result in results.options:
+        label = result.option.label.replace("|", "\\|")
+        lines.append(f"| {label} | {result.votes} | {result.percent}% |")
+    lines += ["", f"{results.voters} of {results.members} member{'s' if results.members != 1 else ''} voted."]
+    if results.quorum is not None:
+        verdict = "met" if results.quorum_met else "not met: the result is not conclusive"
+        lines[-1] += f" Quorum of {results.quorum}: {verdict}."
+    lines.append("")
+    reasons = poll.votes.exclude(reason="").select_related("option", "user").order_by("option__position", "created_at")
+    reason_lines = []
+    for vote in reasons:
+        who = "" if anonymous else f" ({vote.user.public_name})"
+        reason = " ".join(vote.reason.split())
+        reason_lines.append(f"- **{vote.option.label}**{who}: {reason}")
+    if reason_lines:
+        lines += ["Reasons given:", "", *reason_lines, ""]
+    return lines
+
+
+def _posts_markdown(posts: list[Post], *, anonymous: bool, level: int, tzinfo) -> list[str]:
+    hashes = "#" * level
+    names = {post.author.public_name for post in posts if post.author} if anonymous else set()
+    lines = []
+    for post in posts:
+        if anonymous:
+            who = ANONYMOUS_AUTHOR
+            body = _anonymise(post.body, names)
+        else:
+            who = post.author.public_name if post.author else "A former member"
+            body = post.body
+        lines += [f"{hashes} {post.number}. {who}, {_when(post.created_at, tzinfo)}", "", _quote(body), ""]
+    return lines or ["*No posts.*", ""]
+
+
+def export_topic_markdown(topic: Topic) -> str:
+    """The whole topic as one Markdown document: briefing, prompts with polls and outcomes, summary, insights, posts.
+
+    Removed posts are left out, and under the Chatham House rule no author in that prompt's thread is named.
+    """
+    group = topic.group
+    tzinfo = group.tzinfo
+    member_count = Membership.objects.filter(group=group).count()
+    prompts = list(
+        Prompt.objects.published()
+        .filter(topic=topic)
+        .select_related("thread", "poll", "outcome__author")
+        .order_by("published_at", "pk")
+    )
+    threads = list(Thread.objects.filter(topic=topic).order_by("created_at", "pk"))
+    posts_by_thread: dict[int, list[Post]] = {}
+    for post in Post.objects.filter(thread__topic=topic, deleted_at__isnull=True).select_related("author"):
+        posts_by_thread.setdefault(post.thread_id, []).append(post)
+    summary = Outcome.objects.filter(topic=topic, prompt__isnull=True).select_related("author").first()
+    anonymous_threads = {prompt.thread_id for prompt in prompts if prompt.chatham_house}
+    anonymous_threads |= set(
+        Prompt.objects.filter(topic=topic, chatham_house=True, thread__isnull=False).values_list("thread_id", flat=True)
+    )
+
+    lines = [f"# {topic.title}", "", f"*{group.name} · exported {_when(timezone.now(), tzinfo)}*", ""]
+    if topic.briefing.strip():
+        lines += ["## Briefing", "", topic.briefing.strip(), ""]
+    if summary is not None:
+        lines += ["## Summary", "", *_outcome_markdown(summary, level=3, tzinfo=tzinfo)]
+
+    if prompts:
+        lines += ["## Prompts", ""]
+    for prompt in prompts:
+        anonymous = prompt.chatham_house
+        lines += [f"### {prompt.title}", ""]
+        facts = [f"Status: {prompt.get_status_display().lower()}", f"published {_when(prompt.published_at, tzinfo)}"]
+        if prompt.status == Prompt.Status.CLOSED and prompt.closed_at:
+            facts.append(f"closed {_when(prompt.closed_at, tzinfo)}")
+        elif prompt.closes_at:
+            facts.append(f"closes {_when(prompt.closes_at, tzinfo)}")
+        lines += [" · ".join(facts) + ".", ""]
+        if anonymous:
+            lines += ["*Held under the Chatham House rule: what was said is reported, not who said it.*", ""]
+        if prompt.context.strip():
+            lines += [prompt.context.strip(), ""]
+        try:
+            poll = prompt.poll
+        except ObjectDoesNotExist:
+            poll = None
+        if poll is not None:
+            lines += _poll_markdown(poll, member_count=member_count, anonymous=anonymous)
+        try:
+            outcome = prompt.outcome
+        except ObjectDoesNotExist:
+            outcome = None
+        if outcome is not None:
+            lines += ["#### Outcome", "", *_outcome_markdown(outcome, level=5, tzinfo=tzinfo)]
+        if prompt.thread_id:
+            lines += ["#### Posts", ""]
+            lines += _posts_markdown(posts_by_thread.get(prompt.thread_id, []), anonymous=anonymous, level=5, tzinfo=tzinfo)
+
+    insights = [
+        post
+        for thread in threads
+        for post in posts_by_thread.get(thread.pk, [])
+        if post.is_key_insight
+    ]
+    if insights:
+        lines += ["## Key insights", ""]
+        titles = {thread.pk: thread.title for thread in threads}
+        for post in insights:
+            anonymous = post.thread_id in anonymous_threads
+            who = ANONYMOUS_AUTHOR if anonymous or not post.author else post.author.public_name
+            body = post.body
+            if anonymous:
+                body = _anonymise(body, {p.author.public_name for p in posts_by_thread[post.thread_id] if p.author})
+            lines += [
+                f"- {who}, {_when(post.created_at, tzinfo)}, in “{titles[post.thread_id]}” (post {post.number}):",
+                "",
+                "\n".join(f"  {line}" for line in _quote(body).splitlines()),
+                "",
+            ]
+
+    prompt_threads = {prompt.thread_id for prompt in prompts} | anonymous_threads
+    other_threads = [thread for thread in threads if thread.pk not in prompt_threads]
+    if other_threads:
+        lines += ["## Threads", ""]
+    for thread in other_threads:
+        lines += [f"### {thread.title}", ""]
+        lines += _posts_markdown(posts_by_thread.get(thread.pk, []), anonymous=False, level=4, tzinfo=tzinfo)
+
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def export_filename(topic: Topic) -> str:
+    return f"{topic.group.slug}-{topic.slug}.md"
