@@ -1,13 +1,17 @@
 """The demo group (China CAR-T market): its texts, two local accounts and starter threads, loaded idempotently."""
 
 import textwrap
+from datetime import datetime, time, timedelta
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.utils import timezone
 
 from discussions.services import publish_post, start_thread
 from groupsite.models import User
-from topics.models import Group, Membership, Topic
+from topics.models import Group, Membership, Prompt, Topic
+from topics.polls import save_poll
+from topics.scheduling import publish_prompt
 from topics.services import add_member
 
 DEMO_PASSWORD = "roundtable-demo"
@@ -35,6 +39,7 @@ GROUP = {
         "pay, how the products are made, the move beyond CD19, and how Chinese developers take their therapies "
         "abroad. Anyone can read; members take part."
     ),
+    "timezone": "Asia/Shanghai",
 }
 
 TOPICS = (
@@ -248,6 +253,103 @@ THREADS = (
 )
 
 
+# One open prompt per topic, then a few scheduled for the coming weeks (days from now, 09:00 group time).
+OPEN_PROMPTS = (
+    {
+        "topic": "landscape",
+        "title": "Which part of China's CAR-T advantage will last longest?",
+        "context": """
+            Trial volume, fast recruitment, state funding and a regulator that has sped up domestic
+            approvals all help Chinese developers today. Some of these are structural, some may fade.
+            Pick the one you would bet on for the next decade and say what could erode it.
+        """,
+        "poll": {
+            "kind": "choice",
+            "options": ["Trial volume and recruitment speed", "State funding and strategy", "Regulatory speed", "Manufacturing cost"],
+            "results_visibility": "after_voting",
+        },
+    },
+    {
+        "topic": "cost-and-reimbursement",
+        "title": "What price point would open CAR-T to most eligible patients?",
+        "context": """
+            Domestic products already cost less than Western ones, but few patients can pay out of
+            pocket. Name a price (or a share paid by insurance) that you think changes uptake, and
+            which payer should carry the rest.
+        """,
+        "poll": {
+            "kind": "scale",
+            "statement": "City-level supplementary insurance will matter more than national reimbursement talks in the next three years.",
+            "reason_required": True,
+            "results_visibility": "after_voting",
+        },
+    },
+    {
+        "topic": "quality-and-manufacturing",
+        "title": "What should be standardized first across manufacturing sites?",
+        "context": """
+            Academic and commercial sites differ in how they release and track products. If one
+            standard could be made mandatory next year, which would do most for safety and
+            consistent results?
+        """,
+        "poll": {
+            "kind": "choice",
+            "options": ["Release assays", "Potency testing", "Vector supply", "Chain of identity"],
+            "results_visibility": "always",
+        },
+    },
+    {
+        "topic": "solid-tumours",
+        "title": "Which solid-tumour target is closest to a convincing proof of concept?",
+        "context": """
+            The biology is hard: hostile tumour environments, uneven antigen expression and poor
+            trafficking into tissue. Share the target or indication you find most promising, and the
+            evidence that would convince an investor outside China.
+        """,
+    },
+    {
+        "topic": "globalization",
+        "title": "License out or build a global organization?",
+        "context": """
+            Chinese developers can partner with foreign companies or take their products abroad
+            themselves. This prompt runs under the Chatham House rule: speak freely, names are not
+            shown to members.
+        """,
+        "chatham_house": True,
+    },
+    {
+        "topic": "allogeneic",
+        "title": "When will an off-the-shelf CAR-T product be approved in China?",
+        "context": """
+            Allogeneic products could remove patient-specific manufacturing and much of its cost, but
+            graft-versus-host disease and short persistence remain open problems. Give your estimate
+            and what it depends on.
+        """,
+    },
+)
+SCHEDULED_PROMPTS = (
+    {
+        "topic": "cost-and-reimbursement",
+        "days_from_now": 7,
+        "title": "Would outcome-based payment work for CAR-T in China?",
+        "context": "Paying for results needs follow-up data and someone to collect it. Who could do that today?",
+    },
+    {
+        "topic": "quality-and-manufacturing",
+        "days_from_now": 14,
+        "title": "Who should audit academic manufacturing sites?",
+        "context": "Hospitals, the regulator, or accredited third parties: weigh independence against cost.",
+    },
+    {
+        "topic": "globalization",
+        "days_from_now": 21,
+        "title": "Which regulator abroad should Chinese developers approach first?",
+        "context": "Think about data acceptance, speed and the size of the market that an approval opens.",
+    },
+)
+OPEN_PROMPT_DAYS = 10
+
+
 def _ensure_user(*, username: str, email: str, display_name: str, affiliation: str) -> User:
     """Create the demo account once; a later run leaves its password and profile as the person changed them."""
     user, created = User.objects.get_or_create(
@@ -264,11 +366,66 @@ def _ensure_user(*, username: str, email: str, display_name: str, affiliation: s
 
 
 @transaction.atomic
-def load_demo_content() -> dict:
-    """Bring the demo group, its topics, accounts and starter threads into place; running it again adds nothing."""
+def _ensure_prompts(*, group: Group, topics: dict, author: User, now: datetime) -> list[Prompt]:
+    """Open prompts and a schedule; a prompt that already exists (same topic and question) is left alone."""
+    created = []
+    for spec in OPEN_PROMPTS:
+        topic = topics[spec["topic"]]
+        if Prompt.objects.filter(topic=topic, title=spec["title"]).exists():
+            continue
+        prompt = Prompt.objects.create(
+            topic=topic,
+            author=author,
+            title=spec["title"],
+            context=_markdown(spec["context"]),
+            chatham_house=spec.get("chatham_house", False),
+            closes_at=now + timedelta(days=OPEN_PROMPT_DAYS),
+        )
+        if "poll" in spec:
+            poll = spec["poll"]
+            save_poll(
+                prompt=prompt,
+                kind=poll["kind"],
+                options=poll.get("options", []),
+                statement=poll.get("statement", ""),
+                reason_required=poll.get("reason_required", False),
+                results_visibility=poll["results_visibility"],
+            )
+        publish_prompt(prompt_id=prompt.pk, now=now, allowed_from=(Prompt.Status.DRAFT,))
+        created.append(prompt)
+    local_today = now.astimezone(group.tzinfo).date()
+    for spec in SCHEDULED_PROMPTS:
+        topic = topics[spec["topic"]]
+        if Prompt.objects.filter(topic=topic, title=spec["title"]).exists():
+            continue
+        publish_at = datetime.combine(
+            local_today + timedelta(days=spec["days_from_now"]), time(9, 0), tzinfo=group.tzinfo
+        )
+        created.append(
+            Prompt.objects.create(
+                topic=topic,
+                author=author,
+                title=spec["title"],
+                context=spec["context"],
+                status=Prompt.Status.SCHEDULED,
+                publish_at=publish_at,
+                closes_at=publish_at + timedelta(days=OPEN_PROMPT_DAYS),
+            )
+        )
+    return created
+
+
+def load_demo_content(now: datetime | None = None) -> dict:
+    """Bring the demo group, its topics, accounts, threads and prompts into place; running it again adds nothing."""
+    now = now or timezone.now()
     group, _ = Group.objects.update_or_create(
         slug=GROUP["slug"],
-        defaults={"name": GROUP["name"], "description": GROUP["description"], "visibility": Group.Visibility.PUBLIC},
+        defaults={
+            "name": GROUP["name"],
+            "description": GROUP["description"],
+            "visibility": Group.Visibility.PUBLIC,
+            "timezone": GROUP["timezone"],
+        },
     )
     topics = {}
     for position, spec in enumerate(TOPICS, start=1):
@@ -302,4 +459,12 @@ def load_demo_content() -> dict:
             publish_post(thread=thread, author=users[username], body=body)
         created_threads.append(thread)
 
-    return {"group": group, "topics": list(topics.values()), "users": users, "created_threads": created_threads}
+    group.refresh_from_db()  # the time zone as stored
+    created_prompts = _ensure_prompts(group=group, topics=topics, author=users["moderator"], now=now)
+    return {
+        "group": group,
+        "topics": list(topics.values()),
+        "users": users,
+        "created_threads": created_threads,
+        "created_prompts": created_prompts,
+    }

@@ -137,7 +137,8 @@ class PromptForm(forms.ModelForm):
             elif publish_at <= self.now:
                 self.add_error("publish_at", "The publishing time is in the past: choose a later one.")
         if closes_at is not None:
-            opens = publish_at if when == self.When.SCHEDULE and publish_at else self.now
+            # A draft keeps the publishing time typed in, so the prompt_closes_after_publishing constraint applies to it too.
+            opens = publish_at if when in {self.When.SCHEDULE, self.When.DRAFT} and publish_at else self.now
             if closes_at <= self.now:
                 self.add_error("closes_at", "The closing time is in the past.")
             elif closes_at <= opens:

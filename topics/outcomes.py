@@ -286,7 +286,7 @@ def _poll_markdown(poll, *, member_count: int, anonymous: bool) -> list[str]:
     lines += ["", f"{results.voters} of {results.members} member{'s' if results.members != 1 else ''} voted."]
     if results.quorum is not None:
         verdict = "met" if results.quorum_met else "not met: the result is not conclusive"
-        lines[-1] += f" Quorum of {results.quorum}: {verdict}."
+        lines[-1] += f" Quorum of {results.quorum} {verdict}."
     lines.append("")
     reasons = poll.votes.exclude(reason="").select_related("option", "user").order_by("option__position", "created_at")
     reason_lines = []
@@ -310,14 +310,20 @@ def _posts_markdown(posts: list[Post], *, anonymous: bool, level: int, tzinfo) -
         else:
             who = post.author.public_name if post.author else "A former member"
             body = post.body
-        lines += [f"{hashes} {post.number}. {who}, {_when(post.created_at, tzinfo)}", "", _quote(body), ""]
+        heading = f"{hashes} {post.number}. {who}, {_when(post.created_at, tzinfo)} · [link]({post.get_absolute_url()})"
+        lines += [heading, "", _quote(body), ""]
     return lines or ["*No posts.*", ""]
 
 
-def export_topic_markdown(topic: Topic) -> str:
-    """The whole topic as one Markdown document: briefing, prompts with polls and outcomes, summary, insights, posts.
+SITE_LINK = re.compile(r"\]\((/[^)\s]*)\)")
+
+
+def export_topic_markdown(topic: Topic, *, base_url: str = "") -> str:
+    """The whole topic as one Markdown document: briefing, summary, prompts with polls and outcomes, insights, posts.
 
     Removed posts are left out, and under the Chatham House rule no author in that prompt's thread is named.
+    `base_url` ("https://example.org") turns the site's own links, such as cited posts, into full addresses
+    that still work once the text is pasted elsewhere.
     """
     group = topic.group
     tzinfo = group.tzinfo
@@ -338,7 +344,8 @@ def export_topic_markdown(topic: Topic) -> str:
         Prompt.objects.filter(topic=topic, chatham_house=True, thread__isnull=False).values_list("thread_id", flat=True)
     )
 
-    lines = [f"# {topic.title}", "", f"*{group.name} · exported {_when(timezone.now(), tzinfo)}*", ""]
+    header = f"*{group.name} · exported {_when(timezone.now(), tzinfo)} from [the topic page]({topic.get_absolute_url()})*"
+    lines = [f"# {topic.title}", "", header, ""]
     if topic.briefing.strip():
         lines += ["## Briefing", "", topic.briefing.strip(), ""]
     if summary is not None:
@@ -391,7 +398,8 @@ def export_topic_markdown(topic: Topic) -> str:
             if anonymous:
                 body = _anonymise(body, {p.author.public_name for p in posts_by_thread[post.thread_id] if p.author})
             lines += [
-                f"- {who}, {_when(post.created_at, tzinfo)}, in “{titles[post.thread_id]}” (post {post.number}):",
+                f"- {who}, {_when(post.created_at, tzinfo)}, in “{titles[post.thread_id]}”, "
+                f"[post {post.number}]({post.get_absolute_url()}):",
                 "",
                 "\n".join(f"  {line}" for line in _quote(body).splitlines()),
                 "",
@@ -405,7 +413,10 @@ def export_topic_markdown(topic: Topic) -> str:
         lines += [f"### {thread.title}", ""]
         lines += _posts_markdown(posts_by_thread.get(thread.pk, []), anonymous=False, level=4, tzinfo=tzinfo)
 
-    return "\n".join(lines).rstrip() + "\n"
+    text = "\n".join(lines).rstrip() + "\n"
+    if base_url:
+        text = SITE_LINK.sub(lambda match: f"]({base_url.rstrip('/')}{match.group(1)})", text)
+    return text
 
 
 def export_filename(topic: Topic) -> str:

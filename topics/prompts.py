@@ -87,7 +87,8 @@ def save_prompt(*, form, author, now: datetime) -> tuple[Prompt, bool]:
         prompt.publish_at = None
     else:
         prompt.status = Prompt.Status.DRAFT
-        prompt.publish_at = data.get("publish_at")
+        # Publishing now sets publish_at to now; a later time left in the form would clash with closes_at.
+        prompt.publish_at = data.get("publish_at") if when == form.When.DRAFT else None
     prompt.save()
     poll = form.poll_settings()
     if poll is not None:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from discussions.models import Post, Thread
 from groupsite.models import User
 from topics.demo import DEMO_PASSWORD, load_demo_content
-from topics.models import Group, Membership, Topic
+from topics.models import Group, Membership, Poll, PollOption, Prompt, Topic
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def load_demo(*args) -> str:
 
 
 def counts() -> dict[str, int]:
-    models = [Group, Topic, Thread, Post, User, Membership, EmailAddress]
+    models = [Group, Topic, Thread, Post, User, Membership, EmailAddress, Prompt, Poll, PollOption]
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -80,7 +80,9 @@ def test_the_moderator_owns_the_group_and_the_member_is_a_plain_member():
 
 def test_the_command_starts_three_threads_and_one_reply():
     load_demo("--quiet")
-    threads = Thread.objects.filter(topic__group__slug="china-car-t").annotate(posts_made=Count("posts"))
+    threads = Thread.objects.filter(topic__group__slug="china-car-t", prompt__isnull=True).annotate(
+        posts_made=Count("posts")
+    )
     assert sorted((thread.topic.slug, thread.posts_made) for thread in threads) == [
         ("cost-and-reimbursement", 2),
         ("quality-and-manufacturing", 1),
@@ -90,13 +92,13 @@ def test_the_command_starts_three_threads_and_one_reply():
 
 def test_the_cost_thread_is_opened_by_the_moderator_and_answered_by_the_member():
     load_demo("--quiet")
-    thread = Thread.objects.get(topic__slug="cost-and-reimbursement")
+    thread = Thread.objects.get(topic__slug="cost-and-reimbursement", prompt__isnull=True)
     assert [post.author.username for post in thread.posts.all()] == ["moderator", "member"]
 
 
 def test_opening_posts_end_with_a_question_to_the_group():
     load_demo("--quiet")
-    for post in Post.objects.filter(number=1):
+    for post in Post.objects.filter(number=1, thread__prompt__isnull=True):
         assert post.body.rstrip().endswith("?"), post.thread.title
 
 
@@ -163,3 +165,26 @@ def test_the_command_refuses_to_run_with_debug_off(settings):
     with pytest.raises(CommandError, match="DEBUG"):
         load_demo("--quiet")
     assert not Group.objects.filter(slug="china-car-t").exists()
+
+
+def test_every_topic_has_one_open_prompt_with_a_pinned_thread():
+    load_demo("--quiet")
+    open_prompts = Prompt.objects.filter(status=Prompt.Status.OPEN)
+    assert sorted(open_prompts.values_list("topic__slug", flat=True)) == sorted(TOPIC_SLUGS)
+    assert all(prompt.thread.is_pinned and prompt.closes_at for prompt in open_prompts)
+
+
+def test_a_few_prompts_are_scheduled_for_the_coming_weeks_at_nine_in_shanghai():
+    load_demo("--quiet")
+    scheduled = Prompt.objects.filter(status=Prompt.Status.SCHEDULED).order_by("publish_at")
+    assert scheduled.count() == 3
+    for prompt in scheduled:
+        local = prompt.publish_at.astimezone(Group.objects.get().tzinfo)
+        assert (local.hour, local.minute) == (9, 0)
+        assert prompt.publish_at > prompt.created_at
+
+
+def test_the_demo_prompts_include_polls_and_a_chatham_house_prompt():
+    load_demo("--quiet")
+    assert set(Poll.objects.values_list("kind", flat=True)) == {"choice", "scale"}
+    assert Prompt.objects.filter(chatham_house=True).count() == 1

@@ -75,6 +75,19 @@ def test_the_export_has_the_briefing_prompts_outcomes_summary_insights_and_posts
     assert "> Hospitals will not front the cost." in text
     assert f"### {other.title}" in text and "> It halves the cost." in text
     assert f"{reply.number}. Mei, {reply.created_at:%d %b %Y}" in text
+    assert f"[post {reply.number}]({reply.get_absolute_url()})" in text  # the key insight's link
+
+
+def test_the_export_download_turns_the_sites_links_into_full_addresses(client, topic, prompt, moderator, member):
+    reply = make_post(prompt.thread, author=member)
+    outcomes.save_outcome(
+        prompt=prompt, topic=topic, author=moderator, takeaways=f"See [post 2]({reply.get_absolute_url()}).",
+        open_questions="", dissent="", review_on=None, now=NOW,
+    )  # fmt: skip
+    client.force_login(moderator)
+    body = client.get(export_url(topic)).content.decode()
+    assert f"See [post 2](http://testserver{reply.get_absolute_url()})." in body
+    assert f"(http://testserver{topic.get_absolute_url()})" in body
 
 
 def test_the_export_gives_poll_results_with_counts_percentages_and_turnout(topic, prompt, moderator, member):
@@ -91,7 +104,7 @@ def test_the_export_gives_poll_results_with_counts_percentages_and_turnout(topic
     assert "| No | 1 | 33% |" in text
     assert "| Too early to say | 0 | 0% |" in text
     assert "3 of 5 members voted." in text
-    assert "Quorum of 5: not met" in text
+    assert "Quorum of 5 not met" in text
     assert "Budget pressure." in text
     assert "Status: closed" in text
 

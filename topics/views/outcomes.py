@@ -185,7 +185,8 @@ def topic_summary_revisions(request, group_slug, topic_slug):
 def topic_export(request, group_slug, topic_slug):
     """The topic as one Markdown document to download."""
     topic, _ = _topic_for_moderator(request.user, group_slug, topic_slug)
-    response = HttpResponse(outcomes.export_topic_markdown(topic), content_type="text/markdown; charset=utf-8")
+    text = outcomes.export_topic_markdown(topic, base_url=request.build_absolute_uri("/"))
+    response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, outcomes.export_filename(topic))
     return response
 

@@ -37,7 +37,9 @@ def agenda(request, slug):
     }
     if is_moderator:
         context |= {
-            "scheduled_prompts": prompts.filter(status=Prompt.Status.SCHEDULED).order_by("publish_at"),
+            "scheduled_prompts": prompts.filter(status=Prompt.Status.SCHEDULED)
+            .select_related("milestone")  # each row names the milestone it follows
+            .order_by("publish_at"),
             "backlog_prompts": prompts.filter(status=Prompt.Status.BACKLOG).order_by("topic__position", "backlog_position"),
             "draft_prompts": prompts.filter(status=Prompt.Status.DRAFT).order_by("-created_at"),
             "programme": PromptProgramme.objects.filter(group=group).first(),
