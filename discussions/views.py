@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from discussions import services
@@ -22,7 +23,7 @@ VIEWED_THREADS_REMEMBERED = 200
 
 def get_thread_for_user(user, pk: int):
     thread = get_object_or_404(
-        Thread.objects.select_related("topic__group", "author", "prompt__poll", "prompt__outcome"), pk=pk
+        Thread.objects.select_related("topic__group", "author", "prompt__poll", "prompt__outcome__author"), pk=pk
     )
     group = thread.topic.group
     membership = membership_of(user, group)
@@ -104,7 +105,8 @@ def _render_thread(request, thread, membership, *, form=None, preview_html="", q
     if context["prompt"] is not None:
         context.update(prompt_panel(context["prompt"], user=user, membership=membership))
         flag_review_due([context.get("prompt_outcome")], today=group_today(thread.topic.group))
-    return render(request, "discussions/thread_detail.html", context, status=status)
+    with timezone.override(thread.topic.group.tzinfo):  # times read as on the group's clock
+        return render(request, "discussions/thread_detail.html", context, status=status)
 
 
 def thread_detail(request, pk, slug=None):
@@ -179,7 +181,12 @@ def post_permalink(request, pk):
 @login_required
 def edit_post(request, pk):
     post, membership = get_post_for_editor(request.user, pk)
-    initial = {"body": post.body, "role": post.role, "source_url": post.source_url, "evidence_as_of": post.evidence_as_of}
+    initial = {
+        "body": post.body,
+        "role": post.role,
+        "source_url": post.source_url,
+        "evidence_as_of": post.evidence_as_of,
+    }
     form = PostForm(request.POST or None, initial=initial, today=group_today(post.thread.topic.group))
     form.fields["body"].label = "Post"
     preview_html = ""

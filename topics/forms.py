@@ -110,6 +110,8 @@ class PromptForm(forms.ModelForm):
                 )
 
     def clean_poll_options(self) -> list[str]:
+        if self.cleaned_data.get("poll_kind") != Poll.Kind.CHOICE:
+            return []  # a scale has fixed options, and no poll has none
         lines = self.cleaned_data["poll_options"].strip("\n").splitlines()
         options = [line.strip() for line in lines]
         for number, option in enumerate(options, start=1):
@@ -181,6 +183,10 @@ class DuplicatePromptForm(forms.Form):
 
 
 class ProgrammeForm(forms.ModelForm):
+    open_for_days = forms.IntegerField(
+        required=False, min_value=1, max_value=365, help_text="Close each released prompt after this many days (empty: stays open)."
+    )
+
     class Meta:
         model = PromptProgramme
         fields = ["is_active", "weekday", "time_of_day", "close_previous", "open_for_days"]

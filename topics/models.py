@@ -487,6 +487,10 @@ class OutcomeRevision(models.Model):
     takeaways = models.TextField()
     open_questions = models.TextField(blank=True)
     dissent = models.TextField(blank=True)
+    # Copied from the outcome as it was, so the history page never renders Markdown on a read.
+    takeaways_html = models.TextField(blank=True)
+    open_questions_html = models.TextField(blank=True)
+    dissent_html = models.TextField(blank=True)
     review_on = models.DateField(null=True, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     written_at = models.DateTimeField()

@@ -10,7 +10,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from discussions.markdown import render_markdown
 from discussions.models import Post, Thread
 from topics import polls
 from topics.models import Membership, Outcome, OutcomeRevision, Prompt, Topic
@@ -74,6 +73,9 @@ def save_outcome(
         takeaways=outcome.takeaways,
         open_questions=outcome.open_questions,
         dissent=outcome.dissent,
+        takeaways_html=outcome.takeaways_html,
+        open_questions_html=outcome.open_questions_html,
+        dissent_html=outcome.dissent_html,
         review_on=outcome.review_on,
         author_id=outcome.author_id,
         written_at=outcome.updated_at,
@@ -120,8 +122,7 @@ def outcome_history(outcome: Outcome) -> list[Version]:
         for name, heading in SECTIONS:
             if not getattr(row, name).strip():
                 continue
-            # Revisions keep Markdown only; render_markdown sanitizes it again, as when it was current.
-            html = outcome.rendered(name) if is_current else mark_safe(render_markdown(getattr(row, name)))
+            html = mark_safe(getattr(row, f"{name}_html"))  # sanitized by render_markdown when first saved
             sections.append((heading, html))
         versions.append(
             Version(
@@ -207,9 +208,8 @@ def citable_posts(thread: Thread) -> list[dict]:
     cites = []
     for post in posts:
         who = "" if anonymous else f" by {post.author.public_name if post.author else 'a former member'}"
-        cites.append(
-            {"post": post, "markdown": f"[post {post.number}{who}]({post.get_absolute_url()})", "excerpt": _excerpt(post.body)}
-        )
+        markdown = f"[post {post.number}{who}]({post.get_absolute_url()})"
+        cites.append({"post": post, "markdown": markdown, "excerpt": _excerpt(post.body)})
     return cites
 
 
@@ -227,7 +227,8 @@ def citable_for_summary(topic: Topic) -> list[dict]:
         )
     prompts = Prompt.objects.published().filter(topic=topic, thread__isnull=False).order_by("published_at")
     for prompt in prompts:
-        cites.append({"post": None, "markdown": f"[prompt: {prompt.title}]({prompt.get_absolute_url()})", "excerpt": ""})
+        markdown = f"[prompt: {prompt.title}]({prompt.get_absolute_url()})"
+        cites.append({"post": None, "markdown": markdown, "excerpt": ""})
     return cites
 
 
@@ -344,7 +345,8 @@ def export_topic_markdown(topic: Topic, *, base_url: str = "") -> str:
         Prompt.objects.filter(topic=topic, chatham_house=True, thread__isnull=False).values_list("thread_id", flat=True)
     )
 
-    header = f"*{group.name} · exported {_when(timezone.now(), tzinfo)} from [the topic page]({topic.get_absolute_url()})*"
+    exported = _when(timezone.now(), tzinfo)
+    header = f"*{group.name} · exported {exported} from [the topic page]({topic.get_absolute_url()})*"
     lines = [f"# {topic.title}", "", header, ""]
     if topic.briefing.strip():
         lines += ["## Briefing", "", topic.briefing.strip(), ""]
@@ -380,7 +382,8 @@ def export_topic_markdown(topic: Topic, *, base_url: str = "") -> str:
             lines += ["#### Outcome", "", *_outcome_markdown(outcome, level=5, tzinfo=tzinfo)]
         if prompt.thread_id:
             lines += ["#### Posts", ""]
-            lines += _posts_markdown(posts_by_thread.get(prompt.thread_id, []), anonymous=anonymous, level=5, tzinfo=tzinfo)
+            thread_posts = posts_by_thread.get(prompt.thread_id, [])
+            lines += _posts_markdown(thread_posts, anonymous=anonymous, level=5, tzinfo=tzinfo)
 
     insights = [
         post

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 
 from topics import polls, scheduling
@@ -73,6 +73,9 @@ def save_prompt(*, form, author, now: datetime) -> tuple[Prompt, bool]:
     prompt = form.save(commit=False)
     if prompt.pk is None:
         prompt.author = author
+    elif Prompt.objects.select_for_update().filter(pk=prompt.pk).published().exists():
+        # The schedule published it while the moderator was editing: saving would undo the publishing.
+        raise ValidationError("This prompt was published while you were editing it; reload the page.")
     when = data["when"]
     prompt.closes_at = data.get("closes_at")
     prompt.milestone = data.get("milestone")

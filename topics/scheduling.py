@@ -164,10 +164,14 @@ def release_programme(*, programme_id: int, now: datetime) -> int | None:
     prompt = next_backlog_prompt(programme)
     if prompt is None:
         return None  # an empty backlog waits for the next release time
+    closes_at = now + timedelta(days=programme.open_for_days) if programme.open_for_days else None
+    # Only while it is still in the backlog: a moderator may have published it by hand a moment ago.
+    if not Prompt.objects.filter(pk=prompt.pk, status=Prompt.Status.BACKLOG).update(
+        publish_at=now, closes_at=closes_at
+    ):
+        return None
     if programme.close_previous and programme.last_prompt_id:
         close_prompt(prompt_id=programme.last_prompt_id, now=now)
-    closes_at = now + timedelta(days=programme.open_for_days) if programme.open_for_days else None
-    Prompt.objects.filter(pk=prompt.pk).update(publish_at=now, closes_at=closes_at)
     publish_prompt(prompt_id=prompt.pk, now=now, allowed_from=(Prompt.Status.BACKLOG,))
     PromptProgramme.objects.filter(pk=programme.pk).update(last_topic=prompt.topic_id, last_prompt=prompt.pk)
     return prompt.pk

@@ -45,10 +45,11 @@ def page(chromium):
 
 
 @pytest.fixture
-def screenshot(page):
+def screenshot():
+    """Save a full-page screenshot in test-artifacts/ to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
 
-    def take(name: str) -> Path:
+    def take(page, name: str) -> Path:
         path = ARTIFACTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path

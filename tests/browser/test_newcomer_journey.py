@@ -44,4 +44,4 @@ def test_a_newcomer_signs_up_verifies_joins_and_posts_markdown(live_server, page
     assert link.get_attribute("href") == "https://example.org/brief"
     assert link.get_attribute("rel") == "nofollow ugc noopener"
     assert "lina" in reply.inner_text()
-    screenshot("thread-after-reply")
+    screenshot(page, "thread-after-reply")

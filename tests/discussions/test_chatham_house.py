@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from discussions import services
-from tests.factories import make_member, make_open_prompt, make_thread
+from tests.factories import make_member, make_moderator, make_open_prompt, make_thread
 
 SECRET_NAME = "Wendy Whistleblower"
 
@@ -135,7 +135,7 @@ def test_prompts_without_the_rule_name_authors(client, topic, speaker, member):
     assert SECRET_NAME in thread_page(client, prompt.thread)
 
 
-def test_the_thread_page_query_budget_holds_under_the_rule(client, settings, said, member, django_assert_max_num_queries):
+def test_the_thread_page_query_budget_holds_under_the_rule(client, said, member, django_assert_max_num_queries):
     for _ in range(10):
         services.publish_post(thread=said.thread, author=make_member(group=said.thread.topic.group), body="More.")
     client.force_login(member)
@@ -171,8 +171,6 @@ def test_a_profile_lists_chatham_house_posts_to_the_groups_moderators(client, sa
 
 
 def test_moderators_of_another_group_do_not_see_chatham_house_posts_on_a_profile(client, said, speaker):
-    from tests.factories import make_moderator
-
     client.force_login(make_moderator())
 
     assert said not in profile_page(client, speaker).context["posts"]

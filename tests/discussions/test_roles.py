@@ -35,8 +35,12 @@ def topic_url(topic):
 
 def evidence(**fields):
     """Form data for an evidence reply; fields override or (with None) leave out a value."""
-    data = {"body": "Sales grew 40%.", "role": "evidence", "source_url": "https://example.org/report", "evidence_as_of": "2024-03-01"}
-    data |= fields
+    data = {
+        "body": "Sales grew 40%.",
+        "role": "evidence",
+        "source_url": "https://example.org/report",
+        "evidence_as_of": "2024-03-01",
+    } | fields
     return {name: value for name, value in data.items() if value is not None}
 
 
@@ -184,7 +188,9 @@ def test_a_post_that_is_not_evidence_keeps_no_source(client, thread, member):
 
 
 def test_publishing_a_non_evidence_post_with_a_source_drops_the_source(thread, member):
-    post = publish(thread, role=Post.Role.FOR, author=member, source_url="https://example.org", evidence_as_of=LAST_YEAR)
+    post = publish(
+        thread, role=Post.Role.FOR, author=member, source_url="https://example.org", evidence_as_of=LAST_YEAR
+    )
 
     post.refresh_from_db()
     assert (post.source_url, post.evidence_as_of) == ("", None)
@@ -220,7 +226,7 @@ def test_editing_evidence_into_another_role_clears_its_source(client, thread, me
     Post.objects.filter(pk=post.pk).update(author=member)
     client.force_login(member)
 
-    client.post(edit_url(post), {"body": post.body, "role": "for", "source_url": post.source_url, "evidence_as_of": "2024-03-01"})
+    client.post(edit_url(post), evidence(body=post.body, role="for"))
 
     post.refresh_from_db()
     assert (post.role, post.source_url, post.evidence_as_of) == ("for", "", None)

@@ -14,6 +14,8 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from discussions import services as discussion_services
 from tests import factories
 from topics import polls, scheduling
+from topics.forms import PromptForm
+from topics.prompts import save_prompt
 from topics.models import Membership, Milestone, Poll, Prompt, PromptProgramme
 
 
@@ -824,3 +826,44 @@ def test_the_page_costs_the_same_queries_with_one_or_ten_prompts(client, group, 
     add_prompts(group, topic, 9, voters)
     with_ten = count_queries(client, url)
     assert with_one == with_ten
+
+
+def test_saving_a_prompt_that_the_schedule_published_meanwhile_is_refused(client, group, moderator, topic):
+    prompt = factories.make_prompt(topic, author=moderator, status=Prompt.Status.SCHEDULED, publish_at=in_days(1))
+    client.force_login(moderator)
+    form_page = client.get(edit_url(prompt))
+    assert form_page.status_code == HTTPStatus.OK
+    form = PromptForm(prompt_data(topic, title="Edited"), instance=prompt, group=group, now=timezone.now())
+    assert form.is_valid(), form.errors
+    scheduling.publish_prompt(prompt_id=prompt.pk, now=timezone.now())
+    with pytest.raises(ValidationError, match="published while you were editing"):
+        save_prompt(form=form, author=moderator, now=timezone.now())
+    prompt.refresh_from_db()
+    assert prompt.status == Prompt.Status.OPEN and prompt.thread_id is not None
+
+
+def test_blank_option_lines_are_ignored_when_there_is_no_choice_poll(client, group, moderator, topic):
+    client.force_login(moderator)
+    response = client.post(new_url(group), prompt_data(topic, poll_kind="", poll_options="A\n\nB"))
+    assert response.status_code == HTTPStatus.FOUND
+    assert not Poll.objects.exists()
+
+
+def test_a_programme_cannot_keep_prompts_open_for_zero_days(client, group, moderator):
+    client.force_login(moderator)
+    response = client.post(
+        reverse("topics:programme", args=[group.slug]),
+        {"is_active": "on", "weekday": 1, "time_of_day": "09:00", "close_previous": "on", "open_for_days": 0},
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert not PromptProgramme.objects.exists()
+
+
+def test_a_milestone_edit_with_a_bad_date_is_a_bad_request_that_changes_nothing(client, group, moderator, milestone):
+    client.force_login(moderator)
+    response = client.post(
+        reverse("topics:milestone_move", args=[group.slug, milestone.pk]), {"title": "", "happens_at": "soon"}
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    milestone.refresh_from_db()
+    assert milestone.title

@@ -133,6 +133,14 @@ def test_publishing_twice_records_each_announcement_once(topic, member):
     assert PromptAnnouncement.objects.filter(prompt=prompt, user=member).count() == 1
 
 
+def test_a_prompt_whose_author_left_is_still_published(topic):
+    prompt = scheduled(topic)
+    prompt.author.delete()
+    assert scheduling.publish_due_prompts(now=NOW) == [prompt.pk]
+    prompt.refresh_from_db()
+    assert prompt.thread.author is None
+
+
 @pytest.mark.parametrize("status", [Prompt.Status.DRAFT, Prompt.Status.BACKLOG])
 def test_drafts_and_backlog_prompts_are_never_published_by_the_schedule(topic, status):
     prompt = factories.make_prompt(topic, status=status, publish_at=NOW - timedelta(days=3))
@@ -610,3 +618,15 @@ def test_run_schedule_twice_at_the_same_time_does_nothing_the_second_time(group,
 
 def test_run_schedule_with_nothing_to_do_returns_empty_lists(db):
     assert scheduling.run_schedule(now=NOW) == {"released": [], "published": [], "closed": []}
+
+
+def test_a_backlog_prompt_published_by_hand_is_left_alone_by_the_next_release(group, topic):
+    hand_published = backlog(topic, title="Published by hand")
+    programme = make_programme(group)
+    scheduling.publish_prompt(prompt_id=hand_published.pk, now=NOW - SECOND, allowed_from=(Prompt.Status.BACKLOG,))
+
+    assert scheduling.release_programme(programme_id=programme.pk, now=NOW) is None
+    hand_published.refresh_from_db()
+    assert hand_published.publish_at == NOW - SECOND
+    programme.refresh_from_db()
+    assert programme.last_prompt_id is None

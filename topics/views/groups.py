@@ -55,7 +55,8 @@ def group_detail(request, slug):
             else 0
         ),
     }
-    return render(request, "topics/group_detail.html", context)
+    with timezone.override(group.tzinfo):
+        return render(request, "topics/group_detail.html", context)
 
 
 def member_list(request, slug):
@@ -260,4 +261,5 @@ def topic_detail(request, group_slug, topic_slug):
     is_moderator = membership is not None and membership.is_moderator
     context |= topic_conclusions(topic, show_all_authors=is_moderator, today=group_today(topic.group))
     context["evidence"] = topic_evidence(topic=topic, today=group_today(topic.group))
-    return render(request, "topics/topic_detail.html", context)
+    with timezone.override(topic.group.tzinfo):
+        return render(request, "topics/topic_detail.html", context)

@@ -89,7 +89,8 @@ def _outcome_editor(request, *, membership, topic, prompt, cites, done_url):
     initial = {}
     if outcome is not None:
         initial = {name: getattr(outcome, name) for name in ("takeaways", "open_questions", "dissent", "review_on")}
-    form = OutcomeForm(request.POST if request.method == "POST" else None, initial=initial, today=outcomes.group_today(group))
+    data = request.POST if request.method == "POST" else None
+    form = OutcomeForm(data, initial=initial, today=outcomes.group_today(group))
     preview = []
     status = 200
     if request.method == "POST":
@@ -102,7 +103,8 @@ def _outcome_editor(request, *, membership, topic, prompt, cites, done_url):
                 if form.cleaned_data[name]
             ]
         else:
-            outcomes.save_outcome(prompt=prompt, topic=topic, author=request.user, now=timezone.now(), **form.cleaned_data)
+            data = form.cleaned_data
+            outcomes.save_outcome(prompt=prompt, topic=topic, author=request.user, now=timezone.now(), **data)
             messages.success(request, "The outcome is saved." if prompt else "The summary is saved.")
             return redirect(done_url)
     context = {

@@ -60,8 +60,12 @@ def prompt_new(request, slug):
             initial["topic"] = group.topics.filter(slug=topic_slug).first()
         form = PromptForm(request.POST or None, group=group, now=now, initial=initial)
         if request.method == "POST" and form.is_valid():
-            prompt, published = prompt_services.save_prompt(form=form, author=request.user, now=now)
-            return _after_save(request, group, prompt, published)
+            try:
+                prompt, published = prompt_services.save_prompt(form=form, author=request.user, now=now)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return _after_save(request, group, prompt, published)
         status = 400 if request.method == "POST" else 200
         context = {"group": group, "membership": membership, "form": form, "prompt": None}
         return render(request, "topics/prompt_form.html", context, status=status)
@@ -240,8 +244,14 @@ def milestone_move(request, slug, pk):
     with timezone.override(group.tzinfo):
         form = MilestoneForm(request.POST, instance=Milestone.objects.get(pk=milestone.pk))
         if not form.is_valid():
-            messages.error(request, "Give the milestone a title and a valid date.")
-            return redirect("topics:milestones", slug=group.slug)
+            messages.error(request, f"“{milestone.title}” was not changed: give it a title and a valid date.")
+            context = {
+                "group": group,
+                "membership": membership,
+                "form": MilestoneForm(),
+                "milestones": group.milestones.prefetch_related("prompts"),
+            }
+            return render(request, "topics/milestones.html", context, status=400)
         milestone.title = form.cleaned_data["title"]
         milestone.save(update_fields=["title"])
         moved = scheduling.move_milestone(milestone=milestone, happens_at=form.cleaned_data["happens_at"])

@@ -1,0 +1,64 @@
+from datetime import timedelta
+
+from django.utils import timezone
+
+from tests import factories
+from topics import scheduling
+from topics.models import Prompt
+
+
+def log_in(page, live_server, user):
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("input[name=login]", user.email)
+    page.fill("input[name=password]", factories.PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_selector("text=Log out")
+
+
+def test_a_scheduled_prompt_with_a_poll_is_answered_and_concluded(live_server, chromium, screenshot):
+    group = factories.make_group(name="China CAR-T Market", slug="china-car-t", timezone="Asia/Shanghai")
+    topic = factories.make_topic(group=group, title="Cost, access and reimbursement", slug="cost")
+    moderator = factories.make_moderator(group=group, display_name="Dr Lin")
+    member = factories.make_member(group=group, display_name="Grace Chan")
+    publish_at = (timezone.now() + timedelta(hours=2)).astimezone(group.tzinfo).replace(second=0, microsecond=0)
+
+    moderator_page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(moderator_page, live_server, moderator)
+    moderator_page.goto(f"{live_server.url}/g/{group.slug}/prompts/new/")
+    moderator_page.select_option("select[name=topic]", label=topic.title)
+    moderator_page.fill("input[name=title]", "Which payment model should come first?")
+    moderator_page.fill("textarea[name=context]", "Think about who collects the follow-up data.")
+    moderator_page.check("input[name=when][value=schedule]")
+    moderator_page.fill("input[name=publish_at]", publish_at.strftime("%Y-%m-%dT%H:%M"))
+    moderator_page.select_option("select[name=poll_kind]", value="choice")
+    moderator_page.fill("textarea[name=poll_options]", "Outcome-based payment\nInstalments\nCity insurance")
+    moderator_page.click("text=Save prompt")
+    moderator_page.wait_for_selector("text=Prompt · Scheduled")
+    screenshot(moderator_page, "prompt-scheduled")
+
+    prompt = Prompt.objects.get(title="Which payment model should come first?")
+    assert prompt.publish_at == publish_at
+    assert scheduling.run_schedule(now=publish_at)["published"] == [prompt.pk]  # what the beat tick does
+    prompt.refresh_from_db()
+
+    member_page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(member_page, live_server, member)
+    member_page.goto(live_server.url + f"/g/{group.slug}/")
+    member_page.click("text=Which payment model should come first?")
+    member_page.check("text=Instalments")
+    member_page.fill("textarea[name=reason]", "Simplest to run today.")
+    member_page.click("button:has-text('Vote')")
+    member_page.wait_for_selector(".poll progress")
+    member_page.fill("textarea[name=body]", "Instalments first, then outcome-based payment once registries exist.")
+    member_page.click("text=Post reply")
+    member_page.wait_for_selector("text=Instalments first, then outcome-based payment")
+
+    moderator_page.goto(f"{live_server.url}/g/{group.slug}/prompts/{prompt.pk}/outcome/")
+    moderator_page.fill("textarea[name=takeaways]", "- The group leans towards **instalments** as the first step.")
+    moderator_page.click("text=Save outcome")
+    moderator_page.wait_for_selector("text=Key takeaways")
+
+    member_page.reload()
+    member_page.wait_for_selector(".outcome >> text=instalments")
+    assert "1 of 2 members voted" in member_page.inner_text(".poll")
+    screenshot(member_page, "prompt-thread-with-outcome")
