@@ -813,13 +813,13 @@ def count_queries(client, url) -> int:
     return len(queries)
 
 
-@pytest.mark.parametrize("page", ["topics:group", "topics:agenda"])
+@pytest.mark.parametrize("page", ["topics:group", "topics:agenda", "topics:topic"])
 @pytest.mark.parametrize("persona", ["member", "moderator", "anonymous"])
 def test_the_page_costs_the_same_queries_with_one_or_ten_prompts(client, group, topic, member, moderator, page, persona):
     voters = [member, factories.make_member(group=group)]
     if persona != "anonymous":
         client.force_login({"member": member, "moderator": moderator}[persona])
-    url = reverse(page, args=[group.slug])
+    url = reverse(page, args=[group.slug, topic.slug] if page == "topics:topic" else [group.slug])
     add_prompts(group, topic, 1, voters)
     client.get(url)  # the session and any first-request work
     with_one = count_queries(client, url)
