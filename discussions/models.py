@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 
+from groupsite.models import NotificationKind
 from topics.models import Group, Topic
 
 
@@ -134,3 +135,119 @@ class PostRevision(models.Model):
     @property
     def rendered_body(self) -> str:
         return mark_safe(self.body_html)  # sanitized by render_markdown when the post was saved
+
+
+class Subscription(models.Model):
+    """A member watching or muting one thread, topic or group (exactly one of the three)."""
+
+    class Level(models.TextChoices):
+        WATCHING = "watching", "Watching"
+        MUTED = "muted", "Muted"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscriptions")
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="subscriptions")
+    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.CASCADE, related_name="subscriptions")
+    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="subscriptions")
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.WATCHING)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(group__isnull=False, topic__isnull=True, thread__isnull=True)
+                    | models.Q(group__isnull=True, topic__isnull=False, thread__isnull=True)
+                    | models.Q(group__isnull=True, topic__isnull=True, thread__isnull=False)
+                ),
+                name="subscription_has_one_target",
+            ),
+            models.UniqueConstraint(fields=["user", "group"], name="one_subscription_per_group"),
+            models.UniqueConstraint(fields=["user", "topic"], name="one_subscription_per_topic"),
+            models.UniqueConstraint(fields=["user", "thread"], name="one_subscription_per_thread"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.level} {self.thread or self.topic or self.group}"
+
+
+class Notification(models.Model):
+    """Something that happened for one member; shown on the site, and emailed as they chose."""
+
+    Kind = NotificationKind
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=15, choices=NotificationKind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    prompt = models.ForeignKey("topics.Prompt", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # Set when the member wants this at once: the email goes out with others of the same thread after a short wait.
+    email_due_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One notification per member per post (or per prompt and kind): retries and races add nothing.
+            models.UniqueConstraint(
+                fields=["user", "post"], condition=models.Q(post__isnull=False), name="one_notification_per_post"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "prompt", "kind"],
+                condition=models.Q(post__isnull=True, prompt__isnull=False),
+                name="one_notification_per_prompt_and_kind",
+            ),
+        ]
+        indexes = [
+            # The header badge counts a member's unread notifications on every page.
+            models.Index(fields=["user", "read_at"], name="notification_unread_idx"),
+            # The email batcher looks for notifications whose email is due and not yet sent.
+            models.Index(fields=["email_due_at"], condition=models.Q(emailed_at__isnull=True), name="notification_email_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.user}"
+
+
+class ThreadRead(models.Model):
+    """How far a member has read a thread, so the digest leaves out what they have seen."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="thread_reads")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="reads")
+    last_read_number = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "thread"], name="one_read_marker_per_thread")]
+
+    def __str__(self):
+        return f"{self.user} read {self.thread} to {self.last_read_number}"
+
+
+class DigestDelivery(models.Model):
+    """One member's digest for one period: the row is the claim that makes sending it happen once."""
+
+    class Status(models.TextChoices):
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        EMPTY = "empty", "Nothing new: not sent"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_deliveries")
+    # The local date of the send time that the digest belongs to (a daily digest has one per day).
+    period = models.DateField()
+    frequency = models.CharField(max_length=10)
+    covers_from = models.DateTimeField()
+    covers_until = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "period"], name="one_digest_per_member_and_period")]
+        indexes = [models.Index(fields=["user", "-covers_until"], name="digest_latest_idx")]
+
+    def __str__(self):
+        return f"Digest for {self.user} ({self.period})"

@@ -205,6 +205,8 @@ EMAIL_DELIVERY_BACKEND = env(
     "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Roundtable <noreply@localhost>")
+# The domain in List-Id headers ("<china-car-t.roundtable.example.org>").
+EMAIL_LIST_DOMAIN = env("EMAIL_LIST_DOMAIN", SITE_URL.split("://", 1)[-1].split("/")[0].split(":")[0] or "localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: Redis in production (CELERY_BROKER_URL may name another Redis database than the cache's,

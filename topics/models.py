@@ -11,10 +11,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 
-
-def validate_timezone(name: str) -> None:
-    if name not in zoneinfo.available_timezones():
-        raise ValidationError(f"{name!r} is not a time zone name such as Europe/London or Asia/Shanghai.")
+from groupsite.models import validate_timezone  # noqa: F401  (also named by migration 0002)
 
 
 class GroupQuerySet(models.QuerySet):
@@ -47,6 +44,9 @@ class Group(models.Model):
     )
     evidence_stale_after_days = models.PositiveSmallIntegerField(
         default=180, help_text="Evidence older than this (by its 'as of' date) is flagged as possibly stale."
+    )
+    emails_titles_only = models.BooleanField(
+        default=False, help_text="Emails about this group carry titles and links only, never the text of posts."
     )
 
     objects = GroupQuerySet.as_manager()

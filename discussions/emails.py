@@ -1,0 +1,66 @@
+"""Every email the site sends about discussions goes through `send_email`: three templates, one set of headers.
+
+Each message is multipart (plain text and HTML with inline styles), names the group in its subject, says in
+its footer why it was sent, and carries RFC 8058 one-click unsubscribe headers whose signed link needs no login.
+"""
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+UNSUBSCRIBE_SALT = "roundtable.unsubscribe"
+DIGEST_SCOPE = "digest"
+
+
+def unsubscribe_token(user, scope: str) -> str:
+    """A signed, tamper-proof token naming the member and what to stop (the digest or one kind of email).
+
+    It has no expiry on purpose: links in old emails must keep working.
+    """
+    return signing.dumps({"u": user.pk, "s": scope}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str]:
+    """The (user id, scope) a token names; raises signing.BadSignature if it was forged or altered."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(data.get("s"), str):
+        raise signing.BadSignature("malformed unsubscribe token")
+    return data["u"], data["s"]
+
+
+def unsubscribe_url(user, scope: str) -> str:
+    return settings.SITE_URL + reverse("discussions:unsubscribe", args=[unsubscribe_token(user, scope)])
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def build_email(*, template: str, user, context: dict, scope: str, list_id: str) -> EmailMultiAlternatives:
+    """Render emails/<template>_subject.txt, _body.txt and _body.html for one member.
+
+    `scope` is what the unsubscribe link stops; `list_id` names the mailing list (RFC 2919), e.g. the group.
+    """
+    context = {
+        **context,
+        "user": user,
+        "site_url": settings.SITE_URL,
+        "unsubscribe_url": unsubscribe_url(user, scope),
+        "preferences_url": absolute(reverse("discussions:email_preferences")),
+    }
+    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"emails/{template}_body.txt", context),
+        to=[user.email],
+        headers={
+            "List-Id": f"<{list_id}.{settings.EMAIL_LIST_DOMAIN}>",
+            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    message.attach_alternative(render_to_string(f"emails/{template}_body.html", context), "text/html")
+    return message
