@@ -10,8 +10,46 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from groupsite.models import NotificationKind
+
 UNSUBSCRIBE_SALT = "roundtable.unsubscribe"
 DIGEST_SCOPE = "digest"
+
+# What an unsubscribe link stops, as its confirmation page says it ("Stop emails about …").
+KIND_PHRASES = {
+    NotificationKind.REPLY: "replies in threads you watch",
+    NotificationKind.QUOTE: "quotes of your posts",
+    NotificationKind.MENTION: "@mentions of you",
+    NotificationKind.PROMPT: "new prompts in your groups",
+    NotificationKind.NEW_THREAD: "new threads in topics you watch",
+    NotificationKind.JOIN_APPROVED: "approved join requests",
+    NotificationKind.REMINDER: "reminders before a prompt closes",
+}
+
+
+def kinds_scope(kinds) -> str:
+    """The scope of an email about several kinds of notification: its unsubscribe link stops all of them."""
+    return ",".join(sorted(set(kinds)))
+
+
+def scope_kinds(scope: str) -> list[str]:
+    """The notification kinds a scope names ("mention,reply"), [] for the digest; ValueError for anything else."""
+    if scope == DIGEST_SCOPE:
+        return []
+    kinds = scope.split(",")
+    if not scope or any(kind not in NotificationKind.values for kind in kinds):
+        raise ValueError(f"{scope!r} is not an unsubscribe scope")
+    return kinds
+
+
+def describe_scope(scope: str) -> str:
+    """What unsubscribing stops, in words: "your digest emails", "emails about @mentions of you and quotes …"."""
+    kinds = scope_kinds(scope)
+    if not kinds:
+        return "your digest emails"
+    phrases = [KIND_PHRASES[NotificationKind(kind)] for kind in kinds]
+    listed = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
+    return f"emails about {listed}"
 
 
 def unsubscribe_token(user, scope: str) -> str:

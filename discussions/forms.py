@@ -105,3 +105,38 @@ class ThreadForm(ArgumentRoleMixin):
     )
 
     field_order = ["title", "body", *ARGUMENT_FIELDS]
+
+
+class RenameThreadForm(forms.Form):
+    """A moderator's new title for a thread."""
+
+    title = forms.CharField(
+        max_length=200,
+        error_messages={
+            "required": "Give the thread a title.",
+            "max_length": "Keep the title to %(limit_value)d characters or fewer (it has %(show_value)d).",
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class MoveThreadForm(forms.Form):
+    """Another topic of the thread's group to move it to; `topics` is empty when the group has no other."""
+
+    topic = forms.TypedChoiceField(
+        label="Move to topic",
+        coerce=int,
+        error_messages={
+            "required": "Choose the topic to move the thread to.",
+            "invalid_choice": "Choose another topic of this group.",
+        },
+    )
+
+    def __init__(self, *args, thread, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One query serves both the choices and the view's "is there anywhere to move it?".
+        self.topics = {topic.pk: topic for topic in thread.topic.group.topics.exclude(pk=thread.topic_id)}
+        self.fields["topic"].choices = [(pk, topic.title) for pk, topic in self.topics.items()]
+
+    def clean_topic(self):
+        return self.topics[self.cleaned_data["topic"]]

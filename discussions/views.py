@@ -1,3 +1,5 @@
+from http import HTTPStatus
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,8 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from discussions import services
-from discussions.forms import PostForm, ThreadForm
+from discussions import moderation, services
+from discussions.forms import MoveThreadForm, PostForm, RenameThreadForm, ThreadForm
 from discussions.markdown import render_markdown
 from discussions.models import Post, Thread
 from topics.outcomes import flag_review_due, group_today
@@ -62,7 +64,20 @@ def _role_filter(request) -> str | None:
     return role if not role or role in Post.Role.values else None
 
 
-def _render_thread(request, thread, membership, *, form=None, preview_html="", quote_pk=None, status=200):
+def _thread_tools(thread, membership, *, rename_form=None, move_form=None) -> dict | None:
+    """The moderators' forms for the thread page (pin, lock, rename, move); None for everyone else."""
+    if membership is None or not membership.is_moderator:
+        return None
+    return {
+        "rename_form": rename_form or RenameThreadForm(initial={"title": thread.title}, auto_id="id_rename_%s"),
+        "move_form": move_form or MoveThreadForm(thread=thread, auto_id="id_move_%s"),
+        "open": rename_form is not None or move_form is not None,  # show the forms with their errors
+    }
+
+
+def _render_thread(
+    request, thread, membership, *, form=None, preview_html="", quote_pk=None, status=200, tools=None
+):
     role = _role_filter(request) or ""
     posts = thread.posts.select_related("author")
     if role:
@@ -101,6 +116,7 @@ def _render_thread(request, thread, membership, *, form=None, preview_html="", q
         "pagination_query": f"role={role}&" if role else "",
         "chatham_house": chatham_house,
         "hide_authors": chatham_house and not (membership is not None and membership.is_moderator),
+        "thread_tools": _thread_tools(thread, membership, **(tools or {})),
     }
     if context["prompt"] is not None:
         context.update(prompt_panel(context["prompt"], user=user, membership=membership))
@@ -139,10 +155,26 @@ def reply(request, pk):
     if "preview" in request.POST:
         preview_html = render_markdown(form.cleaned_data["body"])
         return _render_thread(request, thread, membership, form=form, preview_html=preview_html, quote_pk=quote_pk)
+    try:
+        moderation.count_new_post(user=request.user, membership=membership)
+    except moderation.RateLimited as limited:
+        form.add_error(None, str(limited))
+        return _render_thread(
+            request, thread, membership, form=form, quote_pk=quote_pk, status=HTTPStatus.TOO_MANY_REQUESTS
+        )
     post = services.publish_post(
         thread=thread, author=request.user, body=form.cleaned_data["body"], quoted_post=quoted, **form.argument_data()
     )
     return redirect(post)
+
+
+def _rate_limited_thread(user, membership) -> str | None:
+    """Count a new thread against the user's limits: None if it may go ahead, else the message saying why not."""
+    try:
+        moderation.count_new_post(user=user, membership=membership, new_thread=True)
+    except moderation.RateLimited as limited:
+        return str(limited)
+    return None
 
 
 @login_required
@@ -157,6 +189,9 @@ def new_thread(request, group_slug, topic_slug):
             status = 400
         elif "preview" in request.POST:
             preview_html = render_markdown(form.cleaned_data["body"])
+        elif (limited := _rate_limited_thread(request.user, membership)) is not None:
+            form.add_error(None, limited)
+            status = HTTPStatus.TOO_MANY_REQUESTS
         else:
             thread = services.start_thread(
                 topic=topic,
@@ -245,7 +280,94 @@ def post_revisions(request, pk):
 @login_required
 def preview(request):
     """The rendered HTML of a draft, for the live preview script; the same rendering a saved post gets."""
+    try:
+        # Counted before validating: checking that the Markdown renders is itself the costly part.
+        moderation.count_preview(user=request.user)
+    except moderation.RateLimited as limited:
+        return HttpResponse(str(limited), status=HTTPStatus.TOO_MANY_REQUESTS, content_type="text/plain; charset=utf-8")
     form = PostForm(request.POST)
     if not form.is_valid():
         return HttpResponse(form.errors["body"][0], status=400, content_type="text/plain; charset=utf-8")
     return HttpResponse(render_markdown(form.cleaned_data["body"]))
+
+
+# Moderators' thread tools: POST only, for the moderators and owners of the thread's group.
+
+
+def get_thread_for_moderator(user, pk: int):
+    """The thread and the moderator's membership: 404 where the group is hidden from the user, 403 for non-moderators."""
+    thread, membership = get_thread_for_user(user, pk)
+    if membership is None or not membership.is_moderator:
+        raise PermissionDenied("Only the group's moderators can do this.")
+    return thread, membership
+
+
+def _thread_action(request, pk, action, done: str, unchanged: str):
+    thread, membership = get_thread_for_moderator(request.user, pk)
+    try:
+        changed = action(thread=thread)
+    except moderation.ModerationError as error:
+        messages.error(request, str(error))
+        return _render_thread(request, thread, membership, status=HTTPStatus.BAD_REQUEST)
+    if changed:
+        messages.success(request, done)
+    else:
+        messages.info(request, unchanged)
+    return redirect(thread)
+
+
+@require_POST
+@login_required
+def pin_thread(request, pk):
+    return _thread_action(
+        request, pk, moderation.pin_thread, "The thread is pinned to the top of its topic.", "It was already pinned."
+    )
+
+
+@require_POST
+@login_required
+def unpin_thread(request, pk):
+    return _thread_action(request, pk, moderation.unpin_thread, "The thread is no longer pinned.", "It was not pinned.")
+
+
+@require_POST
+@login_required
+def lock_thread(request, pk):
+    return _thread_action(
+        request, pk, moderation.lock_thread, "The thread is closed: it takes no new replies.", "It was already closed."
+    )
+
+
+@require_POST
+@login_required
+def unlock_thread(request, pk):
+    return _thread_action(
+        request, pk, moderation.unlock_thread, "The thread is open to replies again.", "It was already open."
+    )
+
+
+@require_POST
+@login_required
+def rename_thread(request, pk):
+    thread, membership = get_thread_for_moderator(request.user, pk)
+    form = RenameThreadForm(request.POST, auto_id="id_rename_%s")
+    if not form.is_valid():
+        return _render_thread(request, thread, membership, status=HTTPStatus.BAD_REQUEST, tools={"rename_form": form})
+    if moderation.rename_thread(thread=thread, title=form.cleaned_data["title"]):
+        messages.success(request, "The thread is renamed.")
+    else:
+        messages.info(request, "The title was unchanged.")
+    return redirect(thread)
+
+
+@require_POST
+@login_required
+def move_thread(request, pk):
+    thread, membership = get_thread_for_moderator(request.user, pk)
+    form = MoveThreadForm(request.POST, thread=thread, auto_id="id_move_%s")
+    if not form.is_valid():
+        return _render_thread(request, thread, membership, status=HTTPStatus.BAD_REQUEST, tools={"move_form": form})
+    topic = form.cleaned_data["topic"]
+    moderation.move_thread(thread=thread, topic=topic)
+    messages.success(request, f"The thread moved to {topic.title}.")
+    return redirect(thread)

@@ -1,6 +1,9 @@
+import functools
+import zoneinfo
+
 from django import forms
 
-from groupsite.models import User
+from groupsite.models import EmailChoice, NotificationKind, User
 
 
 class ProfileForm(forms.ModelForm):
@@ -8,3 +11,56 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["display_name", "affiliation", "bio"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+
+
+@functools.cache
+def timezone_choices() -> list[tuple[str, str]]:
+    """Every IANA zone name, sorted; read from disk once per process."""
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class EmailPreferencesForm(forms.ModelForm):
+    """Email preferences: the member's clock, the digest's frequency and time, and what is emailed at once."""
+
+    timezone = forms.ChoiceField(
+        label="Your time zone", help_text="Times on the site and in emails are shown, and digests sent, on this clock."
+    )
+
+    class Meta:
+        model = User
+        fields = ["timezone", "digest_frequency", "digest_weekday", "digest_time"]
+        labels = {"digest_frequency": "Digest", "digest_weekday": "Day (weekly digest)", "digest_time": "Time"}
+        widgets = {
+            "digest_frequency": forms.RadioSelect,
+            "digest_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = timezone_choices()
+        self.fields["digest_time"].help_text = "Local time on your clock; the digest goes out within a few minutes of it."
+        for kind in NotificationKind:
+            self.fields[self.kind_field_name(kind)] = forms.ChoiceField(
+                label=kind.label,
+                choices=EmailChoice.choices,
+                widget=forms.RadioSelect,
+                initial=self.instance.email_choice(kind),
+            )
+
+    @staticmethod
+    def kind_field_name(kind: str) -> str:
+        return f"email_{kind}"
+
+    @property
+    def digest_fields(self):
+        return [self["digest_frequency"], self["digest_weekday"], self["digest_time"]]
+
+    @property
+    def kind_fields(self):
+        return [self[self.kind_field_name(kind)] for kind in NotificationKind]
+
+    def save(self, commit=True):
+        self.instance.email_choices = {
+            kind.value: self.cleaned_data[self.kind_field_name(kind)] for kind in NotificationKind
+        }
+        return super().save(commit=commit)

@@ -73,8 +73,13 @@ else:
     DATABASE_URL = required("DATABASE_URL")
     REDIS_URL = required("REDIS_URL")
 
-# Absolute links in emails ("https://roundtable.example.org"), without a trailing slash.
-SITE_URL = env("SITE_URL", "http://localhost:8000").rstrip("/")
+# Absolute links in emails ("https://roundtable.example.org"), without a trailing slash. In production it must be
+# https: RFC 8058 one-click unsubscribe needs an https List-Unsubscribe URL. It defaults to the first allowed host.
+_first_host = ALLOWED_HOSTS[0].lstrip(".") if ALLOWED_HOSTS else ""
+_default_site_url = "http://localhost:8000" if DEBUG or not _first_host or "*" in _first_host else f"https://{_first_host}"
+SITE_URL = env("SITE_URL", _default_site_url).rstrip("/")
+if not DEBUG and not SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured(f"SITE_URL must be an https:// address when DEBUG is false, not {SITE_URL!r}")
 
 INSTALLED_APPS = [
     "groupsite",
@@ -98,6 +103,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "groupsite.middleware.MemberTimezoneMiddleware",  # times on the member's own clock
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -231,6 +237,8 @@ CELERY_BEAT_SCHEDULE = {
     # Publishing is idempotent and catches up on anything missed, so a tick every minute is all it needs.
     "run-prompt-schedule": {"task": "topics.tasks.run_prompt_schedule", "schedule": 60},
     "clear-expired-sessions": {"task": "groupsite.tasks.clear_expired_sessions", "schedule": 24 * 60 * 60},
+    # Notification emails wait a few minutes to batch a thread's replies; a tick every minute keeps that wait short.
+    "send-notification-emails": {"task": "discussions.tasks.send_due_notification_emails", "schedule": 60},
 }
 
 # Markdown posts: the longest body accepted, in characters.
@@ -259,3 +267,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
+
+# Posting rate limits per account (discussions/moderation.py), counted in the cache so every web process shares
+# them; the group's moderators are exempt from the first two.
+POSTS_PER_MINUTE = env_int("POSTS_PER_MINUTE", 6)  # replies and new threads together
+NEW_THREADS_PER_HOUR = env_int("NEW_THREADS_PER_HOUR", 10)
+PREVIEWS_PER_MINUTE = env_int("PREVIEWS_PER_MINUTE", 30)

@@ -1,10 +1,14 @@
+import functools
+import zoneinfo
 from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.text import slugify
 
 from discussions.markdown import validate_renderable
+from topics import services
 from topics.models import Group, Membership, Milestone, Poll, Prompt, PromptProgramme, Topic
 
 
@@ -200,3 +204,101 @@ class MilestoneForm(forms.ModelForm):
         fields = ["title", "happens_at"]
         widgets = {"happens_at": DateTimeLocalInput()}
         labels = {"happens_at": "Date and time"}
+
+
+@functools.cache
+def timezone_choices() -> list[tuple[str, str]]:
+    # available_timezones() reads the zone database from disk on every call; the list only changes on upgrade.
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class GroupSettingsForm(forms.ModelForm):
+    """What moderators may change about their group. The slug is not here: links to the group must keep working."""
+
+    MAX_QUESTIONS = 10
+    MAX_QUESTION_LENGTH = 300
+
+    evidence_stale_after_days = forms.IntegerField(
+        min_value=1,
+        max_value=3650,
+        label="Evidence counts as possibly stale after (days)",
+        help_text="Evidence whose 'as of' date is older than this is flagged on topic pages.",
+    )
+
+    class Meta:
+        model = Group
+        fields = ["name", "description", "visibility", "membership_questions", "timezone", "evidence_stale_after_days"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "visibility": forms.RadioSelect,
+            "membership_questions": forms.Textarea(attrs={"rows": 4}),
+        }
+        labels = {"visibility": "Who can see the group", "timezone": "Time zone"}
+
+    def __init__(self, *args, membership: Membership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.membership = membership
+        # The model field's validate_timezone refuses a name the select did not offer (a hand-made request).
+        self.fields["timezone"].widget = forms.Select(choices=timezone_choices())
+        if membership.role != Membership.Role.OWNER:
+            self.fields["visibility"].help_text = "Only an owner can change who can see the group."
+
+    def clean_membership_questions(self) -> str:
+        questions = [line.strip() for line in self.cleaned_data["membership_questions"].splitlines() if line.strip()]
+        if len(questions) > self.MAX_QUESTIONS:
+            raise ValidationError(f"Ask at most {self.MAX_QUESTIONS} questions; there are {len(questions)}.")
+        for number, question in enumerate(questions, start=1):
+            if len(question) > self.MAX_QUESTION_LENGTH:
+                raise ValidationError(f"Question {number} is longer than {self.MAX_QUESTION_LENGTH} characters.")
+        return "\n".join(questions)
+
+    def clean(self):
+        data = super().clean()
+        if "visibility" in data:
+            try:  # self.instance still holds the saved values: the form's changes reach it after clean()
+                services.check_visibility_change(
+                    group=self.instance, changed_by=self.membership, visibility=data["visibility"]
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        return data
+
+
+class TopicForm(forms.ModelForm):
+    """A topic's title, web address and Markdown briefing; an empty web address is made from the title."""
+
+    class Meta:
+        model = Topic
+        fields = ["title", "slug", "briefing"]
+        widgets = {"briefing": forms.Textarea(attrs={"rows": 12, "data-preview": "true"})}
+        labels = {"slug": "Web address"}
+        help_texts = {
+            "slug": "Lowercase letters, numbers and hyphens, as in /g/…/topics/cost-and-reimbursement/. "
+            "Leave it empty to make one from the title.",
+            "briefing": "Markdown: what the group is trying to find out here.",
+        }
+
+    def __init__(self, *args, group: Group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group = group
+        self.fields["slug"].required = False
+        self.fields["briefing"].validators.append(validate_renderable)
+        if self.instance.pk:
+            self.fields["slug"].help_text += " Changing it breaks links to the topic that were already shared."
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("slug") and data.get("title"):
+            slug = slugify(data["title"])[: Topic._meta.get_field("slug").max_length].strip("-")
+            if slug:
+                data["slug"] = slug
+            else:
+                self.add_error("slug", "The title has no letters or numbers to make a web address from: type one.")
+        if data.get("slug"):
+            try:
+                services.check_topic_slug(
+                    group=self.group, slug=data["slug"], topic=self.instance if self.instance.pk else None
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        return data

@@ -6,9 +6,10 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.template.loader import render_to_string
 
-from topics.models import Group, Invitation, JoinRequest, Membership
+from topics.models import Group, Invitation, JoinRequest, Membership, Topic
 
 
 def add_member(*, group: Group, user, role: str = Membership.Role.MEMBER) -> Membership:
@@ -161,3 +162,116 @@ def accept_invitation(*, invitation: Invitation, user, now: datetime) -> Members
         fields["accepted_at"] = now
     Invitation.objects.filter(pk=invitation.pk).update(**fields)
     return membership
+
+
+# Group settings and topics, managed by the group's moderators from the site.
+
+# topics/new/ is the form for a new topic, so no topic may take that web address.
+RESERVED_TOPIC_SLUGS = frozenset({"new"})
+
+
+def update_group_settings(
+    *,
+    group: Group,
+    changed_by: Membership,
+    name: str,
+    description: str,
+    visibility: str,
+    membership_questions: str,
+    timezone: str,
+    evidence_stale_after_days: int,
+) -> list[str]:
+    """Save the group's settings and return the names of those that changed; only an owner may change visibility."""
+    if changed_by.group_id != group.pk or not changed_by.is_moderator:
+        raise PermissionDenied("Only the group's moderators can change its settings.")
+    check_visibility_change(group=group, changed_by=changed_by, visibility=visibility)
+    wanted = {
+        "name": name,
+        "description": description,
+        "visibility": visibility,
+        "membership_questions": membership_questions,
+        "timezone": timezone,
+        "evidence_stale_after_days": evidence_stale_after_days,
+    }
+    changed = [field for field, value in wanted.items() if getattr(group, field) != value]
+    for field in changed:
+        setattr(group, field, wanted[field])
+    if changed:
+        # Only what changed is written, so two moderators editing different settings do not undo each other.
+        group.save(update_fields=changed)
+    return changed
+
+
+def check_visibility_change(*, group: Group, changed_by: Membership, visibility: str) -> None:
+    """Raise ValidationError if the membership may not give the group this visibility."""
+    if visibility != group.visibility and changed_by.role != Membership.Role.OWNER:
+        # Making a private group public shows every post to the world: the owners decide that.
+        raise ValidationError({"visibility": "Only an owner can change who can see the group."})
+
+
+def check_topic_slug(*, group: Group, slug: str, topic: Topic | None = None) -> None:
+    """Raise ValidationError if the slug is reserved or another topic of the group has it."""
+    if slug in RESERVED_TOPIC_SLUGS:
+        raise ValidationError({"slug": f"“{slug}” is reserved for the site's own pages: choose another web address."})
+    others = Topic.objects.filter(group=group, slug=slug)
+    if topic is not None:
+        others = others.exclude(pk=topic.pk)
+    if others.exists():
+        raise ValidationError({"slug": _slug_taken(slug)})
+
+
+def _slug_taken(slug: str) -> str:
+    return f"Another topic in this group already uses the web address “{slug}”: choose another."
+
+
+@transaction.atomic
+def create_topic(*, group: Group, title: str, slug: str, briefing: str) -> Topic:
+    """Add a topic at the end of the group's list; its briefing is rendered when saved."""
+    check_topic_slug(group=group, slug=slug)
+    last = Topic.objects.filter(group=group).aggregate(Max("position"))["position__max"] or 0
+    try:
+        with transaction.atomic():  # the unique constraint settles two moderators taking the same slug at once
+            return Topic.objects.create(group=group, title=title, slug=slug, briefing=briefing, position=last + 1)
+    except IntegrityError:
+        raise ValidationError({"slug": _slug_taken(slug)}) from None
+
+
+@transaction.atomic
+def update_topic(*, topic: Topic, title: str, slug: str, briefing: str) -> Topic:
+    check_topic_slug(group=topic.group, slug=slug, topic=topic)
+    topic.title, topic.slug, topic.briefing = title, slug, briefing
+    try:
+        with transaction.atomic():
+            topic.save(update_fields=["title", "slug", "briefing"])  # Topic.save adds briefing_html
+    except IntegrityError:
+        raise ValidationError({"slug": _slug_taken(slug)}) from None
+    return topic
+
+
+@transaction.atomic
+def move_topic(*, topic: Topic, direction: str) -> bool:
+    """Swap the topic with its neighbour ("up" or "down") and number the group's topics 1..n.
+
+    Returns False when the topic is already first (up) or last (down); nothing is written then.
+    """
+    if direction not in {"up", "down"}:
+        raise ValueError(f"direction must be 'up' or 'down', not {direction!r}")
+    # Locking the group's topics makes two quick clicks (or two moderators) apply one after the other.
+    topics = list(
+        Topic.objects.select_for_update()
+        .filter(group_id=topic.group_id)
+        .only("pk", "group_id", "position", "title")
+        .order_by("position", "title", "pk")  # the order the group page shows, ties broken for good
+    )
+    index = next(i for i, each in enumerate(topics) if each.pk == topic.pk)
+    neighbour = index - 1 if direction == "up" else index + 1
+    if not 0 <= neighbour < len(topics):
+        return False
+    topics[index], topics[neighbour] = topics[neighbour], topics[index]
+    renumbered = []
+    for position, each in enumerate(topics, start=1):
+        if each.position != position:
+            each.position = position
+            renumbered.append(each)
+    Topic.objects.bulk_update(renumbered, ["position"])
+    return True

@@ -5,6 +5,7 @@ from topics.views import prompts
 from topics.views import insight
 from topics.views import polls
 from topics.views import outcomes
+from topics.views import manage
 
 app_name = "topics"
 urlpatterns = [
@@ -21,7 +22,12 @@ urlpatterns = [
     path("g/<slug:slug>/requests/<int:pk>/", views.decide_join_request, name="decide_join_request"),
     path("g/<slug:slug>/invitations/", views.invitations, name="invitations"),
     path("g/<slug:slug>/invitations/<int:pk>/revoke/", views.revoke_invitation, name="revoke_invitation"),
+    path("g/<slug:slug>/settings/", manage.group_settings, name="group_settings"),
+    # Before the topic page: "new" would otherwise be read as a topic slug (and is reserved as one).
+    path("g/<slug:slug>/topics/new/", manage.topic_new, name="topic_new"),
+    path("g/<slug:slug>/topics/<int:pk>/move/", manage.topic_move, name="topic_move"),
     path("g/<slug:group_slug>/topics/<slug:topic_slug>/", views.topic_detail, name="topic"),
+    path("g/<slug:group_slug>/topics/<slug:topic_slug>/edit/", manage.topic_edit, name="topic_edit"),
     path("g/<slug:slug>/agenda/", prompts.agenda, name="agenda"),
     path("g/<slug:slug>/programme/", prompts.programme, name="programme"),
     path("g/<slug:slug>/milestones/", prompts.milestones, name="milestones"),

@@ -1,0 +1,292 @@
+"""Notification emails: what a member asked to hear about at once, a few minutes late and one email per thread.
+
+Creating a notification (discussions.notifications) sets `email_due_at` a few minutes ahead when the member's
+choice for its kind is "Email me at once". Beat runs `send_due_notification_emails` every minute: it gathers the
+member's pending notifications of the same thread (or prompt, or group) into one email as soon as the first of them
+is due, so a busy thread sends one email listing its replies rather than one per reply. Each batch is claimed by a
+conditional UPDATE of `emailed_at` in the transaction that builds and queues the email, so two workers or a repeated
+tick never send a notification twice, and a batch that fails to build rolls its claim back and is tried again.
+
+Unsubscribing (the one-click link in every email) and the preferences page change what later runs send.
+"""
+
+import logging
+from collections import defaultdict
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+
+from discussions.emails import KIND_PHRASES, DIGEST_SCOPE, absolute, build_email, describe_scope, kinds_scope, scope_kinds
+from discussions.models import Notification
+from groupsite.models import DigestFrequency, EmailChoice, NotificationKind, User
+from topics.models import Membership
+
+logger = logging.getLogger(__name__)
+
+# A run reads at most this many due notifications (and the rest of their members' pending ones); the next minute's
+# run picks up what is left.
+DUE_NOTIFICATIONS_PER_RUN = 2000
+SUBJECT_TITLE_CHARS = 50
+EXCERPT_CHARS = 600
+
+Kind = NotificationKind
+
+# "You get this email because …", one reason per kind in the email.
+REASONS = {
+    Kind.REPLY: "you watch this thread",
+    Kind.QUOTE: "one of your posts was quoted",
+    Kind.MENTION: "you were @mentioned",
+    Kind.PROMPT: "you are a member of this group",
+    Kind.NEW_THREAD: "you watch the topic or group it was started in",
+    Kind.JOIN_APPROVED: "you asked to join this group",
+    Kind.REMINDER: "you have not answered this prompt yet",
+}
+
+
+def send_due_notification_emails(*, now: datetime) -> int:
+    """Email every batch of notifications with one due by `now`; returns how many emails were queued.
+
+    Calling it again, or twice at once, sends nothing more: a batch is claimed before its email is built.
+    """
+    due_user_ids = set(
+        Notification.objects.filter(email_due_at__lte=now, emailed_at__isnull=True)
+        .order_by("email_due_at")
+        .values_list("user_id", flat=True)[:DUE_NOTIFICATIONS_PER_RUN]
+    )
+    if not due_user_ids:
+        return 0
+    pending = (
+        Notification.objects.filter(user_id__in=due_user_ids, email_due_at__isnull=False, emailed_at__isnull=True)
+        .select_related("user", "actor", "group", "thread__topic", "thread__prompt", "post", "prompt__topic")
+        .order_by("created_at", "pk")
+    )
+    batches = defaultdict(list)
+    for notification in pending:
+        batches[(notification.user_id, _batch_key(notification))].append(notification)
+    private_memberships = set(
+        Membership.objects.filter(user_id__in=due_user_ids, group__visibility="private").values_list(
+            "user_id", "group_id"
+        )
+    )
+    sent = 0
+    for batch in batches.values():
+        # Every pending notification of a thread goes in its first due one's email, even those still waiting.
+        if not any(notification.email_due_at <= now for notification in batch):
+            continue
+        try:
+            sent += send_notification_batch(batch, now=now, private_memberships=private_memberships)
+        except Exception:
+            # The claim was rolled back with the failed transaction: the next run tries this batch again.
+            logger.exception("Could not email notifications %s", [notification.pk for notification in batch])
+    return sent
+
+
+def _batch_key(notification: Notification) -> tuple[str, int]:
+    if notification.thread_id:
+        return ("thread", notification.thread_id)
+    if notification.prompt_id:
+        return ("prompt", notification.prompt_id)
+    return ("group", notification.group_id)
+
+
+def _still_wanted(notification: Notification, private_memberships: set) -> bool:
+    """Whether the email is still worth sending now: the member's choice, access and the post may have changed."""
+    user = notification.user
+    if not user.is_active or not user.email:
+        return False
+    if user.email_choice(notification.kind) != EmailChoice.IMMEDIATELY:
+        return False  # changed to "only in the digest" or "never" while it waited
+    if not notification.group.is_public and (user.pk, notification.group_id) not in private_memberships:
+        return False  # left the private group (or was removed) since
+    if notification.post is not None and notification.post.is_deleted:
+        return False
+    return True
+
+
+def send_notification_batch(batch: list[Notification], *, now: datetime, private_memberships: set) -> int:
+    """Claim one member's batch, then build and queue its email; 1 if an email was queued, else 0."""
+    wanted = [notification for notification in batch if _still_wanted(notification, private_memberships)]
+    unwanted_ids = [notification.pk for notification in batch if notification not in wanted]
+    with transaction.atomic():
+        if unwanted_ids:
+            # No longer to be emailed (the site and the digest still show them): later runs skip them.
+            Notification.objects.filter(pk__in=unwanted_ids, emailed_at__isnull=True).update(email_due_at=None)
+        if not wanted:
+            return 0
+        # Rows another worker is claiming are skipped, not waited for (PostgreSQL); SQLite runs one writer at a time.
+        locked = set(
+            Notification.objects.select_for_update(skip_locked=connection.features.has_select_for_update_skip_locked)
+            .filter(pk__in=[notification.pk for notification in wanted], emailed_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        if not locked:
+            return 0
+        claimed = Notification.objects.filter(pk__in=locked, emailed_at__isnull=True).update(emailed_at=now)
+        if claimed != len(locked):  # cannot happen while the rows are locked; never send what was not claimed
+            transaction.set_rollback(True)
+            return 0
+        items = [notification for notification in wanted if notification.pk in locked]
+        message = build_notification_email(items)
+        message.send()  # queues groupsite.tasks.deliver_email, which retries a failing mail server with backoff
+    return 1
+
+
+def build_notification_email(notifications: list[Notification]):
+    """One email about one member's notifications of one thread (or prompt, or group), oldest first."""
+    user = notifications[0].user
+    context = notification_email_context(notifications)
+    with timezone.override(user.tzinfo):  # times in the email read on the member's clock
+        return build_email(
+            template="notification",
+            user=user,
+            context=context,
+            scope=context["scope"],
+            list_id=context["group"].slug,
+        )
+
+
+def notification_email_context(notifications: list[Notification]) -> dict:
+    first = notifications[0]
+    group, thread = first.group, first.thread
+    prompt = first.prompt or (getattr(thread, "prompt", None) if thread is not None else None)
+    # Under the Chatham House rule an email names nobody, whoever it goes to.
+    anonymous = any(_is_chatham_house(notification) for notification in notifications)
+    items = [_item(notification, anonymous=anonymous, titles_only=group.emails_titles_only) for notification in notifications]
+    kinds = sorted({item["kind"] for item in items}, key=list(Kind.values).index)
+    if thread is not None:
+        title, about_url = thread.title, absolute(thread.get_absolute_url())
+    elif prompt is not None:
+        title, about_url = prompt.title, absolute(prompt.get_absolute_url())
+    else:
+        title, about_url = group.name, absolute(group.get_absolute_url())
+    headline = _headline(items, kinds, title=Truncator(title).chars(SUBJECT_TITLE_CHARS), group=group)
+    return {
+        "group": group,
+        "thread": thread,
+        "prompt": prompt,
+        "title": title,
+        "about_url": about_url,
+        "items": items,
+        "headline": headline,
+        "email_title": headline,
+        "anonymous": anonymous,
+        "titles_only": group.emails_titles_only,
+        "first_url": items[0]["url"],
+        "reasons": _joined([REASONS[kind] for kind in kinds]),
+        "kind_phrases": _joined([KIND_PHRASES[Kind(kind)] for kind in kinds]),
+        # The email's unsubscribe link stops every kind of email it is made of.
+        "scope": kinds_scope(kinds),
+        "unsubscribe_what": describe_scope(kinds_scope(kinds)),
+    }
+
+
+def _is_chatham_house(notification: Notification) -> bool:
+    if notification.prompt is not None and notification.prompt.chatham_house:
+        return True
+    prompt = getattr(notification.thread, "prompt", None) if notification.thread is not None else None
+    return prompt is not None and prompt.chatham_house
+
+
+def _item(notification: Notification, *, anonymous: bool, titles_only: bool) -> dict:
+    kind, post, prompt = notification.kind, notification.post, notification.prompt
+    who = None if anonymous or notification.actor is None else notification.actor.public_name
+    if post is not None:
+        url = absolute(reverse("discussions:post", args=[post.pk]))
+    elif notification.thread is not None:
+        url = absolute(notification.thread.get_absolute_url())
+    elif prompt is not None:
+        url = absolute(prompt.get_absolute_url())
+    else:
+        url = absolute(notification.group.get_absolute_url())
+    excerpt = ""
+    if post is not None and not titles_only:
+        excerpt = Truncator(" ".join(strip_tags(post.body_html).split())).chars(EXCERPT_CHARS)
+    return {
+        "kind": kind,
+        "summary": _summary(notification, who),
+        "who": who,
+        "url": url,
+        "excerpt": excerpt,
+        "at": notification.created_at,
+    }
+
+
+def _summary(notification: Notification, who: str | None) -> str:
+    kind = notification.kind
+    if kind == Kind.REPLY:
+        return f"{who} replied" if who else "A new reply"
+    if kind == Kind.QUOTE:
+        return f"{who} quoted your post" if who else "Your post was quoted"
+    if kind == Kind.MENTION:
+        return f"{who} mentioned you" if who else "You were mentioned"
+    if kind == Kind.PROMPT:
+        prompt = notification.prompt
+        return f"New prompt: {prompt.title}" if prompt is not None else "A new prompt was published"
+    if kind == Kind.NEW_THREAD:
+        return f"{who} started a new thread" if who else "A new thread was started"
+    if kind == Kind.JOIN_APPROVED:
+        return f"Your request to join {notification.group.name} was approved: welcome!"
+    if kind == Kind.REMINDER:
+        prompt = notification.prompt
+        if prompt is not None and prompt.closes_at is not None:
+            closes = timezone.localtime(prompt.closes_at, notification.user.tzinfo)
+            return f"This prompt closes {closes:%A %d %B, %H:%M %Z} and you have not answered yet"
+        return "This prompt closes soon and you have not answered yet"
+    return Kind(kind).label
+
+
+def _headline(items: list[dict], kinds: list[str], *, title: str, group) -> str:
+    """The subject after the group's name: "3 new replies in “Which payment model…”"."""
+    count = len(items)
+    quoted = f"“{title}”"
+    if len(kinds) > 1:
+        return f"{count} new notifications in {quoted}"
+    kind, who = kinds[0], items[0]["who"]
+    if kind == Kind.REPLY:
+        return f"New reply in {quoted}" if count == 1 else f"{count} new replies in {quoted}"
+    if kind == Kind.QUOTE:
+        if count == 1:
+            return f"{who} quoted you in {quoted}" if who else f"Your post was quoted in {quoted}"
+        return f"Your posts were quoted {count} times in {quoted}"
+    if kind == Kind.MENTION:
+        if count == 1:
+            return f"{who} mentioned you in {quoted}" if who else f"You were mentioned in {quoted}"
+        return f"{count} mentions of you in {quoted}"
+    if kind == Kind.PROMPT:
+        return f"New prompt: {quoted}"
+    if kind == Kind.NEW_THREAD:
+        return f"New thread: {quoted}"
+    if kind == Kind.JOIN_APPROVED:
+        return f"Welcome to {group.name}: your request to join was approved"
+    if kind == Kind.REMINDER:
+        return f"Closing soon: {quoted}"
+    return f"{count} new notifications in {quoted}"
+
+
+def _joined(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+@transaction.atomic
+def unsubscribe(*, user: User, scope: str) -> bool:
+    """Stop what an unsubscribe link names: the digest, or emails about some kinds of notification.
+
+    Returns whether anything changed (a second click changes nothing). Raises ValueError for an unknown scope.
+    """
+    kinds = scope_kinds(scope)
+    user = User.objects.select_for_update().get(pk=user.pk)  # not to lose a preferences save made at the same time
+    if scope == DIGEST_SCOPE:
+        if user.digest_frequency == DigestFrequency.NEVER:
+            return False
+        user.digest_frequency = DigestFrequency.NEVER
+        user.save(update_fields=["digest_frequency"])
+        return True
+    if all(user.email_choice(kind) == EmailChoice.NEVER for kind in kinds):
+        return False
+    user.email_choices = {**user.email_choices, **{kind: EmailChoice.NEVER.value for kind in kinds}}
+    user.save(update_fields=["email_choices"])
+    return True
