@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from discussions.models import Post, PostRevision, Thread
+from discussions.models import DigestDelivery, Notification, Post, PostRevision, Subscription, Thread, ThreadRead
 
 
 @admin.register(Thread)
@@ -44,3 +44,38 @@ class PostRevisionAdmin(admin.ModelAdmin):
     search_fields = ["body"]
     raw_id_fields = ["post", "replaced_by"]
     list_select_related = ["post__thread", "replaced_by"]
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["user", "level", "group", "topic", "thread", "created_at"]
+    list_filter = ["level"]
+    search_fields = ["user__username", "user__email"]
+    raw_id_fields = ["user", "group", "topic", "thread"]
+    list_select_related = ["user", "group", "topic", "thread"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "group", "thread", "created_at", "read_at", "email_due_at", "emailed_at"]
+    list_filter = ["kind", "group"]
+    search_fields = ["user__username", "user__email", "thread__title"]
+    raw_id_fields = ["user", "actor", "group", "thread", "post", "prompt"]
+    list_select_related = ["user", "group", "thread"]
+
+
+@admin.register(ThreadRead)
+class ThreadReadAdmin(admin.ModelAdmin):
+    list_display = ["user", "thread", "last_read_number", "updated_at"]
+    search_fields = ["user__username", "thread__title"]
+    raw_id_fields = ["user", "thread"]
+    list_select_related = ["user", "thread"]
+
+
+@admin.register(DigestDelivery)
+class DigestDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["user", "period", "frequency", "status", "covers_from", "covers_until", "sent_at"]
+    list_filter = ["status", "frequency"]
+    search_fields = ["user__username", "user__email"]
+    raw_id_fields = ["user"]
+    list_select_related = ["user"]

@@ -1,7 +1,10 @@
-"""Every email the site sends about discussions goes through `send_email`: three templates, one set of headers.
+"""Every email the site sends about discussions is made by `build_email`: three templates, one set of headers.
 
 Each message is multipart (plain text and HTML with inline styles), names the group in its subject, says in
-its footer why it was sent, and carries RFC 8058 one-click unsubscribe headers whose signed link needs no login.
+its footer why it was sent, and carries RFC 8058 one-click unsubscribe headers whose signed link needs no login:
+`List-Unsubscribe` holds one https URL (settings refuse an http SITE_URL in production), and a bare POST of
+"List-Unsubscribe=One-Click" to it, with no cookie or CSRF token, unsubscribes (discussions.views_email). RFC 8058
+also asks for a DKIM signature covering both headers: that is the outgoing mail server's job.
 """
 
 from django.conf import settings

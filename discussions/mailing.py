@@ -10,6 +10,7 @@ tick never send a notification twice, and a batch that fails to build rolls its 
 Unsubscribing (the one-click link in every email) and the preferences page change what later runs send.
 """
 
+import html
 import logging
 from collections import defaultdict
 from datetime import datetime
@@ -20,7 +21,15 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
-from discussions.emails import KIND_PHRASES, DIGEST_SCOPE, absolute, build_email, describe_scope, kinds_scope, scope_kinds
+from discussions.emails import (
+    DIGEST_SCOPE,
+    KIND_PHRASES,
+    absolute,
+    build_email,
+    describe_scope,
+    kinds_scope,
+    scope_kinds,
+)
 from discussions.models import Notification
 from groupsite.models import DigestFrequency, EmailChoice, NotificationKind, User
 from topics.models import Membership
@@ -34,6 +43,10 @@ SUBJECT_TITLE_CHARS = 50
 EXCERPT_CHARS = 600
 
 Kind = NotificationKind
+
+# Kinds another email already covers: topics.services.decide_join_request emails the member the moment a moderator
+# answers their request (approved or declined), so a notification email about it would say the same thing twice.
+EMAILED_ELSEWHERE = {Kind.JOIN_APPROVED}
 
 # "You get this email because …", one reason per kind in the email.
 REASONS = {
@@ -61,7 +74,7 @@ def send_due_notification_emails(*, now: datetime) -> int:
         return 0
     pending = (
         Notification.objects.filter(user_id__in=due_user_ids, email_due_at__isnull=False, emailed_at__isnull=True)
-        .select_related("user", "actor", "group", "thread__topic", "thread__prompt", "post", "prompt__topic")
+        .select_related("user", "actor", "group", "thread__topic", "thread__prompt", "post", "prompt__topic__group")
         .order_by("created_at", "pk")
     )
     batches = defaultdict(list)
@@ -98,6 +111,10 @@ def _still_wanted(notification: Notification, private_memberships: set) -> bool:
     user = notification.user
     if not user.is_active or not user.email:
         return False
+    if notification.kind in EMAILED_ELSEWHERE:
+        return False
+    if notification.read_at is not None:
+        return False  # already seen on the site while the email waited
     if user.email_choice(notification.kind) != EmailChoice.IMMEDIATELY:
         return False  # changed to "only in the digest" or "never" while it waited
     if not notification.group.is_public and (user.pk, notification.group_id) not in private_memberships:
@@ -155,7 +172,9 @@ def notification_email_context(notifications: list[Notification]) -> dict:
     prompt = first.prompt or (getattr(thread, "prompt", None) if thread is not None else None)
     # Under the Chatham House rule an email names nobody, whoever it goes to.
     anonymous = any(_is_chatham_house(notification) for notification in notifications)
-    items = [_item(notification, anonymous=anonymous, titles_only=group.emails_titles_only) for notification in notifications]
+    items = [
+        _item(notification, anonymous=anonymous, titles_only=group.emails_titles_only) for notification in notifications
+    ]
     kinds = sorted({item["kind"] for item in items}, key=list(Kind.values).index)
     if thread is not None:
         title, about_url = thread.title, absolute(thread.get_absolute_url())
@@ -163,7 +182,7 @@ def notification_email_context(notifications: list[Notification]) -> dict:
         title, about_url = prompt.title, absolute(prompt.get_absolute_url())
     else:
         title, about_url = group.name, absolute(group.get_absolute_url())
-    headline = _headline(items, kinds, title=Truncator(title).chars(SUBJECT_TITLE_CHARS), group=group)
+    headline = _headline(items, kinds, title=_shorten(title, SUBJECT_TITLE_CHARS), group=group)
     return {
         "group": group,
         "thread": thread,
@@ -171,7 +190,8 @@ def notification_email_context(notifications: list[Notification]) -> dict:
         "title": title,
         "about_url": about_url,
         "items": items,
-        "headline": headline,
+        "headline": headline,  # the subject's, with the title shortened
+        "heading": _headline(items, kinds, title=title, group=group),
         "email_title": headline,
         "anonymous": anonymous,
         "titles_only": group.emails_titles_only,
@@ -203,8 +223,11 @@ def _item(notification: Notification, *, anonymous: bool, titles_only: bool) -> 
     else:
         url = absolute(notification.group.get_absolute_url())
     excerpt = ""
-    if post is not None and not titles_only:
-        excerpt = Truncator(" ".join(strip_tags(post.body_html).split())).chars(EXCERPT_CHARS)
+    if not titles_only:
+        if post is not None:
+            excerpt = _excerpt(post.body_html)
+        elif kind == Kind.PROMPT and prompt is not None:
+            excerpt = _excerpt(prompt.context_html)
     return {
         "kind": kind,
         "summary": _summary(notification, who),
@@ -213,6 +236,14 @@ def _item(notification: Notification, *, anonymous: bool, titles_only: bool) -> 
         "excerpt": excerpt,
         "at": notification.created_at,
     }
+
+
+def _excerpt(body_html: str) -> str:
+    """The words of sanitized HTML as plain text on one line, cut short: emails quote posts, the site shows them whole.
+
+    Plain text: the text part shows it as it is, the HTML part escapes it again.
+    """
+    return Truncator(" ".join(html.unescape(strip_tags(body_html)).split())).chars(EXCERPT_CHARS)
 
 
 def _summary(notification: Notification, who: str | None) -> str:
@@ -265,6 +296,14 @@ def _headline(items: list[dict], kinds: list[str], *, title: str, group) -> str:
     if kind == Kind.REMINDER:
         return f"Closing soon: {quoted}"
     return f"{count} new notifications in {quoted}"
+
+
+def _shorten(text: str, limit: int) -> str:
+    """`text` cut to whole words within `limit` characters, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] or text[: limit - 1]
+    return cut.rstrip(" ,;:-–—") + "…"
 
 
 def _joined(parts: list[str]) -> str:

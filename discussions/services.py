@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from discussions import notifications, tasks
 from discussions.markdown import render_markdown
 from discussions.models import Post, PostRevision, Thread
 from topics.models import Topic
@@ -54,7 +55,7 @@ def publish_post(
 ) -> Post:
     now = now or timezone.now()
     # Locking the thread row numbers its posts one after another even when two replies arrive at once.
-    locked = Thread.objects.select_for_update().only("post_count").get(pk=thread.pk)
+    locked = Thread.objects.select_for_update().only("post_count", "topic_id").get(pk=thread.pk)
     post = Post.objects.create(
         thread=thread,
         author=author,
@@ -66,9 +67,13 @@ def publish_post(
         **_argument_fields(role, source_url, evidence_as_of),
     )
     Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + 1, last_activity_at=now)
-    Topic.objects.filter(pk=thread.topic_id).update(post_count=F("post_count") + 1, last_activity_at=now)
+    # The locked row's topic, not the caller's copy: a move may have just changed it.
+    Topic.objects.filter(pk=locked.topic_id).update(post_count=F("post_count") + 1, last_activity_at=now)
     thread.post_count = locked.post_count + 1
     thread.last_activity_at = now
+    notifications.auto_watch(user=author, thread=thread, now=now)
+    if post.number > 1:  # an opening post is announced by start_thread's notify_new_thread
+        transaction.on_commit(lambda: tasks.notify_new_post.delay(post.pk, now.isoformat()))
     return post
 
 
@@ -99,6 +104,7 @@ def start_thread(
         source_url=source_url,
         evidence_as_of=evidence_as_of,
     )
+    transaction.on_commit(lambda: tasks.notify_new_thread.delay(thread.pk, now.isoformat()))
     return thread
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from discussions import views, views_email
+from discussions import views, views_digest, views_email, views_notifications
 
 app_name = "discussions"
 urlpatterns = [
@@ -21,4 +21,21 @@ urlpatterns = [
     path("g/<slug:group_slug>/topics/<slug:topic_slug>/new/", views.new_thread, name="new_thread"),
     path("unsubscribe/<str:token>/", views_email.unsubscribe, name="unsubscribe"),
     path("accounts/email-preferences/", views_email.email_preferences, name="email_preferences"),
+    path("accounts/digest/", views_digest.digest_preview, name="digest_preview"),
+    path(
+        "g/<slug:slug>/members/<str:username>/digest/",
+        views_digest.member_digest_preview,
+        name="member_digest_preview",
+    ),
+    path("notifications/", views_notifications.notification_list, name="notifications"),
+    path("notifications/<int:pk>/read/", views_notifications.mark_notification_read, name="notification_read"),
+    path("notifications/read-all/", views_notifications.mark_all_notifications_read, name="notifications_read_all"),
+    path("threads/<int:pk>/subscription/", views_notifications.thread_subscription, name="thread_subscription"),
+    path(
+        "g/<slug:group_slug>/topics/<slug:topic_slug>/subscription/",
+        views_notifications.topic_subscription,
+        name="topic_subscription",
+    ),
+    path("g/<slug:slug>/subscription/", views_notifications.group_subscription, name="group_subscription"),
+    path("g/<slug:slug>/members.json", views_notifications.group_members_json, name="group_members_json"),
 ]

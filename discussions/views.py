@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from discussions import moderation, services
+from discussions import moderation, notifications, services
 from discussions.forms import MoveThreadForm, PostForm, RenameThreadForm, ThreadForm
 from discussions.markdown import render_markdown
 from discussions.models import Post, Thread
@@ -24,9 +24,9 @@ VIEWED_THREADS_REMEMBERED = 200
 
 
 def get_thread_for_user(user, pk: int):
-    thread = get_object_or_404(
-        Thread.objects.select_related("topic__group", "author", "prompt__poll", "prompt__outcome__author"), pk=pk
-    )
+    threads = Thread.objects.select_related("topic__group", "author", "prompt__poll", "prompt__outcome__author")
+    # The member's read marker and watch levels come along in the same query (discussions.notifications).
+    thread = get_object_or_404(notifications.with_reader_state(threads, user), pk=pk)
     group = thread.topic.group
     membership = membership_of(user, group)
     if not group.is_public and membership is None:
@@ -51,6 +51,11 @@ def get_post_for_editor(user, pk: int):
 
 
 def _count_view(request, thread: Thread) -> None:
+    if request.user.is_authenticated:
+        # A member's read marker remembers their first visit, which spares a session write on every thread page.
+        if thread.read_number is None:
+            services.record_view(thread=thread)
+        return
     viewed = request.session.get("viewed_threads", [])
     if thread.pk in viewed:
         return
@@ -89,6 +94,10 @@ def _render_thread(
     user = request.user
     for post in page.object_list:
         post.editable = post.can_edit(user, membership)
+    if user.is_authenticated:
+        # A filtered page skips posts, so it only records the visit; an unfiltered one reads up to its last post.
+        last_number = 0 if role else max((post.number for post in page.object_list), default=0)
+        notifications.mark_thread_read(user=user, thread=thread, number=last_number, now=timezone.now())
     can_reply = membership is not None and not thread.is_locked
     if can_reply and form is None:
         initial = {}
@@ -295,7 +304,7 @@ def preview(request):
 
 
 def get_thread_for_moderator(user, pk: int):
-    """The thread and the moderator's membership: 404 where the group is hidden from the user, 403 for non-moderators."""
+    """The thread and the moderator's membership: 404 where the group is hidden, 403 for non-moderators."""
     thread, membership = get_thread_for_user(user, pk)
     if membership is None or not membership.is_moderator:
         raise PermissionDenied("Only the group's moderators can do this.")

@@ -20,7 +20,12 @@ def timezone_choices() -> list[tuple[str, str]]:
 
 
 class EmailPreferencesForm(forms.ModelForm):
-    """Email preferences: the member's clock, the digest's frequency and time, and what is emailed at once."""
+    """Email preferences: the member's clock, the digest's frequency and time, and what is emailed at once.
+
+    The answer to a request to join is always emailed when a moderator gives it (topics.services), so it has no choice.
+    """
+
+    KINDS = [kind for kind in NotificationKind if kind != NotificationKind.JOIN_APPROVED]
 
     timezone = forms.ChoiceField(
         label="Your time zone", help_text="Times on the site and in emails are shown, and digests sent, on this clock."
@@ -29,7 +34,7 @@ class EmailPreferencesForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["timezone", "digest_frequency", "digest_weekday", "digest_time"]
-        labels = {"digest_frequency": "Digest", "digest_weekday": "Day (weekly digest)", "digest_time": "Time"}
+        labels = {"digest_frequency": "How often", "digest_weekday": "Day (weekly digest)", "digest_time": "Time"}
         widgets = {
             "digest_frequency": forms.RadioSelect,
             "digest_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -38,8 +43,8 @@ class EmailPreferencesForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = timezone_choices()
-        self.fields["digest_time"].help_text = "Local time on your clock; the digest goes out within a few minutes of it."
-        for kind in NotificationKind:
+        self.fields["digest_time"].help_text = "On your clock; the digest goes out within a few minutes of it."
+        for kind in self.KINDS:
             self.fields[self.kind_field_name(kind)] = forms.ChoiceField(
                 label=kind.label,
                 choices=EmailChoice.choices,
@@ -57,10 +62,11 @@ class EmailPreferencesForm(forms.ModelForm):
 
     @property
     def kind_fields(self):
-        return [self[self.kind_field_name(kind)] for kind in NotificationKind]
+        return [self[self.kind_field_name(kind)] for kind in self.KINDS]
 
     def save(self, commit=True):
         self.instance.email_choices = {
-            kind.value: self.cleaned_data[self.kind_field_name(kind)] for kind in NotificationKind
+            **self.instance.email_choices,
+            **{kind.value: self.cleaned_data[self.kind_field_name(kind)] for kind in self.KINDS},
         }
         return super().save(commit=commit)

@@ -8,8 +8,10 @@ from django.utils import timezone
 class MemberTimezoneMiddleware:
     """Show times on the logged-in member's own clock (as Discourse and Zulip do); visitors see the site's zone.
 
-    Pages about a group's schedule (prompt publishing and closing, programmes, the thread and group pages) still
-    override this with the group's clock, because their forms take times on that clock too.
+    Pages of a group (its threads, topics, agenda and prompt forms) override this with the group's clock: prompts
+    are scheduled and close on it, its forms take times on it, and a member who never chose a zone has "UTC",
+    which cannot be told apart from a choice. Pages about the member (profile, notifications, preferences, digest
+    preview) and their emails use the member's clock.
     """
 
     def __init__(self, get_response):

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -123,6 +124,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "discussions.context_processors.unread_notifications",
             ],
         },
     },
@@ -239,6 +241,10 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "groupsite.tasks.clear_expired_sessions", "schedule": 24 * 60 * 60},
     # Notification emails wait a few minutes to batch a thread's replies; a tick every minute keeps that wait short.
     "send-notification-emails": {"task": "discussions.tasks.send_due_notification_emails", "schedule": 60},
+    # Prompt reminders go out a day before closing; a quarter-hour early or late is fine, and each is sent once.
+    "create-prompt-reminders": {"task": "discussions.tasks.create_prompt_reminders", "schedule": 15 * 60},
+    # Digests go out at the first tick after each member's local send time; on the quarter hours, so 08:00 means 08:00.
+    "send-due-digests": {"task": "discussions.tasks.enqueue_due_digests", "schedule": crontab(minute="*/15")},
 }
 
 # Markdown posts: the longest body accepted, in characters.
@@ -246,6 +252,10 @@ POST_BODY_MAX_LENGTH = 50_000
 POSTS_PER_PAGE = env_int("POSTS_PER_PAGE", 20)
 THREADS_PER_PAGE = env_int("THREADS_PER_PAGE", 25)
 INVITATION_LIFETIME_DAYS = env_int("INVITATION_LIFETIME_DAYS", 14)
+# A notification the member wants "at once" is emailed after this wait, with whatever else its thread brings meanwhile.
+NOTIFICATION_EMAIL_DELAY_MINUTES = env_int("NOTIFICATION_EMAIL_DELAY_MINUTES", 5)
+# Members per digest task: each batch costs the same few queries, so bigger batches mean fewer queries in all.
+DIGEST_BATCH_SIZE = env_int("DIGEST_BATCH_SIZE", 200)
 
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour: a bare "example.org" means https
 

@@ -7,7 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from discussions import services as discussion_services
+from discussions.models import DigestDelivery, Notification, Subscription, ThreadRead
 from tests import factories
+from topics import outcomes, polls, scheduling
+from topics.models import Milestone, Prompt, PromptProgramme
 from topics import services as topic_services
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
@@ -33,6 +36,21 @@ def one_of_everything(topic, member, moderator, private_group):
     factories.make_invitation(group=topic.group, email="guest@example.org", created_by=moderator)
     factories.make_invitation(group=topic.group, revoked_at=timezone.now())
     PermissionGroup.objects.create(name="Editors")
+    now = timezone.now()
+    prompt = factories.make_prompt(topic, author=moderator)
+    polls.save_poll(prompt=prompt, kind="choice", options=["Yes", "No"])
+    scheduling.publish_prompt(prompt_id=prompt.pk, now=now, allowed_from=(Prompt.Status.DRAFT,))
+    polls.cast_vote(poll=prompt.poll, user=member, option_id=prompt.poll.options.first().pk, reason="", now=now)
+    outcomes.save_outcome(
+        prompt=prompt, topic=topic, author=moderator, takeaways="Yes.", open_questions="", dissent="", review_on=None, now=now
+    )
+    milestone = Milestone.objects.create(group=topic.group, title="Approval decision", happens_at=now)
+    PromptProgramme.objects.create(group=topic.group, last_prompt=prompt)
+    Subscription.objects.create(user=member, group=topic.group)
+    Notification.objects.create(user=moderator, kind="reply", group=topic.group, thread=thread, post=post, actor=member)
+    ThreadRead.objects.create(user=member, thread=thread, last_read_number=2)
+    DigestDelivery.objects.create(user=member, period=now.date(), frequency="weekly", covers_from=now, covers_until=now)
+    assert milestone.pk
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=IDS)

@@ -1,6 +1,21 @@
 from django.contrib import admin
 
-from topics.models import Group, Invitation, JoinRequest, Membership, Topic
+from topics.models import (
+    Group,
+    Invitation,
+    JoinRequest,
+    Membership,
+    Milestone,
+    Outcome,
+    OutcomeRevision,
+    Poll,
+    PollOption,
+    Prompt,
+    PromptAnnouncement,
+    PromptProgramme,
+    Topic,
+    Vote,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -61,3 +76,79 @@ class TopicAdmin(admin.ModelAdmin):
     search_fields = ["title", "briefing"]
     prepopulated_fields = {"slug": ["title"]}
     list_select_related = ["group"]
+
+
+class PollOptionInline(admin.TabularInline):
+    model = PollOption
+    extra = 0
+
+
+@admin.register(Prompt)
+class PromptAdmin(admin.ModelAdmin):
+    list_display = ["title", "topic", "status", "publish_at", "closes_at", "chatham_house", "author"]
+    list_filter = ["status", "chatham_house", "topic__group"]
+    search_fields = ["title", "context"]
+    list_select_related = ["topic", "author"]
+    raw_id_fields = ["author", "milestone"]
+    readonly_fields = ["thread", "published_at", "closed_at"]
+
+
+@admin.register(Poll)
+class PollAdmin(admin.ModelAdmin):
+    list_display = ["prompt", "kind", "results_visibility", "reason_required", "quorum"]
+    list_filter = ["kind", "results_visibility"]
+    search_fields = ["prompt__title", "statement"]
+    list_select_related = ["prompt"]
+    raw_id_fields = ["prompt"]
+    inlines = [PollOptionInline]
+
+
+@admin.register(Vote)
+class VoteAdmin(admin.ModelAdmin):
+    list_display = ["user", "poll", "option", "updated_at"]
+    search_fields = ["user__username", "poll__prompt__title", "reason"]
+    list_select_related = ["user", "poll__prompt", "option"]
+    raw_id_fields = ["user", "poll", "option"]
+
+
+class OutcomeRevisionInline(admin.TabularInline):
+    model = OutcomeRevision
+    extra = 0
+    fields = ["written_at", "author", "takeaways"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "topic", "author", "updated_at", "review_on"]
+    list_filter = ["topic__group"]
+    search_fields = ["takeaways", "open_questions", "dissent", "prompt__title", "topic__title"]
+    list_select_related = ["topic", "prompt", "author"]
+    raw_id_fields = ["prompt", "author"]
+    inlines = [OutcomeRevisionInline]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(admin.ModelAdmin):
+    list_display = ["title", "group", "happens_at"]
+    list_filter = ["group"]
+    search_fields = ["title"]
+    list_select_related = ["group"]
+
+
+@admin.register(PromptProgramme)
+class PromptProgrammeAdmin(admin.ModelAdmin):
+    list_display = ["group", "is_active", "weekday", "time_of_day", "next_release_at", "close_previous"]
+    list_filter = ["is_active"]
+    search_fields = ["group__name"]
+    readonly_fields = ["next_release_at"]
+    raw_id_fields = ["last_topic", "last_prompt", "updated_by"]
+
+
+@admin.register(PromptAnnouncement)
+class PromptAnnouncementAdmin(admin.ModelAdmin):
+    list_display = ["prompt", "user", "created_at", "notified_at"]
+    search_fields = ["prompt__title", "user__username"]
+    list_select_related = ["prompt", "user"]
+    raw_id_fields = ["prompt", "user"]
