@@ -212,19 +212,21 @@ def create_activity(members: int, now, rng) -> dict:
             for number in range(1, number_of_posts + 1):
                 body, body_html = rng.choice(rendered)
                 moment = min(moment + timedelta(minutes=rng.randrange(5, 240)), now - timedelta(minutes=1))
-                posts.append(Post(thread=thread, author=owner if number == 1 and thread.is_pinned else rng.choice(authors),
-                                  number=number, body=body, body_html=body_html, created_at=moment,
-                                  is_key_insight=number > 1 and rng.random() < 0.01))
+                author = owner if number == 1 and thread.is_pinned else rng.choice(authors)
+                posts.append(
+                    Post(thread=thread, author=author, number=number, body=body, body_html=body_html,
+                         created_at=moment, is_key_insight=number > 1 and rng.random() < 0.01)
+                )
             thread.post_count = number_of_posts
             thread.last_activity_at = moment
         Thread.objects.bulk_update(threads, ["post_count", "last_activity_at"])
         for thread in rng.sample(threads, k=len(threads) // 3):
             for user in rng.sample(group_users, k=min(len(group_users) // 10, 300)):
-                reads.append(ThreadRead(user=user, thread=thread, last_read_number=rng.randrange(1, thread.post_count + 1)))
-        Outcome.objects.bulk_create(
-            [Outcome(topic=topic, takeaways="Prices fall where provinces negotiate together.", author=owner,
-                     created_at=now - timedelta(days=1), takeaways_html="<p>Prices fall where provinces negotiate together.</p>")
-             for topic in topics[:1]]
+                read_to = rng.randrange(1, thread.post_count + 1)
+                reads.append(ThreadRead(user=user, thread=thread, last_read_number=read_to))
+        takeaways = "Prices fall where provinces negotiate together."
+        Outcome.objects.create(
+            topic=topics[0], takeaways=takeaways, author=owner, created_at=now - timedelta(days=1)
         )
         counts["threads"] += len(threads)
         counts["prompts"] += len(prompt_rows)
@@ -405,11 +407,8 @@ def main() -> None:
         import redis
 
         broker = redis.Redis.from_url(args.redis)
-        broker.delete(queue)
-        for key in broker.scan_iter("_kombu.binding.*"):
-            for member in broker.smembers(key):
-                if queue.encode() in member:
-                    broker.srem(key, member)
+        for key in broker.scan_iter(f"*{queue}*"):  # the queue and kombu's bindings for it
+            broker.delete(key)
         if not args.keep:
             recreate_database(args.postgres, drop_only=True)
     if not args.keep and done >= enqueued:

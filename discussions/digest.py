@@ -31,7 +31,7 @@ from django.utils.text import Truncator
 from discussions.emails import DIGEST_SCOPE, absolute, build_email
 from discussions.models import DigestDelivery, Notification, Post, Thread, ThreadRead
 from groupsite.models import DigestFrequency, EmailChoice, NotificationKind, User
-from topics.models import Membership, Outcome, Poll, Prompt, Topic, Vote
+from topics.models import Membership, Outcome, Poll, Prompt, Vote
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +50,10 @@ PROMPTS_SHOWN = 6
 BEST_ANSWERS_SHOWN = 3
 KEY_INSIGHTS_SHOWN = 5
 ACTIVE_THREADS_SHOWN = 5
-# Active threads are ranked for the whole batch first; each member's five come from this many of the top ones.
+# Threads, answers and insights are ranked for the whole batch first; each member's few come from this many of
+# the top ones, less what they wrote or read.
 ACTIVE_THREAD_CANDIDATES = 15
+CANDIDATES_PER_GROUP = 20
 ADDRESSED_SHOWN = 10
 NEW_MEMBERS_NAMED = 8
 EXCERPT_CHARS = 240
@@ -113,7 +115,9 @@ def current_slot(*, frequency: str, weekday: int, at: time, zone: zoneinfo.ZoneI
     raise AssertionError("unreachable: a weekday recurs within eight days")
 
 
-def next_send_time(*, frequency: str, weekday: int, at: time, zone: zoneinfo.ZoneInfo, now: datetime) -> datetime | None:
+def next_send_time(
+    *, frequency: str, weekday: int, at: time, zone: zoneinfo.ZoneInfo, now: datetime
+) -> datetime | None:
     """The first send time after `now` (for the preview page); None for a member who takes no digest."""
     if frequency not in SENT_FREQUENCIES:
         return None
@@ -385,7 +389,10 @@ class _Activity:
     def _load_posts(self, group_ids, since, now):
         rows = (
             Post.objects.filter(
-                thread__topic__group_id__in=group_ids, created_at__gte=since, created_at__lt=now, deleted_at__isnull=True
+                thread__topic__group_id__in=group_ids,
+                created_at__gte=since,
+                created_at__lt=now,
+                deleted_at__isnull=True,
             )
             .order_by("thread_id", "number")
             .values_list(
@@ -414,8 +421,15 @@ class _Activity:
             posts.created.append(created_at)
             if key:
                 self.key_insights[group_id].append(
-                    {"post_id": pk, "thread_id": thread_id, "number": number, "author_id": author_id,
-                     "created_at": created_at, "title": title, "chatham_house": bool(chatham)}
+                    {
+                        "post_id": pk,
+                        "thread_id": thread_id,
+                        "number": number,
+                        "author_id": author_id,
+                        "created_at": created_at,
+                        "title": title,
+                        "chatham_house": bool(chatham),
+                    }
                 )
         ranked = defaultdict(list)
         for posts in self.thread_posts.values():
@@ -429,6 +443,7 @@ class _Activity:
             self.active_candidates[group_id] = [key[-1] for key in keys[:ACTIVE_THREAD_CANDIDATES]]
         for insights in self.key_insights.values():
             insights.sort(key=lambda row: row["created_at"], reverse=True)
+            del insights[CANDIDATES_PER_GROUP:]
 
     def _load_answers(self):
         """Every answer in the open prompts, with how often it was quoted: links and the best answers so far."""
@@ -445,11 +460,20 @@ class _Activity:
             if key or quotes:
                 prompt = self.open_prompt_threads[thread_id]
                 self.best_answers[prompt.topic.group_id].append(
-                    {"post_id": pk, "thread_id": thread_id, "number": number, "author_id": author_id,
-                     "is_key_insight": key, "quotes": quotes, "created_at": created_at, "prompt": prompt}
+                    {
+                        "post_id": pk,
+                        "thread_id": thread_id,
+                        "number": number,
+                        "author_id": author_id,
+                        "is_key_insight": key,
+                        "quotes": quotes,
+                        "created_at": created_at,
+                        "prompt": prompt,
+                    }
                 )
         for answers in self.best_answers.values():
             answers.sort(key=lambda row: (not row["is_key_insight"], -row["quotes"], -row["created_at"].timestamp()))
+            del answers[CANDIDATES_PER_GROUP:]
 
     def _load_outcomes(self, group_ids, since, now):
         outcomes = (
@@ -544,156 +568,178 @@ def _prompt_item(prompt: Prompt, activity: _Activity, reader: _Reader) -> dict:
 
 def _author_name(author_id, names: dict, chatham_house: bool) -> str:
     if chatham_house:
-        return ""
+        return ""  # the Chatham House rule: what was said, never who said it
     return names.get(author_id, "a former member")
 
 
-def _member_digest(reader: _Reader, memberships: list, activity: _Activity, names: dict, bodies: dict) -> dict | None:
-    """The digest of one member from the batch's data: a section per group that has something new, or None."""
-    user, since, now = reader.user, reader.since, activity.now
-    sections = []
-    for membership in memberships:
-        group = membership.group
-        titles_only = group.emails_titles_only
+@dataclass
+class _Texts:
+    """Authors' names and post excerpts fetched for the batch, and whether a group allows post text in email."""
 
-        def text_of(post_id):
-            return "" if titles_only else bodies.get(post_id, "")
+    names: dict
+    bodies: dict
 
-        prompts, closing_soon = [], []
-        for prompt in activity.prompts_by_group.get(group.pk, []):
-            if not prompt.is_open() and (prompt.published_at is None or prompt.published_at < since):
-                continue
-            item = _prompt_item(prompt, activity, reader)
-            if (
-                prompt.is_open()
-                and prompt.closes_at is not None
-                and now < prompt.closes_at <= now + CLOSING_SOON
-                and not item["answered"]
-            ):
-                closing_soon.append(item)
-            elif item["unread"]:
-                prompts.append(item)
-        prompts = prompts[:PROMPTS_SHOWN]
+    def excerpt(self, post_id, group) -> str:
+        return "" if group.emails_titles_only else self.bodies.get(post_id, "")
 
-        best_answers, shown_posts = [], set()
-        for row in activity.best_answers.get(group.pk, []):
-            if len(best_answers) == BEST_ANSWERS_SHOWN:
-                break
-            if row["author_id"] == user.pk or row["number"] <= reader.reads.get(row["thread_id"], 0):
-                continue
-            prompt = row["prompt"]
-            best_answers.append(
-                {
-                    "url": _post_url(row["post_id"]),
-                    "prompt": prompt.title,
-                    "author": _author_name(row["author_id"], names, prompt.chatham_house),
-                    "is_key_insight": row["is_key_insight"],
-                    "quotes": row["quotes"],
-                    "excerpt": text_of(row["post_id"]),
-                }
-            )
-            shown_posts.add(row["post_id"])
 
-        key_insights = []
-        for row in activity.key_insights.get(group.pk, []):
-            if len(key_insights) == KEY_INSIGHTS_SHOWN:
-                break
-            if (
-                row["created_at"] < since
-                or row["post_id"] in shown_posts
-                or row["author_id"] == user.pk
-                or row["number"] <= reader.reads.get(row["thread_id"], 0)
-            ):
-                continue
-            key_insights.append(
-                {
-                    "url": _post_url(row["post_id"]),
-                    "thread": row["title"],
-                    "author": _author_name(row["author_id"], names, row["chatham_house"]),
-                    "excerpt": text_of(row["post_id"]),
-                }
-            )
+def _prompt_lists(group, reader: _Reader, activity: _Activity) -> tuple[list, list]:
+    """(the period's prompts with something unread, open prompts closing soon that the member has not answered)."""
+    prompts, closing_soon = [], []
+    now = activity.now
+    for prompt in activity.prompts_by_group.get(group.pk, []):
+        if not prompt.is_open() and (prompt.published_at is None or prompt.published_at < reader.since):
+            continue
+        item = _prompt_item(prompt, activity, reader)
+        closes_soon = prompt.closes_at is not None and now < prompt.closes_at <= now + CLOSING_SOON
+        if prompt.is_open() and closes_soon and not item["answered"]:
+            closing_soon.append(item)
+        elif item["unread"]:
+            prompts.append(item)
+    return prompts[:PROMPTS_SHOWN], closing_soon
 
-        outcomes = []
-        for outcome in activity.outcomes_by_group.get(group.pk, []):
-            if outcome.created_at < since or outcome.author_id == user.pk:
-                continue
-            if outcome.prompt_id:
-                title, url = outcome.prompt.title, _thread_url(outcome.prompt.thread_id, outcome.prompt.title)
-            else:
-                title, url = f"Summary of {outcome.topic.title}", absolute(outcome.topic.get_absolute_url())
-            outcomes.append({"title": title, "url": url, "excerpt": "" if titles_only else excerpt(outcome.takeaways_html)})
 
-        active_threads = []
-        for thread_id in activity.active_candidates.get(group.pk, []):
-            posts = activity.thread_posts[thread_id]
-            first, unread = _first_unread(posts, reader.reads.get(thread_id, 0), user.pk, since)
-            if first is None:
-                continue
-            in_window = [author for author, created in zip(posts.authors, posts.created) if created >= since]
-            active_threads.append(
-                {
-                    "title": posts.title,
-                    "topic": posts.topic_title,
-                    "url": _post_url(first),
-                    "participants": len({author for author in in_window if author is not None}),
-                    "posts": len(in_window),
-                    "unread": unread,
-                }
-            )
-        active_threads.sort(key=lambda item: (-item["participants"], -item["posts"]))
-        active_threads = active_threads[:ACTIVE_THREADS_SHOWN]
+def _unseen(row: dict, reader: _Reader) -> bool:
+    """Neither written nor already read by the member."""
+    return row["author_id"] != reader.user.pk and row["number"] > reader.reads.get(row["thread_id"], 0)
 
-        addressed = []
-        for notice in reader.notices:
-            if notice["group_id"] != group.pk or len(addressed) == ADDRESSED_SHOWN:
-                continue
-            addressed.append(_addressed_item(notice, group, text_of))
 
-        new_members, new_member_count = activity.new_members(membership, since=since)
+def _best_answers(group, reader: _Reader, activity: _Activity, texts: _Texts) -> list:
+    answers = []
+    for row in activity.best_answers.get(group.pk, []):
+        if len(answers) == BEST_ANSWERS_SHOWN:
+            break
+        if not _unseen(row, reader):
+            continue
+        prompt = row["prompt"]
+        answers.append(
+            {
+                "post_id": row["post_id"],
+                "url": _post_url(row["post_id"]),
+                "prompt": prompt.title,
+                "author": _author_name(row["author_id"], texts.names, prompt.chatham_house),
+                "is_key_insight": row["is_key_insight"],
+                "quotes": row["quotes"],
+                "excerpt": texts.excerpt(row["post_id"], group),
+            }
+        )
+    return answers
 
-        section = {
-            "group": group,
-            "name": group.name,
-            "url": absolute(group.get_absolute_url()),
-            "titles_only": titles_only,
-            "closing_soon": closing_soon,
-            "prompts": prompts,
-            "best_answers": best_answers,
-            "outcomes": outcomes,
-            "key_insights": key_insights,
-            "active_threads": active_threads,
-            "addressed": addressed,
-            "new_members": new_members,
-            "more_new_members": new_member_count - len(new_members),
-        }
-        if any(section[name] for name in CONTENT_SECTIONS):
-            section["headline"] = _headline(section)
-            sections.append(section)
-    if not sections:
-        return None
-    frequency = reader.frequency
-    group_names = [membership.group.name for membership in memberships]
-    return {
-        "sections": sections,
-        "frequency": frequency,
-        "frequency_label": "daily" if frequency == DigestFrequency.DAILY else "weekly",
-        "email_title": f"Your {'daily' if frequency == DigestFrequency.DAILY else 'weekly'} digest",
-        "since": since,
-        "until": now,
-        "groups_label": sections[0]["name"] if len(sections) == 1 else f"your {len(sections)} groups",
-        "group": sections[0]["group"] if len(sections) == 1 else None,
-        "member_of": join_names(group_names),
-        "headline": ", ".join(part for section in sections for part in section["headline"])
-        if len(sections) == 1
-        else _summary(sections),
-        "list_id": f"digest.{sections[0]['group'].slug}" if len(sections) == 1 else "digest.all-groups",
-    }
+
+def _key_insights(group, reader: _Reader, activity: _Activity, texts: _Texts, shown: set) -> list:
+    insights = []
+    for row in activity.key_insights.get(group.pk, []):
+        if len(insights) == KEY_INSIGHTS_SHOWN:
+            break
+        if row["created_at"] < reader.since or row["post_id"] in shown or not _unseen(row, reader):
+            continue
+        insights.append(
+            {
+                "url": _post_url(row["post_id"]),
+                "thread": row["title"],
+                "author": _author_name(row["author_id"], texts.names, row["chatham_house"]),
+                "excerpt": texts.excerpt(row["post_id"], group),
+            }
+        )
+    return insights
+
+
+def _outcomes(group, reader: _Reader, activity: _Activity) -> list:
+    outcomes = []
+    for outcome in activity.outcomes_by_group.get(group.pk, []):
+        if outcome.created_at < reader.since or outcome.author_id == reader.user.pk:
+            continue
+        if outcome.prompt_id:
+            title, url = outcome.prompt.title, _thread_url(outcome.prompt.thread_id, outcome.prompt.title)
+        else:
+            title, url = f"Summary of {outcome.topic.title}", absolute(outcome.topic.get_absolute_url())
+        text = "" if group.emails_titles_only else excerpt(outcome.takeaways_html)
+        outcomes.append({"title": title, "url": url, "excerpt": text})
+    return outcomes
+
+
+def _active_threads(group, reader: _Reader, activity: _Activity) -> list:
+    """The busiest threads of the member's window, by distinct participants then posts, that hold news for them."""
+    threads = []
+    for thread_id in activity.active_candidates.get(group.pk, []):
+        posts = activity.thread_posts[thread_id]
+        first, unread = _first_unread(posts, reader.reads.get(thread_id, 0), reader.user.pk, reader.since)
+        if first is None:
+            continue
+        authors = [author for author, created in zip(posts.authors, posts.created) if created >= reader.since]
+        threads.append(
+            {
+                "title": posts.title,
+                "topic": posts.topic_title,
+                "url": _post_url(first),
+                "participants": len({author for author in authors if author is not None}),
+                "posts": len(authors),
+                "unread": unread,
+            }
+        )
+    threads.sort(key=lambda item: (-item["participants"], -item["posts"]))
+    return threads[:ACTIVE_THREADS_SHOWN]
 
 
 CONTENT_SECTIONS = (
     "closing_soon", "prompts", "best_answers", "outcomes", "key_insights", "active_threads", "addressed", "new_members"
 )
+
+
+def _group_section(membership, reader: _Reader, activity: _Activity, texts: _Texts) -> dict | None:
+    """One group's part of a member's digest, or None when nothing in it is new to them."""
+    group = membership.group
+    prompts, closing_soon = _prompt_lists(group, reader, activity)
+    best_answers = _best_answers(group, reader, activity, texts)
+    addressed = [
+        _addressed_item(notice, group, texts) for notice in reader.notices if notice["group_id"] == group.pk
+    ][:ADDRESSED_SHOWN]
+    new_members, new_member_count = activity.new_members(membership, since=reader.since)
+    section = {
+        "group": group,
+        "name": group.name,
+        "url": absolute(group.get_absolute_url()),
+        "titles_only": group.emails_titles_only,
+        "closing_soon": closing_soon,
+        "prompts": prompts,
+        "best_answers": best_answers,
+        "outcomes": _outcomes(group, reader, activity),
+        "key_insights": _key_insights(group, reader, activity, texts, {item["post_id"] for item in best_answers}),
+        "active_threads": _active_threads(group, reader, activity),
+        "addressed": addressed,
+        "new_members": new_members,
+        "more_new_members": new_member_count - len(new_members),
+    }
+    if not any(section[name] for name in CONTENT_SECTIONS):
+        return None
+    section["headline"] = _headline(section)
+    return section
+
+
+def _member_digest(reader: _Reader, memberships: list, activity: _Activity, texts: _Texts) -> dict | None:
+    """The digest of one member from the batch's data: a section per group that has something new, or None."""
+    sections = [
+        section
+        for membership in memberships
+        if (section := _group_section(membership, reader, activity, texts)) is not None
+    ]
+    if not sections:
+        return None
+    label = "daily" if reader.frequency == DigestFrequency.DAILY else "weekly"
+    single = sections[0] if len(sections) == 1 else None
+    return {
+        "sections": sections,
+        "frequency": reader.frequency,
+        "frequency_label": label,
+        "email_title": f"Your {label} digest",
+        "since": reader.since,
+        "until": activity.now,
+        "group": single["group"] if single else None,
+        "groups_label": single["name"] if single else f"your {len(sections)} groups",
+        "member_of": join_names([membership.group.name for membership in memberships]),
+        "headline": ", ".join(single["headline"]) if single else _summary(sections),
+        "list_id": f"digest.{single['group'].slug}" if single else "digest.all-groups",
+    }
 
 
 def _headline(section: dict) -> list[str]:
@@ -724,7 +770,7 @@ def _summary(sections: list[dict]) -> str:
     return ", ".join(parts[:2])
 
 
-def _addressed_item(notice: dict, group, text_of) -> dict:
+def _addressed_item(notice: dict, group, texts: _Texts) -> dict:
     actor = "Someone" if notice["chatham_house"] or not notice["actor_name"] else notice["actor_name"]
     kind = notice["kind"]
     if kind == NotificationKind.REPLY:
@@ -748,18 +794,22 @@ def _addressed_item(notice: dict, group, text_of) -> dict:
         "text": text,
         "thread": notice["thread_title"] or "",
         "url": url,
-        "excerpt": text_of(notice["post_id"]) if notice["post_id"] else "",
+        "excerpt": texts.excerpt(notice["post_id"], group) if notice["post_id"] else "",
     }
 
 
 def _notices(users: list, since: datetime, now: datetime, group_ids: dict[int, set]) -> dict[int, list]:
-    """Each member's unread notifications worth listing, newest first, leaving out what they chose never to get
-    by email, what was already emailed at once, and posts that were removed."""
+    """Each member's unread notifications worth listing, newest first.
+
+    Replies, quotes and mentions, plus any other kind the member sends to the digest; never what they chose
+    never to get by email, what is emailed at once (sent or about to be), or posts that were removed.
+    """
     by_user = defaultdict(list)
     rows = (
         Notification.objects.filter(
             user_id__in=[user.pk for user in users],
             read_at__isnull=True,
+            email_due_at__isnull=True,  # emailed at once, or about to be: not again in the digest
             emailed_at__isnull=True,
             created_at__gte=since,
             created_at__lt=now,
@@ -808,23 +858,40 @@ def _notices(users: list, since: datetime, now: datetime, group_ids: dict[int, s
     return by_user
 
 
-def digest_contexts_for(users, *, now: datetime, groups=None, latest=None) -> dict[int, dict | None]:
+def _fetch_texts(activity: _Activity, notices: dict) -> _Texts:
+    """Names of the authors the batch's digests may name and excerpts of the posts they may quote: a query each."""
+    rows = [row for rows in (*activity.best_answers.values(), *activity.key_insights.values()) for row in rows]
+    author_ids = {row["author_id"] for row in rows} - {None}
+    post_ids = {row["post_id"] for row in rows}
+    post_ids |= {notice["post_id"] for user_notices in notices.values() for notice in user_notices if notice["post_id"]}
+    names = {}
+    if author_ids:
+        users = User.objects.filter(pk__in=author_ids).values_list("pk", "display_name", "username")
+        names = {pk: display_name or username for pk, display_name, username in users}
+    bodies = {}
+    if post_ids:
+        bodies = {pk: excerpt(html) for pk, html in Post.objects.filter(pk__in=post_ids).values_list("pk", "body_html")}
+    return _Texts(names=names, bodies=bodies)
+
+
+def digest_contexts_for(users, *, now: datetime, groups=None, latest=None, failed=None) -> dict[int, dict | None]:
     """The digest of each of `users` at `now` ({user id: context, or None when nothing is new}).
 
     Made for batches: the number of queries is the same for five members or five hundred. `groups` limits the
     digests to those groups (a moderator's preview of a member); `latest` saves the query for the members'
-    previous digests when the caller has it.
+    previous digests when the caller has it. With a `failed` set, a member whose digest cannot be composed is
+    logged and added to it instead of stopping the others.
     """
     users = list(users)
     if not users:
         return {}
+    user_ids = [user.pk for user in users]
     if latest is None:
-        latest = latest_deliveries(user.pk for user in users)
-    since_of = {}
-    for user in users:
-        last = latest.get(user.pk)
-        since_of[user.pk] = covered_since(user.digest_frequency, last[1] if last else None, now)
-    memberships = Membership.objects.filter(user_id__in=[user.pk for user in users]).select_related("group")
+        latest = latest_deliveries(user_ids)
+    since_of = {
+        user.pk: covered_since(user.digest_frequency, latest.get(user.pk, (None, None))[1], now) for user in users
+    }
+    memberships = Membership.objects.filter(user_id__in=user_ids).select_related("group")
     if groups is not None:
         memberships = memberships.filter(group__in=groups)
     memberships_of = defaultdict(list)
@@ -833,59 +900,35 @@ def digest_contexts_for(users, *, now: datetime, groups=None, latest=None) -> di
     group_ids = {membership.group_id for memberships in memberships_of.values() for membership in memberships}
     since = min(since_of.values())
     activity = _Activity(group_ids=group_ids, since=since, now=now)
-    user_ids = [user.pk for user in users]
 
     prompt_thread_ids = {prompt.thread_id for prompt in activity.prompts}
     answered, voted = defaultdict(set), defaultdict(set)
     if activity.prompts:
-        for author_id, thread_id in (
-            Post.objects.filter(
-                author_id__in=user_ids, thread_id__in=prompt_thread_ids, number__gt=1, deleted_at__isnull=True
-            )
-            .values_list("author_id", "thread_id")
-            .distinct()
-        ):
+        replies = Post.objects.filter(
+            author_id__in=user_ids, thread_id__in=prompt_thread_ids, number__gt=1, deleted_at__isnull=True
+        )
+        for author_id, thread_id in replies.values_list("author_id", "thread_id").distinct():
             answered[author_id].add(thread_id)
-        for user_id, prompt_id in Vote.objects.filter(
-            user_id__in=user_ids, poll__prompt_id__in=[prompt.pk for prompt in activity.prompts]
-        ).values_list("user_id", "poll__prompt_id"):
+        prompt_ids = [prompt.pk for prompt in activity.prompts]
+        votes = Vote.objects.filter(user_id__in=user_ids, poll__prompt_id__in=prompt_ids)
+        for user_id, prompt_id in votes.values_list("user_id", "poll__prompt_id"):
             voted[user_id].add(prompt_id)
 
     group_ids_of = {user_id: {m.group_id for m in ms} for user_id, ms in memberships_of.items()}
     notices = _notices(users, since, now, group_ids_of) if group_ids else {}
 
-    thread_ids = prompt_thread_ids | set(activity.thread_posts) | {
-        notice["thread_id"] for user_notices in notices.values() for notice in user_notices if notice["thread_id"]
-    }
+    thread_ids = prompt_thread_ids | set(activity.thread_posts)
+    thread_ids |= {notice["thread_id"] for user_notices in notices.values() for notice in user_notices}
+    thread_ids.discard(None)
     reads = defaultdict(dict)
     if thread_ids:
-        for user_id, thread_id, number in ThreadRead.objects.filter(
-            user_id__in=user_ids, thread_id__in=thread_ids
-        ).values_list("user_id", "thread_id", "last_read_number"):
+        markers = ThreadRead.objects.filter(user_id__in=user_ids, thread_id__in=thread_ids)
+        for user_id, thread_id, number in markers.values_list("user_id", "thread_id", "last_read_number"):
             reads[user_id][thread_id] = number
-
-    # Names of the authors the digests may mention, and the text of the posts they may quote: one query each.
-    author_ids = {row["author_id"] for rows in activity.best_answers.values() for row in rows[:20]}
-    author_ids |= {row["author_id"] for rows in activity.key_insights.values() for row in rows[:20]}
-    names = {
-        pk: display_name or username
-        for pk, display_name, username in User.objects.filter(pk__in=author_ids - {None}).values_list(
-            "pk", "display_name", "username"
-        )
-    } if author_ids - {None} else {}
-    excerpt_ids = {row["post_id"] for rows in activity.best_answers.values() for row in rows[:20]}
-    excerpt_ids |= {row["post_id"] for rows in activity.key_insights.values() for row in rows[:20]}
-    excerpt_ids |= {notice["post_id"] for user_notices in notices.values() for notice in user_notices if notice["post_id"]}
-    bodies = {
-        pk: excerpt(body_html) for pk, body_html in Post.objects.filter(pk__in=excerpt_ids).values_list("pk", "body_html")
-    } if excerpt_ids else {}
+    texts = _fetch_texts(activity, notices)
 
     contexts = {}
     for user in users:
-        user_memberships = memberships_of.get(user.pk, [])
-        if not user_memberships:
-            contexts[user.pk] = None
-            continue
         user_reads = reads.get(user.pk, {})
         reader = _Reader(
             user=user,
@@ -901,7 +944,14 @@ def digest_contexts_for(users, *, now: datetime, groups=None, latest=None) -> di
                 and not (notice["post_number"] and notice["post_number"] <= user_reads.get(notice["thread_id"], 0))
             ],
         )
-        contexts[user.pk] = _member_digest(reader, user_memberships, activity, names, bodies)
+        try:
+            contexts[user.pk] = _member_digest(reader, memberships_of.get(user.pk, []), activity, texts)
+        except Exception:
+            if failed is None:
+                raise
+            logger.exception("Could not compose the digest of member %s", user.pk)
+            failed.add(user.pk)
+            contexts[user.pk] = None
     return contexts
 
 
@@ -913,7 +963,9 @@ def digest_context(user, *, now: datetime, groups=None) -> dict | None:
 def build_digest_message(user, context: dict):
     """The email for a digest context: subject, plain text and HTML, rendered on the member's clock."""
     with timezone.override(zone_named(user.timezone)):
-        return build_email(template="digest", user=user, context=context, scope=DIGEST_SCOPE, list_id=context["list_id"])
+        return build_email(
+            template="digest", user=user, context=context, scope=DIGEST_SCOPE, list_id=context["list_id"]
+        )
 
 
 # Sending -------------------------------------------------------------------------------------------------------
@@ -922,15 +974,15 @@ def build_digest_message(user, context: dict):
 def _claim(rows: list[DigestDelivery]) -> dict[int, int]:
     """Insert the members' delivery rows, skipping any (member, period) already there; {user id: row id} inserted.
 
-    One INSERT … ON CONFLICT DO NOTHING RETURNING for the batch (PostgreSQL and SQLite ≥ 3.35 both have it): the
-    unique constraint decides, so a concurrent worker inserting the same row waits for this transaction and then
-    inserts nothing.
+    One INSERT … ON CONFLICT DO NOTHING RETURNING for the whole batch (PostgreSQL, and SQLite since 3.35), rather
+    than a create() per member, keeps a batch's queries constant. The unique constraint decides: a concurrent
+    worker inserting the same row waits for this transaction, then inserts nothing.
     """
     if not rows:
         return {}
     quote = connection.ops.quote_name
-    fields = [DigestDelivery._meta.get_field(name) for name in
-              ("user", "period", "frequency", "covers_from", "covers_until", "status", "created_at")]
+    names = ("user", "period", "frequency", "covers_from", "covers_until", "status", "created_at")
+    fields = [DigestDelivery._meta.get_field(name) for name in names]
     columns = ", ".join(quote(field.column) for field in fields)
     values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
     params = [field.get_db_prep_save(getattr(row, field.attname), connection) for row in rows for field in fields]
@@ -946,76 +998,72 @@ def _claim(rows: list[DigestDelivery]) -> dict[int, int]:
 @dataclass
 class BatchResult:
     sent: list
-    empty: list
-    skipped: list  # not due, or claimed by someone else
+    empty: list  # nothing new: recorded, not sent
+    skipped: list  # not due, or served by another run
 
 
 def send_digests(users, *, now: datetime) -> BatchResult:
     """Compose and send the digests due at `now` for these members, each at most once per period.
 
-    Messages are built first; then, in one transaction, the members' periods are claimed and each claimed message
-    is handed to the mail queue. A member whose message cannot be built or handed off loses the claim in the same
-    transaction, so a retry can try again, and DigestsNotSent is raised after the others are committed.
+    Messages are built first, outside any transaction. Then, in one transaction, the members' periods are claimed
+    and each claimed message is handed to the mail queue (Django mail, which queues the deliver_email task). A
+    member whose message cannot be composed, built or handed off has no claim when the transaction commits, so a
+    retry can try again; DigestsNotSent is raised once the others are committed. A hand-off is not undone if the
+    commit itself fails, so that rare case can send a digest twice; it never loses one.
     """
-    users = sorted(users, key=lambda user: user.pk)  # the same insert order everywhere: no deadlocks between batches
+    users = sorted(users, key=lambda user: user.pk)  # the same insert order everywhere: no deadlocks between runs
     latest = latest_deliveries(user.pk for user in users)
     slots = {}
     for user in users:
         last_period, last_covers_until = latest.get(user.pk, (None, None))
         slot = slot_for(user, now=now)
-        if user.email and is_due(
-            slot, last_period=last_period, last_covers_until=last_covers_until, joined_at=user.date_joined
-        ):
+        due = is_due(slot, last_period=last_period, last_covers_until=last_covers_until, joined_at=user.date_joined)
+        if due and user.email:
             slots[user.pk] = slot
-    due = [user for user in users if user.pk in slots]
-    contexts = digest_contexts_for(due, now=now, latest=latest)
-    failed, messages = set(), {}
-    for user in due:
-        if contexts[user.pk] is None:
-            continue
-        try:
-            messages[user.pk] = build_digest_message(user, contexts[user.pk])
-        except Exception:
-            logger.exception("Could not build the digest of member %s", user.pk)
-            failed.add(user.pk)
+    due_users = [user for user in users if user.pk in slots]
+    failed = set()
+    contexts = digest_contexts_for(due_users, now=now, latest=latest, failed=failed)
+    messages = {}
+    for user in due_users:
+        if contexts[user.pk] is not None:
+            try:
+                messages[user.pk] = build_digest_message(user, contexts[user.pk])
+            except Exception:
+                logger.exception("Could not build the digest of member %s", user.pk)
+                failed.add(user.pk)
     rows = [
         DigestDelivery(
             user_id=user.pk,
             period=slots[user.pk].period,
             frequency=user.digest_frequency,
-            covers_from=contexts[user.pk]["since"] if contexts[user.pk] else covered_since(
-                user.digest_frequency, latest.get(user.pk, (None, None))[1], now
-            ),
+            covers_from=covered_since(user.digest_frequency, latest.get(user.pk, (None, None))[1], now),
             covers_until=now,
-            status=DigestDelivery.Status.SENDING if contexts[user.pk] else DigestDelivery.Status.EMPTY,
+            status=DigestDelivery.Status.SENDING if user.pk in messages else DigestDelivery.Status.EMPTY,
             created_at=now,
         )
-        for user in due
+        for user in due_users
         if user.pk not in failed
     ]
-    sent, empty = [], []
+    sent, empty, lost = [], [], []
     with transaction.atomic():
         claimed = _claim(rows)
-        handed_off, lost = [], []
         for user_id, delivery_id in claimed.items():
-            message = messages.get(user_id)
-            if message is None:
+            if user_id not in messages:
                 empty.append(user_id)
                 continue
             try:
-                message.send()
+                messages[user_id].send()
             except Exception:
                 logger.exception("Could not hand the digest of member %s to the mail queue", user_id)
                 lost.append(delivery_id)
                 failed.add(user_id)
-                continue
-            handed_off.append(delivery_id)
-            sent.append(user_id)
+            else:
+                sent.append(user_id)
         if lost:
             DigestDelivery.objects.filter(pk__in=lost).delete()
-        if handed_off:
-            DigestDelivery.objects.filter(pk__in=handed_off).update(
-                status=DigestDelivery.Status.SENT, sent_at=timezone.now()  # when it really left
+        if sent:
+            DigestDelivery.objects.filter(pk__in=[claimed[user_id] for user_id in sent]).update(
+                status=DigestDelivery.Status.SENT, sent_at=timezone.now()  # when it really left, whatever `now` says
             )
     if failed:
         raise DigestsNotSent(failed)

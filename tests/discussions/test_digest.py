@@ -204,7 +204,9 @@ def test_the_database_finds_exactly_the_members_due_whatever_their_zone_settings
     base = utc(2030, 3, 29, 0, 0)
     members = []
     for _ in range(80):
-        frequency = rng.choice([DigestFrequency.DAILY, DigestFrequency.WEEKLY, DigestFrequency.WEEKLY, DigestFrequency.NEVER])
+        frequency = rng.choice(
+            [DigestFrequency.DAILY, DigestFrequency.WEEKLY, DigestFrequency.WEEKLY, DigestFrequency.NEVER]
+        )
         user = factories.make_member(
             group=group,
             timezone=rng.choice(ZONES),
@@ -274,6 +276,14 @@ def open_prompt(topic, author, published_at, **fields) -> Prompt:
     return prompt
 
 
+def notify(user, kind, post, **fields) -> Notification:
+    """The notification discussions.notifications would create about `post`."""
+    return Notification.objects.create(
+        user=user, kind=kind, actor=post.author, group=post.thread.topic.group, thread=post.thread, post=post,
+        created_at=post.created_at, **fields,
+    )
+
+
 def read_up_to(user, thread, number):
     ThreadRead.objects.update_or_create(user=user, thread=thread, defaults={"last_read_number": number})
 
@@ -305,10 +315,11 @@ def test_a_member_s_digest_lists_the_week_s_prompts_with_whether_they_answered_a
 def test_prompts_closing_within_two_days_that_the_member_has_not_answered_come_first(
     settled, topic, member, moderator, now
 ):
-    closing = open_prompt(topic, moderator, now - timedelta(days=3), title="Closing soon?", closes_at=now + timedelta(hours=30))
-    answered = open_prompt(topic, moderator, now - timedelta(days=3), title="Answered already?", closes_at=now + timedelta(hours=30))
+    three_days_ago, tomorrow = now - timedelta(days=3), now + timedelta(hours=30)
+    closing = open_prompt(topic, moderator, three_days_ago, title="Closing soon?", closes_at=tomorrow)
+    answered = open_prompt(topic, moderator, three_days_ago, title="Answered already?", closes_at=tomorrow)
     reply(answered.thread, member, now - timedelta(hours=2))
-    later = open_prompt(topic, moderator, now - timedelta(days=3), title="Closing next week?", closes_at=now + timedelta(days=6))
+    later = open_prompt(topic, moderator, three_days_ago, title="Closing next week?", closes_at=now + timedelta(days=6))
 
     section = section_of(digest.digest_context(member, now=now), settled)
 
@@ -344,15 +355,21 @@ def test_the_best_answers_so_far_are_key_insights_first_then_the_most_quoted_nev
 
 def test_new_outcomes_and_key_insights_are_listed(settled, topic, member, moderator, now):
     prompt = open_prompt(topic, moderator, now - timedelta(days=20), title="Old prompt")
-    Outcome.objects.create(topic=topic, prompt=prompt, takeaways="Prices will **fall** by 2031.", author=moderator, created_at=now - timedelta(days=1))
-    Outcome.objects.create(topic=topic, takeaways="Too old to be news.", author=moderator, created_at=now - timedelta(days=9))
+    Outcome.objects.create(
+        topic=topic, prompt=prompt, takeaways="Prices will **fall** by 2031.", author=moderator,
+        created_at=now - timedelta(days=1),
+    )
+    Outcome.objects.create(
+        topic=topic, takeaways="Too old to be news.", author=moderator, created_at=now - timedelta(days=9)
+    )
     thread = start_thread(topic, moderator, now - timedelta(days=2), title="Manufacturing notes")
     insight = reply(thread, moderator, now - timedelta(days=2), body="Vein-to-vein time is the bottleneck.")
     Post.objects.filter(pk=insight.pk).update(is_key_insight=True)
 
     section = section_of(digest.digest_context(member, now=now), settled)
 
-    assert [(item["title"], item["excerpt"]) for item in section["outcomes"]] == [("Old prompt", "Prices will fall by 2031.")]
+    outcomes = [(item["title"], item["excerpt"]) for item in section["outcomes"]]
+    assert outcomes == [("Old prompt", "Prices will fall by 2031.")]
     assert [item["excerpt"] for item in section["key_insights"]] == ["Vein-to-vein time is the bottleneck."]
     assert section["key_insights"][0]["author"] == "Dr Moderator"
     assert section["key_insights"][0]["url"] == digest._post_url(insight.pk)
@@ -430,7 +447,7 @@ def test_a_digest_covers_only_what_happened_since_the_previous_one(settled, topi
     assert before.title not in str(section)
 
 
-def test_replies_and_mentions_addressed_to_the_member_are_listed_unless_read_or_already_emailed(
+def test_replies_and_mentions_addressed_to_the_member_are_listed_unless_read_or_emailed_at_once(
     settled, topic, member, moderator, now
 ):
     thread = start_thread(topic, member, now - timedelta(days=2), title="My question")
@@ -438,13 +455,13 @@ def test_replies_and_mentions_addressed_to_the_member_are_listed_unless_read_or_
     mention = reply(thread, moderator, now - timedelta(hours=20), body="@mei what do you think?")
     emailed = reply(thread, moderator, now - timedelta(hours=10), body="Already emailed at once.")
     seen = reply(thread, moderator, now - timedelta(hours=5), body="Marked read.")
-    make = Notification.objects.create
-    make(user=member, kind=NotificationKind.REPLY, actor=moderator, group=settled, thread=thread, post=answer, created_at=answer.created_at)
-    make(user=member, kind=NotificationKind.MENTION, actor=moderator, group=settled, thread=thread, post=mention, created_at=mention.created_at)
-    make(user=member, kind=NotificationKind.QUOTE, actor=moderator, group=settled, thread=thread, post=emailed,
-         created_at=emailed.created_at, emailed_at=now - timedelta(hours=9))
-    make(user=member, kind=NotificationKind.REPLY, actor=moderator, group=settled, thread=thread, post=seen,
-         created_at=seen.created_at, read_at=now - timedelta(hours=4))
+    pending = reply(thread, moderator, now - timedelta(minutes=2), body="Its email goes out in a few minutes.")
+    notify(member, NotificationKind.REPLY, answer)
+    notify(member, NotificationKind.MENTION, mention)
+    nine_hours_ago = now - timedelta(hours=9)
+    notify(member, NotificationKind.QUOTE, emailed, email_due_at=nine_hours_ago, emailed_at=nine_hours_ago)
+    notify(member, NotificationKind.REPLY, seen, read_at=now - timedelta(hours=4))
+    notify(member, NotificationKind.MENTION, pending, email_due_at=now + timedelta(minutes=3))
 
     section = section_of(digest.digest_context(member, now=now), settled)
 
@@ -458,7 +475,7 @@ def test_replies_and_mentions_addressed_to_the_member_are_listed_unless_read_or_
 def test_kinds_the_member_never_wants_by_email_stay_out_of_the_digest(settled, topic, member, moderator, now):
     thread = start_thread(topic, member, now - timedelta(days=2), title="Quiet please")
     answer = reply(thread, moderator, now - timedelta(days=1))
-    Notification.objects.create(user=member, kind=NotificationKind.REPLY, actor=moderator, group=settled, thread=thread, post=answer, created_at=answer.created_at)
+    notify(member, NotificationKind.REPLY, answer)
     member.email_choices = {NotificationKind.REPLY: EmailChoice.NEVER}
     member.save()
     read_up_to(member, thread, 1)  # the thread itself is not news: only the notification could be
@@ -466,6 +483,28 @@ def test_kinds_the_member_never_wants_by_email_stay_out_of_the_digest(settled, t
     section = section_of(digest.digest_context(member, now=now), settled)
 
     assert section["addressed"] == []
+
+
+def test_other_notifications_are_listed_only_when_their_kind_goes_to_the_digest(
+    settled, topic, member, moderator, now
+):
+    watched = start_thread(topic, moderator, now - timedelta(days=1), title="A thread in a watched topic")
+    notify(member, NotificationKind.NEW_THREAD, watched.posts.get())
+    Notification.objects.create(
+        user=member, kind=NotificationKind.JOIN_APPROVED, group=settled, created_at=now - timedelta(days=1)
+    )
+    read_up_to(member, watched, 0)
+
+    section = section_of(digest.digest_context(member, now=now), settled)
+    assert [note["kind"] for note in section["addressed"]] == [NotificationKind.NEW_THREAD]  # the default choices
+
+    member.email_choices = {
+        NotificationKind.NEW_THREAD: EmailChoice.IMMEDIATELY,
+        NotificationKind.JOIN_APPROVED: EmailChoice.DIGEST,
+    }
+    member.save()
+    section = section_of(digest.digest_context(member, now=now), settled)
+    assert [note["text"] for note in section["addressed"]] == [f"Your request to join {settled.name} was approved."]
 
 
 def test_new_members_are_listed_but_not_the_member_themselves(settled, member, now):
@@ -480,7 +519,9 @@ def test_new_members_are_listed_but_not_the_member_themselves(settled, member, n
     assert "Mei" not in section["new_members"]
 
 
-def test_a_digest_covers_each_of_the_member_s_groups_and_only_those(settled, topic, member, moderator, now, private_group):
+def test_a_digest_covers_each_of_the_member_s_groups_and_only_those(
+    settled, topic, member, moderator, now, private_group
+):
     start_thread(topic, moderator, now - timedelta(days=1), title="In the public group")
     private_topic = factories.make_topic(group=private_group)
     insider = factories.make_member(group=private_group)
@@ -508,7 +549,7 @@ def test_under_the_chatham_house_rule_the_digest_names_nobody(settled, topic, me
     answer = reply(prompt.thread, speaker, now - timedelta(days=1), body="Candidly: prices must fall.")
     Post.objects.filter(pk=answer.pk).update(is_key_insight=True)
     mentioning = reply(prompt.thread, speaker, now - timedelta(hours=3), body="@mei agrees, I think.")
-    Notification.objects.create(user=member, kind=NotificationKind.MENTION, actor=speaker, group=settled, thread=prompt.thread, post=mentioning, created_at=mentioning.created_at)
+    notify(member, NotificationKind.MENTION, mentioning)
 
     context = digest.digest_context(member, now=now)
     message = digest.build_digest_message(member, context)
@@ -528,8 +569,11 @@ def test_a_group_that_keeps_post_text_out_of_email_gets_titles_and_links_only(se
     prompt = open_prompt(topic, moderator, now - timedelta(days=2), title="Confidential pricing?")
     answer = reply(prompt.thread, moderator, now - timedelta(days=1), body="Our list price is 1.2 million.")
     Post.objects.filter(pk=answer.pk).update(is_key_insight=True)
-    Outcome.objects.create(topic=topic, prompt=prompt, takeaways="The deal closes in May.", author=moderator, created_at=now - timedelta(hours=1))
-    Notification.objects.create(user=member, kind=NotificationKind.REPLY, actor=moderator, group=settled, thread=prompt.thread, post=answer, created_at=answer.created_at)
+    Outcome.objects.create(
+        topic=topic, prompt=prompt, takeaways="The deal closes in May.", author=moderator,
+        created_at=now - timedelta(hours=1),
+    )
+    notify(member, NotificationKind.REPLY, answer)
 
     message = digest.build_digest_message(member, digest.digest_context(member, now=now))
 
@@ -611,7 +655,8 @@ def test_a_moderator_sees_the_group_s_part_of_what_a_member_would_receive(
 ):
     start_thread(topic, moderator, now - timedelta(days=1), title="Group news")
     factories.make_membership(group=private_group, user=member)
-    start_thread(factories.make_topic(group=private_group), factories.make_member(group=private_group), now - timedelta(days=1), title="Other group secret")
+    other_topic, insider = factories.make_topic(group=private_group), factories.make_member(group=private_group)
+    start_thread(other_topic, insider, now - timedelta(days=1), title="Other group secret")
     client.force_login(moderator)
 
     response = client.get(reverse("discussions:member_digest_preview", args=[settled.slug, member.username]))
