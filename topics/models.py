@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 
-from groupsite.models import validate_timezone  # noqa: F401  (also named by migration 0002)
+from groupsite.models import Weekday, validate_timezone  # noqa: F401  (validate_timezone: named by migration 0002)
 
 
 class GroupQuerySet(models.QuerySet):
@@ -355,14 +355,7 @@ class PromptAnnouncement(models.Model):
 class PromptProgramme(models.Model):
     """A group's cadence: at each release time the next backlog prompt, rotating through the topics, opens."""
 
-    class Weekday(models.IntegerChoices):
-        MONDAY = 0, "Monday"
-        TUESDAY = 1, "Tuesday"
-        WEDNESDAY = 2, "Wednesday"
-        THURSDAY = 3, "Thursday"
-        FRIDAY = 4, "Friday"
-        SATURDAY = 5, "Saturday"
-        SUNDAY = 6, "Sunday"
+    Weekday = Weekday
 
     group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="programme")
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.TUESDAY)
