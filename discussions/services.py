@@ -2,6 +2,7 @@
 
 from datetime import date, datetime, timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -55,7 +56,10 @@ def publish_post(
 ) -> Post:
     now = now or timezone.now()
     # Locking the thread row numbers its posts one after another even when two replies arrive at once.
-    locked = Thread.objects.select_for_update().only("post_count", "topic_id").get(pk=thread.pk)
+    locked = Thread.objects.select_for_update().only("post_count", "topic_id", "is_locked").get(pk=thread.pk)
+    if locked.is_locked:
+        # Checked again under the lock: the prompt may have closed since the view looked.
+        raise PermissionDenied("This thread is closed to new replies.")
     post = Post.objects.create(
         thread=thread,
         author=author,
@@ -124,6 +128,9 @@ def edit_post(
     `role=None` leaves the role and source as they are. A new role without a source keeps the post's
     current source when it stays evidence.
     """
+    # Lock the row and read it afresh, so two overlapping edits each keep the other's text as a revision.
+    current = Post.objects.select_for_update().get(pk=post.pk)
+    post.body, post.body_html, post.edited_at = current.body, current.body_html, current.edited_at
     changed_role = False
     if role is not None:
         argument = _argument_fields(

@@ -3,7 +3,7 @@ from http import HTTPStatus
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +17,6 @@ from discussions.models import Post, Thread
 from topics.outcomes import flag_review_due, group_today
 from topics.prompts import prompt_of, prompt_panel
 from topics.access import get_group_for_user, get_topic_for_user, membership_of, require_member
-from topics.outcomes import group_today
 
 # Sessions remember this many viewed threads, so a reload does not count as another view.
 VIEWED_THREADS_REMEMBERED = 200
@@ -134,6 +133,16 @@ def _render_thread(
         return render(request, "discussions/thread_detail.html", context, status=status)
 
 
+def _preview(request, form) -> tuple[str, int]:
+    """The form's text rendered, counted against the same limit as the preview endpoint."""
+    try:
+        moderation.count_preview(user=request.user)
+    except moderation.RateLimited as limited:
+        form.add_error(None, str(limited))
+        return "", HTTPStatus.TOO_MANY_REQUESTS
+    return render_markdown(form.cleaned_data["body"]), HTTPStatus.OK
+
+
 def thread_detail(request, pk, slug=None):
     thread, membership = get_thread_for_user(request.user, pk)
     if slug != thread.slug:
@@ -162,8 +171,10 @@ def reply(request, pk):
     if not form.is_valid():
         return _render_thread(request, thread, membership, form=form, quote_pk=quote_pk, status=400)
     if "preview" in request.POST:
-        preview_html = render_markdown(form.cleaned_data["body"])
-        return _render_thread(request, thread, membership, form=form, preview_html=preview_html, quote_pk=quote_pk)
+        preview_html, status = _preview(request, form)
+        return _render_thread(
+            request, thread, membership, form=form, preview_html=preview_html, quote_pk=quote_pk, status=status
+        )
     try:
         moderation.count_new_post(user=request.user, membership=membership)
     except moderation.RateLimited as limited:
@@ -197,7 +208,7 @@ def new_thread(request, group_slug, topic_slug):
         if not form.is_valid():
             status = 400
         elif "preview" in request.POST:
-            preview_html = render_markdown(form.cleaned_data["body"])
+            preview_html, status = _preview(request, form)
         elif (limited := _rate_limited_thread(request.user, membership)) is not None:
             form.add_error(None, limited)
             status = HTTPStatus.TOO_MANY_REQUESTS
@@ -239,7 +250,7 @@ def edit_post(request, pk):
         if not form.is_valid():
             status = 400
         elif "preview" in request.POST:
-            preview_html = render_markdown(form.cleaned_data["body"])
+            preview_html, status = _preview(request, form)
         else:
             if services.edit_post(
                 post=post, editor=request.user, body=form.cleaned_data["body"], **form.argument_data()
@@ -294,10 +305,12 @@ def preview(request):
         moderation.count_preview(user=request.user)
     except moderation.RateLimited as limited:
         return HttpResponse(str(limited), status=HTTPStatus.TOO_MANY_REQUESTS, content_type="text/plain; charset=utf-8")
-    form = PostForm(request.POST)
-    if not form.is_valid():
-        return HttpResponse(form.errors["body"][0], status=400, content_type="text/plain; charset=utf-8")
-    return HttpResponse(render_markdown(form.cleaned_data["body"]))
+    body = PostForm.base_fields["body"]
+    try:
+        text = body.clean(request.POST.get("body", ""))  # only the text matters for a preview
+    except ValidationError as error:
+        return HttpResponse(error.messages[0], status=400, content_type="text/plain; charset=utf-8")
+    return HttpResponse(render_markdown(text))
 
 
 # Moderators' thread tools: POST only, for the moderators and owners of the thread's group.

@@ -227,13 +227,25 @@ class GroupSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Group
-        fields = ["name", "description", "visibility", "membership_questions", "timezone", "evidence_stale_after_days"]
+        fields = [
+            "name",
+            "description",
+            "visibility",
+            "membership_questions",
+            "timezone",
+            "evidence_stale_after_days",
+            "emails_titles_only",
+        ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "visibility": forms.RadioSelect,
             "membership_questions": forms.Textarea(attrs={"rows": 4}),
         }
-        labels = {"visibility": "Who can see the group", "timezone": "Time zone"}
+        labels = {
+            "visibility": "Who can see the group",
+            "timezone": "Time zone",
+            "emails_titles_only": "Emails carry titles and links only, never the text of posts",
+        }
 
     def __init__(self, *args, membership: Membership, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,7 +3,6 @@ import zoneinfo
 from datetime import date, datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -326,10 +325,6 @@ class Prompt(models.Model):
         return reverse("topics:prompt_edit", args=[self.topic.group.slug, self.pk])
 
     @property
-    def rendered_context(self) -> str:
-        return mark_safe(self.context_html)  # sanitized by render_markdown when saved
-
-    @property
     def is_published(self) -> bool:
         return self.status in {self.Status.OPEN, self.Status.CLOSED}
 
@@ -469,8 +464,18 @@ class Outcome(models.Model):
     def is_due_for_review(self, today: date) -> bool:
         return self.review_on is not None and self.review_on <= today
 
-    def rendered(self, name: str) -> str:
-        return mark_safe(getattr(self, f"{name}_html"))  # sanitized by render_markdown when saved
+    # Sanitized by render_markdown when saved.
+    @property
+    def rendered_takeaways(self) -> str:
+        return mark_safe(self.takeaways_html)
+
+    @property
+    def rendered_open_questions(self) -> str:
+        return mark_safe(self.open_questions_html)
+
+    @property
+    def rendered_dissent(self) -> str:
+        return mark_safe(self.dissent_html)
 
 
 class OutcomeRevision(models.Model):

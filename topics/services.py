@@ -8,9 +8,10 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
+from django.utils.timezone import now as timezone_now
 
 from discussions import tasks as discussion_tasks
-from topics.models import Group, Invitation, JoinRequest, Membership, Topic
+from topics.models import Group, Invitation, JoinRequest, Membership, PromptProgramme, Topic
 
 
 def add_member(*, group: Group, user, role: str = Membership.Role.MEMBER) -> Membership:
@@ -182,6 +183,7 @@ def update_group_settings(
     membership_questions: str,
     timezone: str,
     evidence_stale_after_days: int,
+    emails_titles_only: bool = False,
 ) -> list[str]:
     """Save the group's settings and return the names of those that changed; only an owner may change visibility."""
     if changed_by.group_id != group.pk or not changed_by.is_moderator:
@@ -194,6 +196,7 @@ def update_group_settings(
         "membership_questions": membership_questions,
         "timezone": timezone,
         "evidence_stale_after_days": evidence_stale_after_days,
+        "emails_titles_only": emails_titles_only,
     }
     changed = [field for field, value in wanted.items() if getattr(group, field) != value]
     for field in changed:
@@ -201,7 +204,19 @@ def update_group_settings(
     if changed:
         # Only what changed is written, so two moderators editing different settings do not undo each other.
         group.save(update_fields=changed)
+    if "timezone" in changed:
+        _reschedule_programme(group)
     return changed
+
+
+def _reschedule_programme(group: Group) -> None:
+    """A new time zone moves the programme's next release to the same local time on the new clock."""
+    from topics.scheduling import schedule_programme
+
+    programme = PromptProgramme.objects.filter(group=group).first()
+    if programme is not None:
+        programme.group = group
+        schedule_programme(programme=programme, now=timezone_now())
 
 
 def check_visibility_change(*, group: Group, changed_by: Membership, visibility: str) -> None:

@@ -265,3 +265,13 @@ def test_previews_do_not_count_towards_posting(client, member, thread):
     response = reply(client, thread)
 
     assert response.status_code == HTTPStatus.FOUND
+
+
+def test_the_preview_button_of_a_plain_form_counts_against_the_preview_limit(client, settings, thread):
+    settings.PREVIEWS_PER_MINUTE = 1
+    client.force_login(thread.author)
+    url = reverse("discussions:reply", args=[thread.pk])
+    assert client.post(url, {"body": "Draft", "preview": "1"}).status_code == HTTPStatus.OK
+    response = client.post(url, {"body": "Draft", "preview": "1"})
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert thread.posts.count() == 1

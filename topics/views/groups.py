@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Case, Count, When
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,8 +19,16 @@ from topics.forms import EmailInvitationForm, JoinRequestForm
 from topics.models import Group, Invitation, JoinRequest, Membership, Prompt
 
 
+# Owners first, then moderators, then members.
+ROLE_ORDER = Case(
+    When(role=Membership.Role.OWNER, then=0), When(role=Membership.Role.MODERATOR, then=1), default=2
+)
+
+
 def home(request):
-    groups = Group.objects.visible_to(request.user).annotate(members=Count("memberships", distinct=True))
+    # Counted on a fresh queryset: visible_to() joins memberships filtered to the user, which would count only them.
+    visible_ids = Group.objects.visible_to(request.user).values("pk")
+    groups = Group.objects.filter(pk__in=visible_ids).annotate(members=Count("memberships", distinct=True))
     my_group_ids = set()
     if request.user.is_authenticated:
         my_group_ids = set(request.user.memberships.values_list("group_id", flat=True))
@@ -61,7 +69,7 @@ def group_detail(request, slug):
 
 def member_list(request, slug):
     group, membership = get_group_for_user(request.user, slug)
-    memberships = group.memberships.select_related("user").order_by("role", "user__display_name", "user__username")
+    memberships = group.memberships.select_related("user").order_by(ROLE_ORDER, "user__display_name", "user__username")
     page = Paginator(memberships, 50).get_page(request.GET.get("page"))
     context = {"group": group, "membership": membership, "page": page, "roles": Membership.Role.choices}
     return render(request, "topics/member_list.html", context)

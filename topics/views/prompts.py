@@ -179,10 +179,11 @@ def prompt_duplicate(request, slug, pk):
 @login_required
 def prompt_delete(request, slug, pk):
     group, _, prompt = _moderated_prompt(request, slug, pk)
-    if prompt.is_published:
+    # Only while unpublished, checked in the DELETE itself: the schedule may publish it at this very moment.
+    deleted, _ = Prompt.objects.filter(pk=prompt.pk).exclude(status__in=[Prompt.Status.OPEN, Prompt.Status.CLOSED]).delete()
+    if not deleted:
         messages.error(request, "A published prompt stays on record: close it instead.")
         return redirect("topics:prompt_edit", slug=group.slug, pk=prompt.pk)
-    prompt.delete()
     messages.success(request, "The prompt was deleted.")
     return redirect("topics:agenda", slug=group.slug)
 
