@@ -171,7 +171,7 @@ def notification_email_context(notifications: list[Notification]) -> dict:
     group, thread = first.group, first.thread
     prompt = first.prompt or (getattr(thread, "prompt", None) if thread is not None else None)
     # Under the Chatham House rule an email names nobody, whoever it goes to.
-    anonymous = any(_is_chatham_house(notification) for notification in notifications)
+    anonymous = any(notification.is_chatham_house for notification in notifications)
     items = [
         _item(notification, anonymous=anonymous, titles_only=group.emails_titles_only) for notification in notifications
     ]
@@ -203,12 +203,6 @@ def notification_email_context(notifications: list[Notification]) -> dict:
         "unsubscribe_what": describe_scope(kinds_scope(kinds)),
     }
 
-
-def _is_chatham_house(notification: Notification) -> bool:
-    if notification.prompt is not None and notification.prompt.chatham_house:
-        return True
-    prompt = getattr(notification.thread, "prompt", None) if notification.thread is not None else None
-    return prompt is not None and prompt.chatham_house
 
 
 def _item(notification: Notification, *, anonymous: bool, titles_only: bool) -> dict:

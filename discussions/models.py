@@ -48,6 +48,12 @@ class Thread(models.Model):
         return slugify(self.title)[:60] or "thread"
 
     @property
+    def is_chatham_house(self) -> bool:
+        """Whether it answers a prompt run under the Chatham House rule: what was said, not who said it."""
+        prompt = getattr(self, "prompt", None)  # a thread without a prompt raises RelatedObjectDoesNotExist
+        return prompt is not None and prompt.chatham_house
+
+    @property
     def reply_count(self) -> int:
         return max(self.post_count - 1, 0)
 
@@ -210,6 +216,12 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} for {self.user}"
+
+    @property
+    def is_chatham_house(self) -> bool:
+        if self.prompt is not None and self.prompt.chatham_house:
+            return True
+        return self.thread is not None and self.thread.is_chatham_house
 
 
 class ThreadRead(models.Model):

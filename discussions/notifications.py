@@ -518,14 +518,6 @@ def mark_all_read(*, user, now: datetime) -> int:
 # Showing -------------------------------------------------------------------------------------------------------
 
 
-def is_chatham_house(notification: Notification) -> bool:
-    thread = notification.thread
-    prompt = getattr(thread, "prompt", None) if thread is not None else None
-    if prompt is None:
-        prompt = notification.prompt
-    return prompt is not None and prompt.chatham_house
-
-
 def notification_text(notification: Notification, *, hide_actor: bool) -> str:
     """One line saying what happened; `hide_actor` (the Chatham House rule) names nobody."""
     if hide_actor:
@@ -577,7 +569,7 @@ def describe(notifications, *, user) -> list[Notification]:
         ).values_list("group_id", flat=True)
     )
     for notification in notifications:
-        notification.hides_actor = is_chatham_house(notification) and notification.group_id not in moderated
+        notification.hides_actor = notification.is_chatham_house and notification.group_id not in moderated
         notification.text = notification_text(notification, hide_actor=notification.hides_actor)
         notification.url = notification_url(notification)
     return notifications

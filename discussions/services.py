@@ -13,12 +13,6 @@ from discussions.models import Post, PostRevision, Thread
 from topics.models import Topic
 
 
-def is_chatham_house(thread: Thread) -> bool:
-    """Whether the thread answers a prompt run under the Chatham House rule: what was said, not who said it."""
-    prompt = getattr(thread, "prompt", None)  # a thread without a prompt raises RelatedObjectDoesNotExist
-    return prompt is not None and prompt.chatham_house
-
-
 def quote_markdown(post: Post, *, anonymous: bool | None = None) -> str:
     """The Markdown a quote-reply starts with: the quoted text as a blockquote, attributed.
 
@@ -26,7 +20,7 @@ def quote_markdown(post: Post, *, anonymous: bool | None = None) -> str:
     `anonymous=None` asks the post's thread.
     """
     if anonymous is None:
-        anonymous = is_chatham_house(post.thread)
+        anonymous = post.thread.is_chatham_house
     quoted = "\n".join(f"> {line}" if line else ">" for line in post.body.strip().splitlines())
     if anonymous:
         author = "A participant"

@@ -286,7 +286,7 @@ def post_revisions(request, pk):
     if not (is_moderator or (post.author_id == request.user.pk and membership is not None)):
         raise PermissionDenied("Only moderators and the author can see a post's earlier versions.")
     context = {
-        "hide_authors": not is_moderator and services.is_chatham_house(post.thread),
+        "hide_authors": not is_moderator and post.thread.is_chatham_house,
         "post": post,
         "thread": post.thread,
         "group": post.thread.topic.group,

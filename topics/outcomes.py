@@ -157,13 +157,6 @@ def unmark_key_insight(*, post: Post) -> bool:
     return bool(changed)
 
 
-def _hides_authors(thread: Thread) -> bool:
-    try:
-        return thread.prompt.chatham_house
-    except ObjectDoesNotExist:
-        return False
-
-
 def key_insights(topic: Topic, *, show_all_authors: bool) -> list[Post]:
     """The topic's key insights, newest first, each with `author_hidden` (the Chatham House rule, for members)."""
     posts = (
@@ -173,7 +166,7 @@ def key_insights(topic: Topic, *, show_all_authors: bool) -> list[Post]:
     )
     posts = list(posts)
     for post in posts:
-        post.author_hidden = not show_all_authors and _hides_authors(post.thread)
+        post.author_hidden = not show_all_authors and post.thread.is_chatham_house
     return posts
 
 
@@ -203,7 +196,7 @@ def topic_conclusions(topic: Topic, *, show_all_authors: bool, today: date) -> d
 
 def citable_posts(thread: Thread) -> list[dict]:
     """The thread's posts as ready-made Markdown links for an outcome, unnamed under the Chatham House rule."""
-    anonymous = _hides_authors(thread)
+    anonymous = thread.is_chatham_house
     posts = thread.posts.filter(deleted_at__isnull=True).select_related("author").order_by("number")
     cites = []
     for post in posts:

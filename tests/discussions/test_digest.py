@@ -388,7 +388,7 @@ def test_active_threads_are_ranked_by_distinct_participants_then_replies_not_by_
         reply(chatty, people[1], now - timedelta(days=3))
     duet = start_thread(topic, people[0], now - timedelta(days=4), title="Duet")
     reply(duet, people[1], now - timedelta(days=4))
-    latest = start_thread(topic, people[2], now - timedelta(hours=1), title="Latest")
+    start_thread(topic, people[2], now - timedelta(hours=1), title="Latest")
 
     section = section_of(digest.digest_context(member, now=now), settled)
 

@@ -113,7 +113,7 @@ def test_under_the_chatham_house_rule_the_export_names_no_author_of_that_prompt(
     prompt = make_open_prompt(topic, author=moderator, chatham_house=True)
     speaker = make_member(group=topic.group, display_name="Xiaoling Zhou")
     said = make_post(prompt.thread, author=speaker, body="Hospitals ration infusion slots.")
-    quoting = f"**Xiaoling Zhou** wrote:\n\n> Hospitals ration infusion slots.\n\nAs Xiaoling Zhou says, yes."
+    quoting = "**Xiaoling Zhou** wrote:\n\n> Hospitals ration infusion slots.\n\nAs Xiaoling Zhou says, yes."
     make_post(prompt.thread, author=member, body=quoting)
     outcomes.mark_key_insight(post=said, by=moderator)
     poll = polls.save_poll(prompt=prompt, kind=Poll.Kind.CHOICE, options=["Yes", "No"])

@@ -9,7 +9,7 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 
 from tests import factories
 from topics import services
-from topics.models import Group, Membership, Topic
+from topics.models import Group, Membership
 from topics.views import manage
 
 
