@@ -16,7 +16,12 @@ from discussions.markdown import render_markdown
 from discussions.models import Post, Thread
 from topics.outcomes import flag_review_due, group_today
 from topics.prompts import prompt_of, prompt_panel
-from topics.access import get_group_for_user, get_topic_for_user, membership_of, require_member
+from topics.access import (
+    get_topic_for_user,
+    reader_membership,
+    require_member,
+    require_moderator,
+)
 
 # Sessions remember this many viewed threads, so a reload does not count as another view.
 VIEWED_THREADS_REMEMBERED = 200
@@ -26,20 +31,12 @@ def get_thread_for_user(user, pk: int):
     threads = Thread.objects.select_related("topic__group", "author", "prompt__poll", "prompt__outcome__author")
     # The member's read marker and watch levels come along in the same query (discussions.notifications).
     thread = get_object_or_404(notifications.with_reader_state(threads, user), pk=pk)
-    group = thread.topic.group
-    membership = membership_of(user, group)
-    if not group.is_public and membership is None:
-        get_group_for_user(user, group.slug)  # raises the group's 404
-    return thread, membership
+    return thread, reader_membership(user, thread.topic.group)
 
 
 def get_post_for_user(user, pk: int):
     post = get_object_or_404(Post.objects.select_related("thread__topic__group", "author"), pk=pk)
-    group = post.thread.topic.group
-    membership = membership_of(user, group)
-    if not group.is_public and membership is None:
-        get_group_for_user(user, group.slug)  # raises the group's 404
-    return post, membership
+    return post, reader_membership(user, post.thread.topic.group)
 
 
 def get_post_for_editor(user, pk: int):
@@ -319,9 +316,7 @@ def preview(request):
 def get_thread_for_moderator(user, pk: int):
     """The thread and the moderator's membership: 404 where the group is hidden, 403 for non-moderators."""
     thread, membership = get_thread_for_user(user, pk)
-    if membership is None or not membership.is_moderator:
-        raise PermissionDenied("Only the group's moderators can do this.")
-    return thread, membership
+    return thread, require_moderator(membership)
 
 
 def _thread_action(request, pk, action, done: str, unchanged: str):

@@ -13,13 +13,24 @@ def membership_of(user, group: Group) -> Membership | None:
     return Membership.objects.filter(group=group, user=user).first()
 
 
-def get_group_for_user(user, slug: str) -> tuple[Group, Membership | None]:
-    """The group and the user's membership; a private group is a 404 to anyone outside it."""
-    group = get_object_or_404(Group, slug=slug)
+def reader_membership(user, group: Group) -> Membership | None:
+    """The user's membership of a group they may read; a private group is a 404 to anyone outside it."""
     membership = membership_of(user, group)
     if not group.is_public and membership is None:
         raise Http404("No such group")
-    return group, membership
+    return membership
+
+
+def require_moderator(membership: Membership | None) -> Membership:
+    if membership is None or not membership.is_moderator:
+        raise PermissionDenied("Only the group's moderators can do this.")
+    return membership
+
+
+def get_group_for_user(user, slug: str) -> tuple[Group, Membership | None]:
+    """The group and the user's membership; a private group is a 404 to anyone outside it."""
+    group = get_object_or_404(Group, slug=slug)
+    return group, reader_membership(user, group)
 
 
 def get_group_to_join(user, slug: str) -> tuple[Group, Membership | None]:
@@ -30,9 +41,7 @@ def get_group_to_join(user, slug: str) -> tuple[Group, Membership | None]:
 
 def get_group_for_moderator(user, slug: str) -> tuple[Group, Membership]:
     group, membership = get_group_for_user(user, slug)
-    if membership is None or not membership.is_moderator:
-        raise PermissionDenied("Only the group's moderators can do this.")
-    return group, membership
+    return group, require_moderator(membership)
 
 
 def get_topic_for_user(user, group_slug: str, topic_slug: str) -> tuple[Topic, Membership | None]:
@@ -40,6 +49,11 @@ def get_topic_for_user(user, group_slug: str, topic_slug: str) -> tuple[Topic, M
     topic = get_object_or_404(Topic, group=group, slug=topic_slug)
     topic.group = group  # already fetched; saves a query
     return topic, membership
+
+
+def get_topic_for_moderator(user, group_slug: str, topic_slug: str) -> tuple[Topic, Membership]:
+    topic, membership = get_topic_for_user(user, group_slug, topic_slug)
+    return topic, require_moderator(membership)
 
 
 def require_member(membership: Membership | None) -> Membership:

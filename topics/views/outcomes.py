@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from discussions.markdown import render_markdown, validate_renderable
 from discussions.views import get_post_for_user
 from topics import outcomes
-from topics.access import get_group_for_moderator, get_group_for_user, get_topic_for_user
+from topics.access import get_group_for_moderator, get_group_for_user, get_topic_for_moderator, get_topic_for_user
 from topics.models import Outcome, Prompt
 
 SECTION_MAX_LENGTH = 20_000
@@ -76,13 +76,6 @@ def _published_prompt_for_moderator(user, slug: str, pk: int):
     return group, membership, prompt
 
 
-def _topic_for_moderator(user, group_slug: str, topic_slug: str):
-    topic, membership = get_topic_for_user(user, group_slug, topic_slug)  # 404 for a private group's outsiders
-    if membership is None or not membership.is_moderator:
-        raise PermissionDenied("Only the group's moderators can do this.")
-    return topic, membership
-
-
 def _outcome_editor(request, *, membership, topic, prompt, cites, done_url):
     group = topic.group
     outcome = outcomes.outcome_for(topic=topic, prompt=prompt)
@@ -139,7 +132,7 @@ def prompt_outcome(request, slug, pk):
 @login_required
 def topic_summary(request, group_slug, topic_slug):
     """Write or revise the summary shown at the top of a topic page."""
-    topic, membership = _topic_for_moderator(request.user, group_slug, topic_slug)
+    topic, membership = get_topic_for_moderator(request.user, group_slug, topic_slug)
     return _outcome_editor(
         request,
         membership=membership,
@@ -186,7 +179,7 @@ def topic_summary_revisions(request, group_slug, topic_slug):
 @login_required
 def topic_export(request, group_slug, topic_slug):
     """The topic as one Markdown document to download."""
-    topic, _ = _topic_for_moderator(request.user, group_slug, topic_slug)
+    topic, _ = get_topic_for_moderator(request.user, group_slug, topic_slug)
     text = outcomes.export_topic_markdown(topic, base_url=request.build_absolute_uri("/"))
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, outcomes.export_filename(topic))
