@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -16,34 +16,11 @@ from discussions.markdown import render_markdown
 from discussions.models import Post, Thread
 from topics.outcomes import flag_review_due, group_today
 from topics.prompts import prompt_of, prompt_panel
-from topics.access import (
-    get_topic_for_user,
-    reader_membership,
-    require_member,
-    require_moderator,
-)
+from discussions.access import get_post_for_editor, get_post_for_user, get_thread_for_moderator, get_thread_for_user
+from topics.access import get_topic_for_user, require_member
 
 # Sessions remember this many viewed threads, so a reload does not count as another view.
 VIEWED_THREADS_REMEMBERED = 200
-
-
-def get_thread_for_user(user, pk: int):
-    threads = Thread.objects.select_related("topic__group", "author", "prompt__poll", "prompt__outcome__author")
-    # The member's read marker and watch levels come along in the same query (discussions.notifications).
-    thread = get_object_or_404(notifications.with_reader_state(threads, user), pk=pk)
-    return thread, reader_membership(user, thread.topic.group)
-
-
-def get_post_for_user(user, pk: int):
-    post = get_object_or_404(Post.objects.select_related("thread__topic__group", "author"), pk=pk)
-    return post, reader_membership(user, post.thread.topic.group)
-
-
-def get_post_for_editor(user, pk: int):
-    post, membership = get_post_for_user(user, pk)
-    if not post.can_edit(user, membership):
-        raise PermissionDenied("Only the author or a moderator can change this post.")
-    return post, membership
 
 
 def _count_view(request, thread: Thread) -> None:
@@ -311,12 +288,6 @@ def preview(request):
 
 
 # Moderators' thread tools: POST only, for the moderators and owners of the thread's group.
-
-
-def get_thread_for_moderator(user, pk: int):
-    """The thread and the moderator's membership: 404 where the group is hidden, 403 for non-moderators."""
-    thread, membership = get_thread_for_user(user, pk)
-    return thread, require_moderator(membership)
 
 
 def _thread_action(request, pk, action, done: str, unchanged: str):

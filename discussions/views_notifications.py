@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from discussions import notifications
 from discussions.models import Notification
-from discussions.views import get_thread_for_user
+from discussions.access import get_thread_for_user
 from topics.access import get_group_for_user, get_topic_for_user, require_member
 
 NOTIFICATIONS_PER_PAGE = 30

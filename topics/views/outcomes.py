@@ -13,7 +13,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from discussions.markdown import render_markdown, validate_renderable
-from discussions.views import get_post_for_user
+from discussions.access import get_post_for_user
 from topics import outcomes
 from topics.access import get_group_for_moderator, get_group_for_user, get_topic_for_moderator, get_topic_for_user
 from topics.models import Outcome, Prompt

@@ -1,0 +1,33 @@
+"""One way in to threads and posts, on top of topics.access: the object, or 404 / 403."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from discussions import notifications
+from discussions.models import Post, Thread
+from topics.access import reader_membership, require_moderator
+
+
+def get_thread_for_user(user, pk: int):
+    threads = Thread.objects.select_related("topic__group", "author", "prompt__poll", "prompt__outcome__author")
+    # The member's read marker and watch levels come along in the same query (discussions.notifications).
+    thread = get_object_or_404(notifications.with_reader_state(threads, user), pk=pk)
+    return thread, reader_membership(user, thread.topic.group)
+
+
+def get_post_for_user(user, pk: int):
+    post = get_object_or_404(Post.objects.select_related("thread__topic__group", "author"), pk=pk)
+    return post, reader_membership(user, post.thread.topic.group)
+
+
+def get_post_for_editor(user, pk: int):
+    post, membership = get_post_for_user(user, pk)
+    if not post.can_edit(user, membership):
+        raise PermissionDenied("Only the author or a moderator can change this post.")
+    return post, membership
+
+
+def get_thread_for_moderator(user, pk: int):
+    """The thread and the moderator's membership: 404 where the group is hidden, 403 for non-moderators."""
+    thread, membership = get_thread_for_user(user, pk)
+    return thread, require_moderator(membership)
