@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from topics.audit import AuditEntry
 from topics.models import (
     Group,
     Invitation,
@@ -152,3 +153,22 @@ class PromptAnnouncementAdmin(admin.ModelAdmin):
     search_fields = ["prompt__title", "user__username"]
     list_select_related = ["prompt", "user"]
     raw_id_fields = ["prompt", "user"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The moderation log is read-only everywhere, here too: nobody edits or deletes what happened."""
+
+    list_display = ["created_at", "group", "actor", "action", "target_user", "summary"]
+    list_filter = ["action", "group"]
+    search_fields = ["summary", "reason", "actor__username", "target_user__username"]
+    list_select_related = ["group", "actor", "target_user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -498,3 +498,4 @@ class OutcomeRevision(models.Model):
 
     def __str__(self):
         return f"Revision of {self.outcome} from {self.written_at:%Y-%m-%d %H:%M}"
+from topics.audit import AuditEntry  # noqa: E402,F401  (the moderation log lives in its own module)
