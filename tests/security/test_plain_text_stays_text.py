@@ -81,9 +81,8 @@ def hostile(db, now, django_capture_on_commit_callbacks):
     author = factories.make_member(group=group, username="author", display_name=f"{IMG} {BREAKOUT}")
     Membership.objects.update(joined_at=now - timedelta(days=30))
     newcomer = factories.make_member(group=group, display_name=f"New {ENCODED_IMG}")  # listed as a new member
-    for person in (reader,):
-        person.email_choices = {kind: EmailChoice.IMMEDIATELY for kind in NotificationKind.values}
-        person.save(update_fields=["email_choices"])
+    reader.email_choices = {kind: EmailChoice.IMMEDIATELY for kind in NotificationKind.values}
+    reader.save(update_fields=["email_choices"])
     topic = factories.make_topic(group=group, title=f"Topic {BREAKOUT}", briefing=f"Briefing `{IMG}` {ENCODED_IMG}")
 
     prompt = factories.make_prompt(topic, author=moderator, title=f"Prompt {IMG}", context=f"Context `{IMG}`")
@@ -109,7 +108,10 @@ def hostile(db, now, django_capture_on_commit_callbacks):
         discussion_services.publish_post(
             thread=thread, author=author, now=now - timedelta(hours=1), body=f"@reader look: `{IMG}` {ENCODED_IMG}"
         )
-    return {"group": group, "moderator": moderator, "reader": reader, "author": author, "newcomer": newcomer}
+    return {
+        "group": group, "topic": topic, "prompt": prompt, "thread": thread, "moderator": moderator, "reader": reader,
+        "author": author, "newcomer": newcomer,
+    }  # fmt: skip
 
 
 def page(client, user, url) -> str:
@@ -140,6 +142,32 @@ def test_the_notifications_page_shows_hostile_text_as_text(client, hostile):
 
     assert "mentioned you" in html
     assert_no_injected_markup(html)
+
+
+@pytest.mark.parametrize("viewer", ["reader", "moderator"])
+def test_the_pages_that_show_the_hostile_values_show_them_as_text(client, hostile, viewer):
+    group, topic = hostile["group"], hostile["topic"]
+    urls = [
+        reverse("topics:home"),
+        group.get_absolute_url(),
+        topic.get_absolute_url(),
+        reverse("topics:agenda", args=[group.slug]),
+        reverse("topics:members", args=[group.slug]),
+        hostile["prompt"].thread.get_absolute_url(),  # the poll's options and reasons, the reply with a code span
+        hostile["thread"].get_absolute_url(),
+        reverse("profile", args=[hostile["author"].username]),
+    ]
+    for url in urls:
+        assert_no_injected_markup(page(client, hostile[viewer], url))
+
+
+def test_the_mention_suggestions_are_json_never_html(client, hostile):
+    client.force_login(hostile["reader"])
+
+    response = client.get(reverse("discussions:group_members_json", args=[hostile["group"].slug]), {"q": "au"})
+
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["results"][0]["display_name"] == hostile["author"].display_name  # text, for textContent
 
 
 def test_the_html_part_of_a_notification_email_shows_hostile_text_as_text(hostile, mailoutbox, now):
