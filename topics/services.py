@@ -7,10 +7,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.template.loader import render_to_string
 from django.utils.timezone import now as timezone_now
 
 from discussions import tasks as discussion_tasks
+from discussions.emails import render_plain_text
 from topics.models import Group, Invitation, JoinRequest, Membership, PromptProgramme, Topic
 
 
@@ -59,7 +59,7 @@ def decide_join_request(*, join_request: JoinRequest, moderator, approve: bool, 
     transaction.on_commit(
         lambda: send_mail(
             subject=f"[{group.name}] Your request to join was {'approved' if approve else 'declined'}",
-            message=render_to_string("emails/join_request_decided_body.txt", context),
+            message=render_plain_text("emails/join_request_decided_body.txt", context),
             from_email=None,
             recipient_list=[join_request.user.email],
         )
@@ -134,7 +134,7 @@ def invite_by_email(*, group: Group, email: str, invited_by, now: datetime) -> I
     transaction.on_commit(
         lambda: send_mail(
             subject=f"{invited_by.public_name} invites you to {group.name} on Roundtable",
-            message=render_to_string("emails/invitation_body.txt", context),
+            message=render_plain_text("emails/invitation_body.txt", context),
             from_email=None,
             recipient_list=[email],
         )
