@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from discussions.markdown import UnrenderableMarkdown, render_markdown
 from discussions.models import Notification, Post, Subscription, Thread, ThreadRead
@@ -251,13 +252,14 @@ def count_mentions(*, author, body: str, group: Group, membership: Membership | 
         return
     if people > settings.MENTIONS_PER_POST:
         raise RateLimited(
-            f"A post can mention at most {settings.MENTIONS_PER_POST} people: remove some @mentions and post again."
+            gettext("A post can mention at most %(limit)d people: remove some @mentions and post again.")
+            % {"limit": settings.MENTIONS_PER_POST}
         )
     now = time.time() if now is None else now
     key = f"rate-limit:mentions:{author.pk}:{int(now // HOUR)}"
     if cache.get(key, 0) + people > settings.MENTIONS_PER_HOUR:
         raise RateLimited(
-            "You have mentioned many people in the last hour: post without the @mentions, or wait a while.",
+            gettext("You have mentioned many people in the last hour: post without the @mentions, or wait a while."),
             retry_after=HOUR - int(now % HOUR),
         )
     cache.add(key, 0, timeout=HOUR)

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils.timezone import now as timezone_now
+from django.utils.translation import gettext
 
 from discussions import tasks as discussion_tasks
 from discussions.moderation import HOUR, RateLimited, count_in_window
@@ -49,7 +50,7 @@ def request_to_join(*, group: Group, user, answers: list[tuple[str, str]]) -> Jo
     _count_or_refuse(
         key=f"join-requests:{user.pk}",
         limit=settings.JOIN_REQUESTS_PER_HOUR,
-        message="You have asked to join groups many times in the last hour: wait a while and try again.",
+        message=gettext("You have asked to join groups many times in the last hour: wait a while and try again."),
         now=timezone_now(),
     )
     try:
@@ -145,7 +146,7 @@ def _count_invitation(*, moderator, now: datetime) -> None:
     _count_or_refuse(
         key=f"invitations:{moderator.pk}",
         limit=settings.INVITATIONS_PER_HOUR,
-        message="You have made many invitations in the last hour: wait a while and try again.",
+        message=gettext("You have made many invitations in the last hour: wait a while and try again."),
         now=now,
     )
 

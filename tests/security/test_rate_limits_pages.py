@@ -225,7 +225,8 @@ def test_only_people_the_post_would_reach_count_as_mentions(client, member, thre
     two_people = f"@{colleagues[0].username} @{colleagues[1].username}"
     assert reply(client, thread, two_people).status_code == HTTPStatus.TOO_MANY_REQUESTS
 
-    response = reply(client, thread, f"@{colleagues[0].username} @nobody @{member.username} `@{colleagues[1].username}`")
+    first, second = colleagues[0].username, colleagues[1].username
+    response = reply(client, thread, f"@{first} @nobody @{member.username} `@{second}`\n\n> @{second} said so")
 
     assert response.status_code == HTTPStatus.FOUND
 
@@ -245,19 +246,19 @@ def test_moderators_may_mention_the_whole_panel(client, member, moderator, threa
 # allauth's limits, at their configured values
 
 
+def sign_up(client, name: str):
+    password = "a long and unusual passphrase"
+    data = {"email": f"{name}@example.org", "username": name, "password1": password, "password2": password}
+    return client.post(reverse("account_signup"), data)
+
+
 def test_sign_ups_past_the_limit_per_address_get_the_429_page_and_create_no_account(client, db):
     limit = allowed("signup", "ip")
     for n in range(limit):
-        client.post(
-            reverse("account_signup"),
-            {"email": f"new{n}@example.org", "username": f"new{n}", "password1": "a long passphrase", "password2": "a long passphrase"},
-        )  # fmt: skip
+        sign_up(client, f"new{n}")
     assert User.objects.count() == limit
 
-    response = client.post(
-        reverse("account_signup"),
-        {"email": "late@example.org", "username": "late", "password1": "a long passphrase", "password2": "a long passphrase"},
-    )  # fmt: skip
+    response = sign_up(client, "late")
 
     assert_429_page(response)
     assert User.objects.count() == limit
