@@ -26,6 +26,10 @@ def reader_membership(user, group: Group) -> Membership | None:
 def require_moderator(membership: Membership | None) -> Membership:
     if membership is None or not membership.is_moderator:
         raise PermissionDenied("Only the group's moderators can do this.")
+    # Moderators are not suspended (topics.sanctions), but a suspended member may since have been made one.
+    suspension = membership.active_suspension()
+    if suspension is not None:
+        raise PermissionDenied(suspension.refusal())
     return membership
 
 
