@@ -62,6 +62,13 @@ def get_topic_for_moderator(user, group_slug: str, topic_slug: str) -> tuple[Top
     return topic, require_moderator(membership)
 
 
+def require_reader_membership(membership: Membership | None) -> Membership:
+    """A member, suspended or not: for what only concerns their own reading (watching, muting)."""
+    if membership is None:
+        raise PermissionDenied(gettext("Join the group to take part."))
+    return membership
+
+
 def require_member(membership: Membership | None, *, now=None) -> Membership:
     """The membership of someone who may take part (post, reply, edit, vote, flag); 403 saying why if not.
 

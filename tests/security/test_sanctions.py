@@ -15,7 +15,7 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from discussions import notifications
-from discussions.models import Notification, Post, Thread
+from discussions.models import Notification, Post, Subscription, Thread
 from tests import factories
 from topics import polls, sanctions
 from topics.access import require_member
@@ -503,3 +503,13 @@ def test_staff_cannot_deactivate_a_superuser_from_the_site(client, staff):
     superuser.refresh_from_db()
     assert superuser.is_active
 
+
+
+def test_a_suspended_member_may_still_mute_a_thread(client, group, moderator, member, thread):
+    suspend(group, member, moderator)
+    client.force_login(member)
+
+    response = client.post(reverse("discussions:thread_subscription", args=[thread.pk]), {"action": "mute"})
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert Subscription.objects.filter(user=member, thread=thread, level=Subscription.Level.MUTED).exists()
