@@ -214,13 +214,15 @@ def count_links(body: str) -> int:
     return counter.links
 
 
-def check_new_member_limits(*, group: Group, membership: Membership, body: str, now: datetime) -> None:
+def check_new_member_limits(
+    *, group: Group, membership: Membership, body: str, now: datetime, new_post: bool = True
+) -> None:
     """Apply the group's limits for members in their first day: posts in total (RateLimited) and links per post
-    (TooManyLinks). Moderators are exempt."""
+    (TooManyLinks; an edit, new_post=False, is held to the link limit only). Moderators are exempt."""
     if membership.is_moderator or not membership.is_new(now):
         return
     post_limit = group.new_member_post_limit
-    if post_limit is not None:
+    if new_post and post_limit is not None:
         posted = Post.objects.filter(
             thread__topic__group=group, author_id=membership.user_id, created_at__gte=membership.joined_at
         ).count()

@@ -255,6 +255,9 @@ def edit_post(request, pk):
             status = 400
         elif "preview" in request.POST:
             preview_html, status = _preview(request, form)
+        elif links_refused := _too_many_links_in_edit(post, membership, form.cleaned_data["body"]):
+            form.add_error(None, links_refused)
+            status = HTTPStatus.BAD_REQUEST
         else:
             if services.edit_post(
                 post=post, editor=request.user, body=form.cleaned_data["body"], **form.argument_data()
@@ -270,6 +273,17 @@ def edit_post(request, pk):
         "preview_html": preview_html,
     }
     return render(request, "discussions/post_edit.html", context, status=status)
+
+
+def _too_many_links_in_edit(post, membership, body: str) -> str | None:
+    """A new member's edit is held to the same link limit as their posts (the message), or None."""
+    try:
+        moderation.check_new_member_limits(
+            group=post.thread.topic.group, membership=membership, body=body, now=timezone.now(), new_post=False
+        )
+    except moderation.TooManyLinks as too_many:
+        return str(too_many)
+    return None
 
 
 @login_required

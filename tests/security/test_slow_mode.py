@@ -273,3 +273,17 @@ def test_moderators_are_exempt_from_the_new_member_limits(client, group, thread)
     response = client.post(reply_url(thread), {"body": "Rules: https://example.org/rules and https://example.org/faq"})
 
     assert response.status_code == HTTPStatus.FOUND
+
+
+def test_a_new_member_cannot_add_links_past_the_limit_by_editing(client, group, thread):
+    limit_new_members(group, links=0)
+    newcomer = factories.make_member(group=group)
+    client.force_login(newcomer)
+    client.post(reply_url(thread), {"body": "Plain words."})
+    post = Post.objects.get(author=newcomer)
+
+    response = client.post(reverse("discussions:edit_post", args=[post.pk]), {"body": "Now see https://spam.com"})
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    post.refresh_from_db()
+    assert post.body == "Plain words."
