@@ -416,7 +416,7 @@ def set_slow_mode(request, pk):
         )
     minutes = form.cleaned_data["minutes"]
     if not moderation.set_slow_mode(thread=thread, minutes=minutes, actor=request.user, now=timezone.now()):
-        messages.info(request, gettext("Slow mode was already set so."))
+        messages.info(request, gettext("Slow mode was already set to that."))
     elif minutes:
         messages.success(request, gettext("Slow mode is on: members post here at most once per interval."))
     else:

@@ -57,7 +57,9 @@ def decide_join_request(*, join_request: JoinRequest, moderator, approve: bool, 
     if not decided:
         return False
     if approve:
-        Membership.objects.get_or_create(group=join_request.group, user=join_request.user)
+        membership, created = Membership.objects.get_or_create(group=join_request.group, user=join_request.user)
+        if created:
+            sanctions.carry_over_suspension(membership=membership)
         transaction.on_commit(lambda: discussion_tasks.notify_join_approved.delay(join_request.pk, now.isoformat()))
     group = join_request.group
     context = {"group": group, "approved": approve, "group_url": settings.SITE_URL + group.get_absolute_url()}

@@ -18,6 +18,7 @@ from discussions import notifications
 from discussions.models import Notification, Post, Subscription, Thread
 from tests import factories
 from topics import polls, sanctions
+from topics import services as topic_services
 from topics.access import require_member
 from topics.audit import AuditAction, AuditEntry
 from topics.models import Membership, Sanction, Vote
@@ -513,3 +514,15 @@ def test_a_suspended_member_may_still_mute_a_thread(client, group, moderator, me
 
     assert response.status_code == HTTPStatus.FOUND
     assert Subscription.objects.filter(user=member, thread=thread, level=Subscription.Level.MUTED).exists()
+
+
+def test_a_suspended_member_who_leaves_a_private_group_is_still_suspended_when_let_back_in(private_group):
+    owner = factories.make_membership(group=private_group, role=Membership.Role.OWNER).user
+    person = factories.make_member(group=private_group)
+    suspend(private_group, person, owner)
+    topic_services.leave_group(group=private_group, user=person)
+    join_request = topic_services.request_to_join(group=private_group, user=person, answers=[("Why?", "Sorry.")])
+
+    topic_services.decide_join_request(join_request=join_request, moderator=owner, approve=True, now=timezone.now())
+
+    assert membership(private_group, person).active_suspension() is not None

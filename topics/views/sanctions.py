@@ -26,15 +26,12 @@ def sanction_member(request, slug, pk):
     form = SanctionForm(request.POST, group=group, now=now)
     if form.is_valid():
         try:
+            reason = form.cleaned_data["reason"]
             if form.is_ban:
-                sanctions.ban_member(membership=target, actor=own_membership, reason=form.cleaned_data["reason"], now=now)
+                sanctions.ban_member(membership=target, actor=own_membership, reason=reason, now=now)
             else:
                 sanctions.suspend_member(
-                    membership=target,
-                    actor=own_membership,
-                    ends_at=form.ends_at(),
-                    reason=form.cleaned_data["reason"],
-                    now=now,
+                    membership=target, actor=own_membership, ends_at=form.ends_at(), reason=reason, now=now
                 )
         except ValidationError as error:
             form.add_error(None, error)
@@ -56,10 +53,11 @@ def lift_sanction(request, slug, pk):
     group, own_membership = get_group_for_moderator(request.user, slug)
     sanction = get_object_or_404(sanctions.Sanction.objects.select_related("user", "group"), pk=pk, group=group)
     if sanctions.lift_sanction(sanction=sanction, actor=own_membership, now=timezone.now()):
-        messages.success(request, gettext("The %(kind)s of %(name)s is lifted.") % {
-            "kind": sanction.get_kind_display().lower(),
-            "name": sanction.user.public_name,
-        })
+        name = sanction.user.public_name
+        if sanction.is_ban:
+            messages.success(request, gettext("The ban of %(name)s is lifted.") % {"name": name})
+        else:
+            messages.success(request, gettext("The suspension of %(name)s is lifted.") % {"name": name})
     else:
         messages.info(request, gettext("That suspension or ban had already ended."))
     return redirect("topics:members", slug=group.slug)
