@@ -526,3 +526,22 @@ def test_a_suspended_member_who_leaves_a_private_group_is_still_suspended_when_l
     topic_services.decide_join_request(join_request=join_request, moderator=owner, approve=True, now=timezone.now())
 
     assert membership(private_group, person).active_suspension() is not None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"duration": "forever", "reason": REASON},
+        {"duration": "until", "until": "not a date", "reason": REASON},
+        {"duration": "until", "until": "99999-01-01", "reason": REASON},
+        {"duration": "1d", "reason": "Spam\x00"},
+    ],
+    ids=["unknown-duration", "bad-date", "huge-year", "nul-byte"],
+)
+def test_hostile_sanction_input_is_a_form_error_and_nothing_is_stored(client, group, moderator, member, data):
+    client.force_login(moderator)
+
+    response = client.post(sanction_url(group, member), data)
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert not Sanction.objects.exists()
