@@ -283,3 +283,4 @@ LOGGING = {
 POSTS_PER_MINUTE = env_int("POSTS_PER_MINUTE", 6)  # replies and new threads together
 NEW_THREADS_PER_HOUR = env_int("NEW_THREADS_PER_HOUR", 10)
 PREVIEWS_PER_MINUTE = env_int("PREVIEWS_PER_MINUTE", 30)
+FLAGS_PER_HOUR = env_int("FLAGS_PER_HOUR", 10)  # flags a member may raise (discussions/flags.py)

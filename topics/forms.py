@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from discussions.markdown import validate_renderable
 from topics import services
@@ -225,6 +226,14 @@ class GroupSettingsForm(forms.ModelForm):
         help_text="Evidence whose 'as of' date is older than this is flagged on topic pages.",
     )
 
+    flags_to_hide = forms.IntegerField(
+        required=False,  # left out, the group keeps its threshold
+        min_value=0,
+        max_value=100,
+        label=_("Flags that hide a post until reviewed"),
+        help_text=_("Flags from this many members hide a post until a moderator reviews it; 0 never hides by flags."),
+    )
+
     class Meta:
         model = Group
         fields = [
@@ -235,6 +244,7 @@ class GroupSettingsForm(forms.ModelForm):
             "timezone",
             "evidence_stale_after_days",
             "emails_titles_only",
+            "flags_to_hide",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),

@@ -47,6 +47,10 @@ class Group(models.Model):
     emails_titles_only = models.BooleanField(
         default=False, help_text="Emails about this group carry titles and links only, never the text of posts."
     )
+    flags_to_hide = models.PositiveSmallIntegerField(
+        default=3,
+        help_text="Flags from this many members hide a post until a moderator reviews it (0: never hide by flags).",
+    )
 
     objects = GroupQuerySet.as_manager()
 

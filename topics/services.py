@@ -11,6 +11,8 @@ from django.template.loader import render_to_string
 from django.utils.timezone import now as timezone_now
 
 from discussions import tasks as discussion_tasks
+from topics import audit
+from topics.audit import AuditAction
 from topics.models import Group, Invitation, JoinRequest, Membership, PromptProgramme, Topic
 
 
@@ -51,6 +53,14 @@ def decide_join_request(*, join_request: JoinRequest, moderator, approve: bool, 
     )
     if not decided:
         return False
+    audit.record(
+        actor=moderator,
+        action=AuditAction.JOIN_APPROVED if approve else AuditAction.JOIN_DECLINED,
+        group=join_request.group,
+        target_user=join_request.user,
+        summary=join_request.user.public_name,
+        now=now,
+    )
     if approve:
         Membership.objects.get_or_create(group=join_request.group, user=join_request.user)
         transaction.on_commit(lambda: discussion_tasks.notify_join_approved.delay(join_request.pk, now.isoformat()))
@@ -96,13 +106,21 @@ def change_role(*, membership: Membership, role: str, changed_by: Membership) ->
         return False
     if membership.role == Membership.Role.OWNER and _is_last_owner(membership):
         raise ValidationError("A group needs an owner: make someone else an owner first.")
+    old_role = membership.get_role_display()
     membership.role = role
     membership.save(update_fields=["role"])
+    audit.record(
+        actor=changed_by.user,
+        action=AuditAction.ROLE_CHANGE,
+        group=membership.group,
+        target_user=membership.user,
+        summary=f"{membership.user.public_name}: {old_role} → {membership.get_role_display()}",
+    )
     return True
 
 
 @transaction.atomic
-def remove_member(*, membership: Membership, removed_by: Membership) -> None:
+def remove_member(*, membership: Membership, removed_by: Membership, reason: str = "") -> None:
     """Moderators remove members; only owners remove moderators and other owners."""
     if not removed_by.is_moderator:
         raise PermissionDenied("Only moderators can remove members.")
@@ -111,6 +129,14 @@ def remove_member(*, membership: Membership, removed_by: Membership) -> None:
     if membership.role == Membership.Role.OWNER and _is_last_owner(membership):
         raise ValidationError("A group needs an owner: make someone else an owner first.")
     membership.delete()
+    audit.record(
+        actor=removed_by.user,
+        action=AuditAction.REMOVE_MEMBER,
+        group=membership.group,
+        target_user=membership.user,
+        summary=membership.user.public_name,
+        reason=reason,
+    )
 
 
 def _is_last_owner(membership: Membership) -> bool:
@@ -122,9 +148,11 @@ def _expiry(now: datetime) -> datetime:
     return now + timedelta(days=settings.INVITATION_LIFETIME_DAYS)
 
 
+@transaction.atomic
 def invite_by_email(*, group: Group, email: str, invited_by, now: datetime) -> Invitation:
     """Create a single-use invitation and email its link to the person."""
     invitation = Invitation.objects.create(group=group, email=email, created_by=invited_by, expires_at=_expiry(now))
+    audit.record(actor=invited_by, action=AuditAction.INVITE, group=group, summary=email, now=now)
     context = {
         "group": group,
         "invited_by": invited_by,
@@ -142,12 +170,26 @@ def invite_by_email(*, group: Group, email: str, invited_by, now: datetime) -> I
     return invitation
 
 
+@transaction.atomic
 def create_invitation_link(*, group: Group, created_by, now: datetime) -> Invitation:
-    return Invitation.objects.create(group=group, created_by=created_by, expires_at=_expiry(now))
+    invitation = Invitation.objects.create(group=group, created_by=created_by, expires_at=_expiry(now))
+    audit.record(actor=created_by, action=AuditAction.INVITE, group=group, summary="Shareable link", now=now)
+    return invitation
 
 
-def revoke_invitation(*, invitation: Invitation, now: datetime) -> bool:
-    return bool(Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(revoked_at=now))
+@transaction.atomic
+def revoke_invitation(*, invitation: Invitation, now: datetime, revoked_by=None) -> bool:
+    """Stop an invitation's link working; `revoked_by` (the moderator) is written to the moderation log."""
+    revoked = Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(revoked_at=now)
+    if revoked and revoked_by is not None:
+        audit.record(
+            actor=revoked_by,
+            action=AuditAction.REVOKE_INVITATION,
+            group=invitation.group,
+            summary=invitation.email or "Shareable link",
+            now=now,
+        )
+    return bool(revoked)
 
 
 @transaction.atomic
@@ -173,6 +215,7 @@ def accept_invitation(*, invitation: Invitation, user, now: datetime) -> Members
 RESERVED_TOPIC_SLUGS = frozenset({"new"})
 
 
+@transaction.atomic
 def update_group_settings(
     *,
     group: Group,
@@ -184,6 +227,7 @@ def update_group_settings(
     timezone: str,
     evidence_stale_after_days: int,
     emails_titles_only: bool = False,
+    flags_to_hide: int | None = None,
 ) -> list[str]:
     """Save the group's settings and return the names of those that changed; only an owner may change visibility."""
     if changed_by.group_id != group.pk or not changed_by.is_moderator:
@@ -198,12 +242,20 @@ def update_group_settings(
         "evidence_stale_after_days": evidence_stale_after_days,
         "emails_titles_only": emails_titles_only,
     }
+    if flags_to_hide is not None:
+        wanted["flags_to_hide"] = flags_to_hide
     changed = [field for field, value in wanted.items() if getattr(group, field) != value]
     for field in changed:
         setattr(group, field, wanted[field])
     if changed:
         # Only what changed is written, so two moderators editing different settings do not undo each other.
         group.save(update_fields=changed)
+        audit.record(
+            actor=changed_by.user,
+            action=AuditAction.SETTINGS,
+            group=group,
+            summary=", ".join(str(Group._meta.get_field(field).verbose_name) for field in changed),
+        )
     if "timezone" in changed:
         _reschedule_programme(group)
     return changed
