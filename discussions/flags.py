@@ -198,10 +198,17 @@ def warn_author(*, post: Post, moderator, message: str, now: datetime | None = N
 # The review queue ------------------------------------------------------------------------------------------------
 
 
+def _with_open_flags(group: Group):
+    # A subquery, not flags__resolved_at__isnull: that outer join would also match posts that were never flagged.
+    return Post.objects.filter(
+        thread__topic__group=group, pk__in=Flag.objects.filter(resolved_at__isnull=True).values("post_id")
+    )
+
+
 def flagged_posts(group: Group):
     """Posts of the group with open flags, the most flagged first, each with its open flag count."""
     return (
-        Post.objects.filter(thread__topic__group=group, flags__resolved_at__isnull=True)
+        _with_open_flags(group)
         .annotate(open_flags=Count("flags", filter=Q(flags__resolved_at__isnull=True)), last_flagged=Max("flags__created_at"))
         .select_related("thread", "author", "hidden_by")
         .order_by("-open_flags", "-last_flagged", "-pk")
@@ -210,7 +217,7 @@ def flagged_posts(group: Group):
 
 def open_flag_count(group: Group) -> int:
     """How many posts wait in the group's review queue (shown to moderators in the group header)."""
-    return Post.objects.filter(thread__topic__group=group, flags__resolved_at__isnull=True).distinct().count()
+    return _with_open_flags(group).count()
 
 
 def flags_for_review(posts: list[Post]) -> list[Post]:

@@ -175,6 +175,14 @@ def test_the_review_queue_shows_the_flagged_post_in_context_with_who_flagged(cli
     assert "Confidential information (1)" in page
 
 
+def test_the_review_queue_leaves_out_posts_without_open_flags(client, group, moderator, post):
+    make_post(thread=post.thread, body="Nothing wrong here.")
+    flag(post, make_member(group=group))
+    client.force_login(moderator)
+    page = client.get(review_url(group)).content.decode()
+    assert "Nothing wrong here." not in page
+
+
 def test_members_cannot_open_the_review_queue(client, group, member):
     client.force_login(member)
     assert client.get(review_url(group)).status_code == HTTPStatus.FORBIDDEN
@@ -186,6 +194,7 @@ def test_the_review_queue_of_a_private_group_is_not_found_for_outsiders(client, 
 
 
 def test_moderators_see_the_open_count_in_the_group_header(client, group, moderator, post):
+    make_post(thread=post.thread)  # never flagged: not counted
     flag(post, make_member(group=group))
     client.force_login(moderator)
     page = client.get(group.get_absolute_url()).content.decode()
