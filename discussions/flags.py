@@ -38,6 +38,8 @@ def flag_post(*, post: Post, user, reason: str, text: str = "", now: datetime | 
     Raises ValidationError for a flag that may not be raised, RateLimited past FLAGS_PER_HOUR.
     """
     now = now or timezone.now()
+    # Flags on one post are counted one after another, so two raised at once cannot both miss the threshold.
+    Post.objects.select_for_update().filter(pk=post.pk).exists()
     if post.author_id == user.pk:
         raise ValidationError(_("You cannot flag your own post."))
     if post.is_deleted:
