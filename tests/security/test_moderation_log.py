@@ -209,6 +209,18 @@ def test_publishing_a_prompt_by_hand_is_logged(moderator_client, moderator, grou
     assert_logged(AuditAction.PROMPT_PUBLISH, moderator, group, prompt=prompt)
 
 
+def test_publishing_from_the_new_prompt_form_is_logged_once(moderator_client, moderator, group, topic):
+    data = {
+        "topic": topic.pk,
+        "title": "Will provincial pricing converge?",
+        "context": "",
+        "when": "now",
+        "poll_results_visibility": "after_voting",
+    }
+    moderator_client.post(reverse("topics:prompt_new", args=[group.slug]), data)
+    assert_logged(AuditAction.PROMPT_PUBLISH, moderator, group, prompt=Prompt.objects.get())
+
+
 def test_closing_a_prompt_by_hand_is_logged(moderator_client, moderator, group, topic):
     prompt = make_open_prompt(topic=topic, author=moderator)
     moderator_client.post(reverse("topics:prompt_close", args=[group.slug, prompt.pk]))
