@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy
 
 from discussions.markdown import validate_renderable
 from topics import services
@@ -29,6 +30,23 @@ class JoinRequestForm(forms.Form):
 
     def answers(self) -> list[tuple[str, str]]:
         return [(question, self.cleaned_data[f"answer_{i}"]) for i, question in enumerate(self.questions)]
+
+
+class VoteForm(forms.Form):
+    """A member's vote as posted: which option (by id) and why. Whether the option belongs to the poll, and
+    whether a reason is required, is for polls.cast_vote to say."""
+
+    # ASCII digits only: "²" passes str.isdigit() but int() refuses it, and int() reads "١" (Arabic-Indic) as 1.
+    option = forms.RegexField(
+        regex=r"\A[1-9][0-9]{0,17}\Z",  # below 2**63: an id PostgreSQL's bigint can hold
+        required=False,
+        error_messages={"invalid": gettext_lazy("Choose one of the options.")},
+    )
+    reason = forms.CharField(required=False)  # refuses NUL characters, which PostgreSQL cannot store
+
+    def clean_option(self) -> int | None:
+        option = self.cleaned_data["option"]
+        return int(option) if option else None
 
 
 class EmailInvitationForm(forms.Form):
@@ -69,6 +87,7 @@ class PromptForm(forms.ModelForm):
     poll_statement = forms.CharField(required=False, max_length=300, label="Statement (for a scale)")
     poll_options = forms.CharField(
         required=False,
+        max_length=5000,  # about twenty options of up to 200 characters
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Options (one per line, for a single choice)",
     )

@@ -19,6 +19,11 @@ from topics.audit import AuditAction
 from topics.models import Group, Invitation, JoinRequest, Membership, PromptProgramme, Topic
 
 
+def _one_line(text: str) -> str:
+    """An email header from names people typed: a line break in a group name would break the header (BadHeaderError)."""
+    return " ".join(text.split())
+
+
 def add_member(*, group: Group, user, role: str = Membership.Role.MEMBER) -> Membership:
     """Make the user a member; harmless if they already are (their role is kept). A banned person is refused."""
     sanctions.check_not_banned(group=group, user=user)
@@ -94,7 +99,7 @@ def decide_join_request(*, join_request: JoinRequest, moderator, approve: bool, 
     context = {"group": group, "approved": approve, "group_url": settings.SITE_URL + group.get_absolute_url()}
     transaction.on_commit(
         lambda: send_mail(
-            subject=f"[{group.name}] Your request to join was {'approved' if approve else 'declined'}",
+            subject=_one_line(f"[{group.name}] Your request to join was {'approved' if approve else 'declined'}"),
             message=render_plain_text("emails/join_request_decided_body.txt", context),
             from_email=None,
             recipient_list=[join_request.user.email],
@@ -198,7 +203,7 @@ def invite_by_email(*, group: Group, email: str, invited_by, now: datetime) -> I
     }
     transaction.on_commit(
         lambda: send_mail(
-            subject=f"{invited_by.public_name} invites you to {group.name} on Roundtable",
+            subject=_one_line(f"{invited_by.public_name} invites you to {group.name} on Roundtable"),
             message=render_plain_text("emails/invitation_body.txt", context),
             from_email=None,
             recipient_list=[email],

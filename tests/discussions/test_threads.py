@@ -202,17 +202,17 @@ def test_record_view_adds_one_view(thread):
     assert thread.view_count == 2
 
 
-def test_the_short_thread_address_redirects_permanently_to_the_full_one(client, thread):
+def test_the_short_thread_address_redirects_temporarily_to_the_full_one(client, thread):
     response = client.get(reverse("discussions:thread_short", args=[thread.pk]))
 
-    assert response.status_code == HTTPStatus.MOVED_PERMANENTLY
+    assert response.status_code == HTTPStatus.FOUND
     assert response.url == thread.get_absolute_url()
 
 
 def test_a_thread_address_with_an_old_slug_redirects_to_the_current_one(client, thread):
     response = client.get(reverse("discussions:thread", args=[thread.pk, "old-title"]))
 
-    assert response.status_code == HTTPStatus.MOVED_PERMANENTLY
+    assert response.status_code == HTTPStatus.FOUND
     assert response.url == thread.get_absolute_url()
 
 
