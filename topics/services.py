@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils.timezone import now as timezone_now
 
 from discussions import tasks as discussion_tasks
+from groupsite import outbox
 from topics.models import Group, Invitation, JoinRequest, Membership, PromptProgramme, Topic
 
 
@@ -53,7 +54,7 @@ def decide_join_request(*, join_request: JoinRequest, moderator, approve: bool, 
         return False
     if approve:
         Membership.objects.get_or_create(group=join_request.group, user=join_request.user)
-        transaction.on_commit(lambda: discussion_tasks.notify_join_approved.delay(join_request.pk, now.isoformat()))
+        outbox.enqueue(discussion_tasks.notify_join_approved, join_request.pk, now.isoformat())
     group = join_request.group
     context = {"group": group, "approved": approve, "group_url": settings.SITE_URL + group.get_absolute_url()}
     transaction.on_commit(
