@@ -29,12 +29,13 @@ def unused_port() -> int:
 @pytest.fixture
 def broker_down():
     """Tasks really go to a broker (not eagerly), and that broker is a Redis port where nothing listens."""
-    previous = celery_app.conf.task_always_eager, celery_app.conf.broker_url
+    previous = celery_app.conf.task_always_eager, celery_app.conf.get("broker_write_url")
     celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = f"redis://127.0.0.1:{unused_port()}/0"
+    # The write URL, which publishing uses: a CELERY_BROKER_URL in the environment outranks conf.broker_url.
+    celery_app.conf.broker_write_url = f"redis://127.0.0.1:{unused_port()}/0"
     celery_app._after_fork()  # forget the pooled connections to the previous broker
     yield
-    celery_app.conf.task_always_eager, celery_app.conf.broker_url = previous
+    celery_app.conf.task_always_eager, celery_app.conf.broker_write_url = previous
     celery_app._after_fork()
 
 
