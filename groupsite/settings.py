@@ -130,11 +130,9 @@ TEMPLATES = [
     },
 ]
 
-# Local state (the demo's SQLite file, its broker folder, beat's schedule file) lives in var/, whatever the database.
-VAR_DIR.mkdir(parents=True, exist_ok=True)
-
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file, not memory, so that a Celery worker process started by a test sees the test database;
     # one per test run, so that runs side by side do not share it.
