@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from discussions import moderation, notifications, services
+from discussions import moderation, notifications, services, submissions
 from discussions.forms import MoveThreadForm, PostForm, RenameThreadForm, ThreadForm
 from discussions.markdown import render_markdown
 from discussions.models import Post, Thread
@@ -149,16 +149,24 @@ def reply(request, pk):
         return _render_thread(
             request, thread, membership, form=form, preview_html=preview_html, quote_pk=quote_pk, status=status
         )
+    token = submissions.token_of(request)
+    if (earlier := submissions.claim(request.user, token)) is not None:
+        return redirect(earlier or thread)  # the same form sent again: show what the first one stored
     try:
         moderation.count_new_post(user=request.user, membership=membership)
+        post = services.publish_post(
+            thread=thread, author=request.user, body=form.cleaned_data["body"], quoted_post=quoted, **form.argument_data()
+        )
     except moderation.RateLimited as limited:
+        submissions.release(request.user, token)
         form.add_error(None, str(limited))
         return _render_thread(
             request, thread, membership, form=form, quote_pk=quote_pk, status=HTTPStatus.TOO_MANY_REQUESTS
         )
-    post = services.publish_post(
-        thread=thread, author=request.user, body=form.cleaned_data["body"], quoted_post=quoted, **form.argument_data()
-    )
+    except BaseException:
+        submissions.release(request.user, token)
+        raise
+    submissions.remember(request.user, token, post.get_absolute_url())
     return redirect(post)
 
 
@@ -183,17 +191,25 @@ def new_thread(request, group_slug, topic_slug):
             status = 400
         elif "preview" in request.POST:
             preview_html, status = _preview(request, form)
+        elif (earlier := submissions.claim(request.user, token := submissions.token_of(request))) is not None:
+            return redirect(earlier or topic)  # the same form sent again: show what the first one stored
         elif (limited := _rate_limited_thread(request.user, membership)) is not None:
+            submissions.release(request.user, token)
             form.add_error(None, limited)
             status = HTTPStatus.TOO_MANY_REQUESTS
         else:
-            thread = services.start_thread(
-                topic=topic,
-                author=request.user,
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-                **form.argument_data(),
-            )
+            try:
+                thread = services.start_thread(
+                    topic=topic,
+                    author=request.user,
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                    **form.argument_data(),
+                )
+            except BaseException:
+                submissions.release(request.user, token)
+                raise
+            submissions.remember(request.user, token, thread.get_absolute_url())
             return redirect(thread)
     context = {"group": topic.group, "topic": topic, "membership": membership, "form": form, "preview_html": preview_html}
     return render(request, "discussions/thread_form.html", context, status=status)
