@@ -20,16 +20,22 @@ def serialize_message(message: EmailMessage) -> dict:
         # Nothing on the site sends attachments; refuse rather than drop them silently.
         raise ValueError("Attachments cannot be queued for delivery")
     return {
-        "subject": str(message.subject),
-        "body": str(message.body),
+        "subject": storable(message.subject),
+        "body": storable(message.body),
         "from_email": message.from_email,
         "to": list(message.to),
         "cc": list(message.cc),
         "bcc": list(message.bcc),
         "reply_to": list(message.reply_to),
-        "headers": {name: str(value) for name, value in message.extra_headers.items()},
-        "alternatives": [[str(content), mimetype] for content, mimetype in getattr(message, "alternatives", [])],
+        "headers": {name: storable(value) for name, value in message.extra_headers.items()},
+        "alternatives": [[storable(content), mimetype] for content, mimetype in getattr(message, "alternatives", [])],
     }
+
+
+def storable(text) -> str:
+    """Text PostgreSQL's JSON accepts in the outbox: no NUL character, no lone surrogate (neither means anything
+    in an email)."""
+    return str(text).replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
 def deserialize_message(data: dict) -> EmailMultiAlternatives:

@@ -132,3 +132,9 @@ def test_rows_sent_long_ago_are_deleted_by_the_drain(db, settings):
 @pytest.fixture
 def thread(topic, moderator):
     return factories.make_thread(topic=topic, author=moderator)
+
+
+def test_an_email_holding_a_nul_byte_or_a_lone_surrogate_is_queued_and_delivered(mail_via_outbox):
+    EmailMessage("Hello\x00", "Body \ud800 and \x00.", to=["mei@example.org"]).send()
+    [message] = mail_via_outbox
+    assert (message.subject, message.body) == ("Hello", "Body ? and .")
