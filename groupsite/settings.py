@@ -243,9 +243,13 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(_broker_dir),
     }
 else:
-    # A request hands its jobs to the broker after its commit (groupsite/outbox.py): a Redis that is down or
-    # unreachable must fail that hand-off within a few seconds, not hang the request; the job waits in the outbox.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": env_int("BROKER_CONNECT_TIMEOUT", 2)}
+    # A request hands its jobs to the broker after its commit (groupsite/outbox.py): a Redis that is down,
+    # unreachable or hung must fail that hand-off within seconds, not hang the request; the job waits in the
+    # outbox. The socket timeout stays above the one second a worker's BRPOP waits for work.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": env_int("BROKER_CONNECT_TIMEOUT", 2),
+        "socket_timeout": env_int("BROKER_SOCKET_TIMEOUT", 2),
+    }
 CELERY_BROKER_CONNECTION_TIMEOUT = env_int("BROKER_CONNECT_TIMEOUT", 2)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.1, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "celery")

@@ -4,11 +4,15 @@ Tasks run eagerly here (tests/conftest.py); a broker that is down is a real one:
 """
 
 import socket
+import threading
+import time
 from datetime import timedelta
+from http import HTTPStatus
 
 import pytest
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.urls import reverse
+from django.db import connections, transaction
 from django.utils import timezone
 
 from discussions import services
@@ -37,6 +41,22 @@ def broker_down():
     yield
     celery_app.conf.task_always_eager, celery_app.conf.broker_write_url = previous
     celery_app._after_fork()
+
+
+@pytest.fixture
+def broker_hung():
+    """Tasks really go to a broker that accepts connections and never answers (a Redis frozen or overloaded)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held = []
+    threading.Thread(target=lambda: [held.append(listener.accept()) for _ in iter(int, 1)], daemon=True).start()
+    previous = celery_app.conf.task_always_eager, celery_app.conf.get("broker_write_url")
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.broker_write_url = f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+    celery_app._after_fork()
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.broker_write_url = previous
+    celery_app._after_fork()
+    listener.close()
 
 
 @pytest.fixture
@@ -138,3 +158,26 @@ def test_an_email_holding_a_nul_byte_or_a_lone_surrogate_is_queued_and_delivered
     EmailMessage("Hello\x00", "Body \ud800 and \x00.", to=["mei@example.org"]).send()
     [message] = mail_via_outbox
     assert (message.subject, message.body) == ("Hello", "Body ? and .")
+
+
+def test_a_reply_is_answered_within_seconds_when_the_broker_hangs(
+    client, transactional_db, thread, member, broker_hung, settings
+):
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        pytest.skip("the Redis broker's timeouts are set with a Redis broker (the PostgreSQL + Redis pass)")
+    client.force_login(member)
+    responses = []
+
+    def reply():
+        try:
+            responses.append(client.post(reverse("discussions:reply", args=[thread.pk]), {"body": "Agreed."}))
+        finally:
+            connections.close_all()
+
+    started = time.monotonic()
+    request = threading.Thread(target=reply, daemon=True)
+    request.start()
+    request.join(timeout=10)
+    assert [response.status_code for response in responses] == [HTTPStatus.FOUND]
+    assert time.monotonic() - started < 8
+    assert OutboxMessage.objects.get(task="discussions.tasks.notify_new_post").sent_at is None
