@@ -155,7 +155,11 @@ def reply(request, pk):
     try:
         moderation.count_new_post(user=request.user, membership=membership)
         post = services.publish_post(
-            thread=thread, author=request.user, body=form.cleaned_data["body"], quoted_post=quoted, **form.argument_data()
+            thread=thread,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            quoted_post=quoted,
+            **form.argument_data(),
         )
     except moderation.RateLimited as limited:
         submissions.release(request.user, token)

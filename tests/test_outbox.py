@@ -73,7 +73,9 @@ def test_a_job_is_written_to_the_outbox_in_the_transaction_of_the_change(db, top
     assert (message.task, message.args[0], message.sent_at) == ("discussions.tasks.notify_new_thread", thread.pk, None)
 
 
-def test_a_job_is_handed_to_the_broker_after_the_commit_and_marked_sent(db, topic, member, django_capture_on_commit_callbacks):
+def test_a_job_is_handed_to_the_broker_after_the_commit_and_marked_sent(
+    db, topic, member, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         services.start_thread(topic=topic, author=member, title="Pricing", body="Opening.")
     message = OutboxMessage.objects.get()

@@ -52,7 +52,10 @@ def test_secrets_can_come_from_files(tmp_path):
 
 
 def test_production_connects_to_postgresql_through_a_bounded_pool():
-    code = "from django.conf import settings; d = settings.DATABASES['default']; print(d['OPTIONS']['pool']['max_size'], d['CONN_MAX_AGE'])"
+    code = (
+        "from django.conf import settings; database = settings.DATABASES['default']; "
+        "print(database['OPTIONS']['pool']['max_size'], database['CONN_MAX_AGE'])"
+    )
     result = manage("shell", "--no-imports", "-c", code, **(PRODUCTION | {"DB_POOL_MAX_SIZE": "4"}))
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["4", "0"]
