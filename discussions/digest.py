@@ -1012,10 +1012,10 @@ def send_digests(users, *, now: datetime) -> BatchResult:
     """Compose and send the digests due at `now` for these members, each at most once per period.
 
     Messages are built first, outside any transaction. Then, in one transaction, the members' periods are claimed
-    and each claimed message is handed to the mail queue (Django mail, which queues the deliver_email task). A
-    member whose message cannot be composed, built or handed off has no claim when the transaction commits, so a
-    retry can try again; DigestsNotSent is raised once the others are committed. A hand-off is not undone if the
-    commit itself fails, so that rare case can send a digest twice; it never loses one.
+    and each claimed message is handed to the mail queue (Django mail, which writes it to the outbox in this same
+    transaction). A member whose message cannot be composed, built or handed off has no claim when the transaction
+    commits, so a retry can try again; DigestsNotSent is raised once the others are committed. Claim and email
+    commit or roll back together, so a digest is neither lost nor sent twice.
     """
     users = sorted(users, key=lambda user: user.pk)  # the same insert order everywhere: no deadlocks between runs
     latest = latest_deliveries(user.pk for user in users)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from discussions import notifications, tasks
 from discussions.markdown import render_markdown
 from discussions.models import Flag, Post, PostRevision, Thread
+from groupsite import outbox
 from topics import audit
 from topics.audit import AuditAction
 from topics.models import Topic
@@ -50,9 +51,11 @@ def publish_post(
     source_url: str = "",
     evidence_as_of: date | None = None,
 ) -> Post:
-    now = now or timezone.now()
-    # Locking the thread row numbers its posts one after another even when two replies arrive at once.
+    body_html = render_markdown(body)  # before the lock, which is held for as short a time as possible
+    # Locking the thread row numbers its posts one after another even when two replies arrive at once; the time is
+    # read under the lock too, so a later number never carries an earlier time and last activity is the newest post.
     locked = Thread.objects.select_for_update().only("post_count", "topic_id", "is_locked").get(pk=thread.pk)
+    now = now or timezone.now()
     if locked.is_locked:
         # Checked again under the lock: the prompt may have closed since the view looked.
         raise PermissionDenied("This thread is closed to new replies.")
@@ -61,7 +64,7 @@ def publish_post(
         author=author,
         number=locked.post_count + 1,
         body=body,
-        body_html=render_markdown(body),
+        body_html=body_html,
         quoted_post=quoted_post,
         created_at=now,
         **_argument_fields(role, source_url, evidence_as_of),
@@ -73,7 +76,7 @@ def publish_post(
     thread.last_activity_at = now
     notifications.auto_watch(user=author, thread=thread, now=now)
     if post.number > 1:  # an opening post is announced by start_thread's notify_new_thread
-        transaction.on_commit(lambda: tasks.notify_new_post.delay(post.pk, now.isoformat()))
+        outbox.enqueue(tasks.notify_new_post, post.pk, now.isoformat())
     return post
 
 
@@ -104,7 +107,7 @@ def start_thread(
         source_url=source_url,
         evidence_as_of=evidence_as_of,
     )
-    transaction.on_commit(lambda: tasks.notify_new_thread.delay(thread.pk, now.isoformat()))
+    outbox.enqueue(tasks.notify_new_thread, thread.pk, now.isoformat())
     return thread
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from discussions import moderation, notifications, services
+from discussions import moderation, notifications, services, submissions
 from discussions.flag_forms import ModeratorReasonForm
 from discussions.forms import MoveThreadForm, PostForm, RenameThreadForm, SlowModeForm, ThreadForm
 from discussions.markdown import render_markdown
@@ -95,7 +95,7 @@ def _render_thread(
     if can_reply and form is None:
         initial = {}
         quote_pk = request.GET.get("quote")
-        if quote_pk and quote_pk.isdigit():
+        if quote_pk and quote_pk.isascii() and quote_pk.isdigit():  # "²".isdigit() is true, but no id
             quoted = thread.posts.shown().filter(pk=quote_pk).select_related("author").first()
             if quoted is not None:
                 initial["body"] = services.quote_markdown(quoted, anonymous=chatham_house)
@@ -162,7 +162,7 @@ def reply(request, pk):
     form = PostForm(request.POST, today=group_today(thread.topic.group))
     quote_pk = request.POST.get("quote") or None
     quoted = None
-    if quote_pk and quote_pk.isdigit():
+    if quote_pk and quote_pk.isascii() and quote_pk.isdigit():  # "²".isdigit() is true, but names no post
         quoted = thread.posts.filter(pk=quote_pk).first()
     if not form.is_valid():
         return _render_thread(request, thread, membership, form=form, quote_pk=quote_pk, status=400)
@@ -171,9 +171,13 @@ def reply(request, pk):
         return _render_thread(
             request, thread, membership, form=form, preview_html=preview_html, quote_pk=quote_pk, status=status
         )
+    token = submissions.token_of(request)
+    if (earlier := submissions.claim(request.user, token)) is not None:
+        return redirect(earlier or thread)  # the same form sent again: show what the first one stored
     body = form.cleaned_data["body"]
     refusal = _posting_refusal(request.user, membership, group=thread.topic.group, body=body, thread=thread)
     if refusal is not None:
+        submissions.release(request.user, token)
         form.add_error(None, refusal[0])
         return _render_thread(request, thread, membership, form=form, quote_pk=quote_pk, status=refusal[1])
     try:
@@ -181,14 +185,23 @@ def reply(request, pk):
             author=request.user, body=form.cleaned_data["body"], group=thread.topic.group, membership=membership
         )
         moderation.count_new_post(user=request.user, membership=membership)
+        post = services.publish_post(
+            thread=thread,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            quoted_post=quoted,
+            **form.argument_data(),
+        )
     except moderation.RateLimited as limited:
+        submissions.release(request.user, token)
         form.add_error(None, str(limited))
         return _render_thread(
             request, thread, membership, form=form, quote_pk=quote_pk, status=HTTPStatus.TOO_MANY_REQUESTS
         )
-    post = services.publish_post(
-        thread=thread, author=request.user, body=form.cleaned_data["body"], quoted_post=quoted, **form.argument_data()
-    )
+    except BaseException:
+        submissions.release(request.user, token)
+        raise
+    submissions.remember(request.user, token, post.get_absolute_url())
     return redirect(post)
 
 
@@ -229,20 +242,29 @@ def new_thread(request, group_slug, topic_slug):
             status = 400
         elif "preview" in request.POST:
             preview_html, status = _preview(request, form)
+        elif (earlier := submissions.claim(request.user, token := submissions.token_of(request))) is not None:
+            return redirect(earlier or topic)  # the same form sent again: show what the first one stored
         elif refusal := _posting_refusal(request.user, membership, group=topic.group, body=form.cleaned_data["body"]):
+            submissions.release(request.user, token)
             form.add_error(None, refusal[0])
             status = refusal[1]
         elif (limited := _rate_limited_thread(request.user, membership, topic, form.cleaned_data["body"])) is not None:
+            submissions.release(request.user, token)
             form.add_error(None, limited)
             status = HTTPStatus.TOO_MANY_REQUESTS
         else:
-            thread = services.start_thread(
-                topic=topic,
-                author=request.user,
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-                **form.argument_data(),
-            )
+            try:
+                thread = services.start_thread(
+                    topic=topic,
+                    author=request.user,
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                    **form.argument_data(),
+                )
+            except BaseException:
+                submissions.release(request.user, token)
+                raise
+            submissions.remember(request.user, token, thread.get_absolute_url())
             return redirect(thread)
     context = {"group": topic.group, "topic": topic, "membership": membership, "form": form, "preview_html": preview_html}
     return render(request, "discussions/thread_form.html", context, status=status)

@@ -85,6 +85,13 @@ def reachable(host: str, port: int) -> bool:
         return False
 
 
+def prepare_local_state(env: dict) -> Path:
+    """Create var/ (or ROUNDTABLE_VAR_DIR): beat keeps its schedule file there whatever the database is."""
+    var_dir = Path(env.get("ROUNDTABLE_VAR_DIR") or ROOT / "var")
+    var_dir.mkdir(parents=True, exist_ok=True)
+    return var_dir
+
+
 def manage(*args, env=None, check=True) -> int:
     return run(PYTHON, ROOT / "manage.py", *args, env=env, check=check)
 
@@ -92,6 +99,7 @@ def manage(*args, env=None, check=True) -> int:
 def command_up(args) -> None:
     ensure_virtualenv()
     env = dict(os.environ)
+    prepare_local_state(env)
     manage("migrate", "--noinput", env=env)
     manage("load_demo", env=env)
     processes = {

@@ -1,13 +1,18 @@
 """Outgoing email goes through Celery, so a slow mail server never holds up a request.
 
 `CeleryEmailBackend` is Django's EMAIL_BACKEND: it turns each message into a plain
-dict and queues `groupsite.tasks.deliver_email`, which rebuilds the message and
-hands it to the real backend named by EMAIL_DELIVERY_BACKEND.
+dict and writes it to the outbox (groupsite/outbox.py) in the current transaction;
+after the commit `groupsite.tasks.deliver_email` rebuilds the message and hands it
+to the real backend named by EMAIL_DELIVERY_BACKEND, once per outbox row. A message
+sent in a transaction that rolls back is never delivered; one sent while the broker
+is down waits in the outbox.
 """
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+
+from groupsite import outbox
 
 
 def serialize_message(message: EmailMessage) -> dict:
@@ -15,16 +20,22 @@ def serialize_message(message: EmailMessage) -> dict:
         # Nothing on the site sends attachments; refuse rather than drop them silently.
         raise ValueError("Attachments cannot be queued for delivery")
     return {
-        "subject": str(message.subject),
-        "body": str(message.body),
+        "subject": storable(message.subject),
+        "body": storable(message.body),
         "from_email": message.from_email,
         "to": list(message.to),
         "cc": list(message.cc),
         "bcc": list(message.bcc),
         "reply_to": list(message.reply_to),
-        "headers": {name: str(value) for name, value in message.extra_headers.items()},
-        "alternatives": [[str(content), mimetype] for content, mimetype in getattr(message, "alternatives", [])],
+        "headers": {name: storable(value) for name, value in message.extra_headers.items()},
+        "alternatives": [[storable(content), mimetype] for content, mimetype in getattr(message, "alternatives", [])],
     }
+
+
+def storable(text) -> str:
+    """Text PostgreSQL's JSON accepts in the outbox: no NUL character, no lone surrogate (neither means anything
+    in an email)."""
+    return str(text).replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
 def deserialize_message(data: dict) -> EmailMultiAlternatives:
@@ -43,10 +54,21 @@ def deserialize_message(data: dict) -> EmailMultiAlternatives:
     return message
 
 
-def deliver(data: dict) -> int:
-    """Send one queued message through the delivery backend; raises if the mail server refuses it."""
-    connection = get_connection(settings.EMAIL_DELIVERY_BACKEND, fail_silently=False)
-    return connection.send_messages([deserialize_message(data)])
+def deliver(data: dict, outbox_id: int | None = None) -> int:
+    """Send one queued message through the delivery backend; raises if the mail server refuses it.
+
+    With the message's outbox row, a message already delivered is not sent again (0 is returned).
+    """
+
+    def send() -> int:
+        connection = get_connection(settings.EMAIL_DELIVERY_BACKEND, fail_silently=False)
+        return connection.send_messages([deserialize_message(data)])
+
+    if outbox_id is None:
+        return send()
+    delivered = []
+    outbox.deliver_once(outbox_id, lambda: delivered.append(send()))
+    return sum(delivered)
 
 
 class CeleryEmailBackend(BaseEmailBackend):
@@ -57,6 +79,6 @@ class CeleryEmailBackend(BaseEmailBackend):
         for message in email_messages:
             if not message.recipients():
                 continue
-            deliver_email.delay(serialize_message(message))
+            outbox.enqueue(deliver_email, serialize_message(message))
             queued += 1
         return queued

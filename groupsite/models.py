@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 
 def validate_timezone(name: str) -> None:
@@ -95,3 +96,38 @@ class User(AbstractUser):
 
     def email_choice(self, kind: str) -> str:
         return self.email_choices.get(kind) or DEFAULT_EMAIL_CHOICES[kind]
+
+
+# The outbox's one task that records its own delivery (OutboxMessage.delivered_at).
+EMAIL_DELIVERY_TASK = "groupsite.tasks.deliver_email"
+
+
+class OutboxMessage(models.Model):
+    """A follow-up job (a Celery task and its arguments), written in the transaction of the change that needs it.
+
+    After the commit it is handed to the broker and marked sent; while the broker is unreachable it waits here,
+    and the worker sends it when the broker is back (groupsite/outbox.py). An email's row also records its
+    delivery, so that a row handed off twice still sends one email.
+    """
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="When it was last handed to the broker.")
+    handoffs = models.PositiveSmallIntegerField(default=0, help_text="How many times it was handed to the broker.")
+    delivered_at = models.DateTimeField(null=True, blank=True, help_text="Emails only: when the mail server took it.")
+
+    class Meta:
+        indexes = [
+            # send_pending(): the rows still waiting for the broker, oldest first.
+            models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="outbox_pending_idx"),
+            # send_pending(): emails handed off a while ago and still not delivered (a broker that lost them).
+            models.Index(
+                fields=["sent_at"],
+                condition=models.Q(task=EMAIL_DELIVERY_TASK, delivered_at__isnull=True),
+                name="outbox_undelivered_email_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.task} #{self.pk}"

@@ -147,6 +147,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL;",
     }
+elif env_bool("DB_POOL", default=True):
+    # A bounded pool per process (Django's psycopg pool): runserver's thread per request, or gunicorn's threads,
+    # wait up to DB_POOL_TIMEOUT seconds for a free connection instead of opening more than PostgreSQL allows
+    # ("too many clients already"). Size it so that processes × DB_POOL_MAX_SIZE stays under max_connections.
+    # A pool requires CONN_MAX_AGE = 0: the pool, not Django, keeps connections open.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("DB_POOL_MIN_SIZE", 1),
+        "max_size": env_int("DB_POOL_MAX_SIZE", 10),
+        "timeout": env_int("DB_POOL_TIMEOUT", 10),
+        "max_idle": 5 * 60,
+    }
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
@@ -211,6 +223,8 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+# A mail server that refuses (4xx) or is down is tried again after about this many seconds, doubling each time.
+EMAIL_RETRY_BACKOFF_SECONDS = env_int("EMAIL_RETRY_BACKOFF_SECONDS", 30)
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(VAR_DIR / "sent-mail"))
 EMAIL_DELIVERY_BACKEND = env(
     "EMAIL_DELIVERY_BACKEND",
@@ -232,6 +246,16 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_out": str(_broker_dir),
         "control_folder": str(_broker_dir),
     }
+else:
+    # A request hands its jobs to the broker after its commit (groupsite/outbox.py): a Redis that is down,
+    # unreachable or hung must fail that hand-off within seconds, not hang the request; the job waits in the
+    # outbox. The socket timeout stays above the one second a worker's BRPOP waits for work.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": env_int("BROKER_CONNECT_TIMEOUT", 2),
+        "socket_timeout": env_int("BROKER_SOCKET_TIMEOUT", 2),
+    }
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("BROKER_CONNECT_TIMEOUT", 2)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.1, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-task leaves the message for another
@@ -249,7 +273,16 @@ CELERY_BEAT_SCHEDULE = {
     "create-prompt-reminders": {"task": "discussions.tasks.create_prompt_reminders", "schedule": 15 * 60},
     # Digests go out at the first tick after each member's local send time; on the quarter hours, so 08:00 means 08:00.
     "send-due-digests": {"task": "discussions.tasks.enqueue_due_digests", "schedule": crontab(minute="*/15")},
+    # Jobs that waited in the outbox while the broker was down go out within a minute of its return.
+    "send-pending-outbox": {"task": "groupsite.tasks.send_pending_outbox", "schedule": 60},
 }
+# The outbox (groupsite/outbox.py): a drain leaves rows this young to their request's own hand-off; re-sends an
+# email still undelivered this long after its hand-off (a broker restarted empty), at most OUTBOX_MAX_HANDOFFS
+# times in all; and deletes rows sent this many days ago.
+OUTBOX_GRACE_SECONDS = env_int("OUTBOX_GRACE_SECONDS", 30)
+OUTBOX_RESEND_AFTER_SECONDS = env_int("OUTBOX_RESEND_AFTER_SECONDS", 2 * 60 * 60)
+OUTBOX_MAX_HANDOFFS = env_int("OUTBOX_MAX_HANDOFFS", 3)
+OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 7)
 
 # Markdown posts: the longest body accepted, in characters.
 POST_BODY_MAX_LENGTH = 50_000

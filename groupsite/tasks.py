@@ -1,21 +1,30 @@
 from smtplib import SMTPException
 
 from celery import shared_task
+from django.conf import settings
 from django.core.management import call_command
+from django.utils import timezone
 
-from groupsite import mail
+from groupsite import mail, outbox
 
 
 @shared_task(
     autoretry_for=(SMTPException, OSError),
-    retry_backoff=30,
+    retry_backoff=settings.EMAIL_RETRY_BACKOFF_SECONDS,
     retry_backoff_max=60 * 60,
     retry_jitter=True,
     max_retries=8,
 )
-def deliver_email(message: dict) -> None:
-    """Deliver one queued email; a mail server that is down is retried with backoff for about a day."""
-    mail.deliver(message)
+def deliver_email(message: dict, outbox_id: int | None = None) -> None:
+    """Deliver one queued email, once per outbox row; a mail server that is down is retried with backoff for about
+    a day."""
+    mail.deliver(message, outbox_id)
+
+
+@shared_task
+def send_pending_outbox() -> int:
+    """Beat runs this every minute, and the worker once as it starts: jobs that waited for the broker go out."""
+    return outbox.send_pending(now=timezone.now())
 
 
 @shared_task

@@ -10,8 +10,11 @@ from groupsite.tasks import deliver_email
 
 
 @pytest.fixture
-def outbox(mailoutbox, settings):
-    """mail.outbox, filled by the locmem backend at the far end of the Celery queue."""
+def outbox(transactional_db, mailoutbox, settings):
+    """mail.outbox, filled by the locmem backend at the far end of the Celery queue.
+
+    The queue is the outbox, handed to Celery once the transaction commits: these tests commit as they go.
+    """
     # After mailoutbox: pytest-django's set-up points EMAIL_BACKEND at locmem, and this puts Celery back in front.
     settings.EMAIL_BACKEND = "groupsite.mail.CeleryEmailBackend"
     settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -49,3 +49,13 @@ def test_secrets_can_come_from_files(tmp_path):
     secret_file.write_text(PRODUCTION["SECRET_KEY"] + "\n")
     result = manage("check", "--deploy", **(PRODUCTION | {"SECRET_KEY": "", "SECRET_KEY_FILE": str(secret_file)}))
     assert result.returncode == 0, result.stderr
+
+
+def test_production_connects_to_postgresql_through_a_bounded_pool():
+    code = (
+        "from django.conf import settings; database = settings.DATABASES['default']; "
+        "print(database['OPTIONS']['pool']['max_size'], database['CONN_MAX_AGE'])"
+    )
+    result = manage("shell", "--no-imports", "-c", code, **(PRODUCTION | {"DB_POOL_MAX_SIZE": "4"}))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["4", "0"]

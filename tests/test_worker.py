@@ -39,6 +39,7 @@ def wait_for_files(folder: Path) -> list[Path]:
     raise AssertionError(f"no email was delivered within {WORKER_TIMEOUT_SECONDS} s")
 
 
+@pytest.mark.django_db(transaction=True)  # the worker reads the email's outbox row, so it must be committed
 def test_an_email_sent_in_a_request_is_delivered_by_a_separate_worker_process(worker, settings):
     settings.EMAIL_BACKEND = "groupsite.mail.CeleryEmailBackend"
     message = EmailMultiAlternatives(

@@ -14,6 +14,7 @@ from django.db.models import Max
 from discussions import tasks as discussion_tasks
 from discussions.models import Thread
 from discussions.services import start_thread
+from groupsite import outbox
 from topics import audit
 from topics.audit import AuditAction
 from topics.models import Membership, Milestone, Prompt, PromptAnnouncement, PromptProgramme, Topic
@@ -58,7 +59,7 @@ def publish_prompt(*, prompt_id: int, now: datetime, allowed_from=(Prompt.Status
     Prompt.objects.filter(pk=prompt.pk).update(thread=thread, publish_at=prompt.publish_at)
     _record_announcements(prompt, now)
     _log_prompt_action(prompt_id, by=by, action=AuditAction.PROMPT_PUBLISH, now=now)
-    transaction.on_commit(lambda: discussion_tasks.notify_prompt_published.delay(prompt_id, now.isoformat()))
+    outbox.enqueue(discussion_tasks.notify_prompt_published, prompt_id, now.isoformat())
     return True
 
 

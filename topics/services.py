@@ -16,6 +16,7 @@ from discussions.moderation import HOUR, RateLimited, count_in_window
 from topics import sanctions
 from topics import audit
 from topics.audit import AuditAction
+from groupsite import outbox
 from topics.models import Group, Invitation, JoinRequest, Membership, PromptProgramme, Topic
 
 
@@ -94,7 +95,7 @@ def decide_join_request(*, join_request: JoinRequest, moderator, approve: bool, 
         membership, created = Membership.objects.get_or_create(group=join_request.group, user=join_request.user)
         if created:
             sanctions.carry_over_suspension(membership=membership)
-        transaction.on_commit(lambda: discussion_tasks.notify_join_approved.delay(join_request.pk, now.isoformat()))
+        outbox.enqueue(discussion_tasks.notify_join_approved, join_request.pk, now.isoformat())
     group = join_request.group
     context = {"group": group, "approved": approve, "group_url": settings.SITE_URL + group.get_absolute_url()}
     transaction.on_commit(
