@@ -166,7 +166,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "groupsite.User"
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Fails open (groupsite/cache.py): with Redis down, posting still works and only the rate limits lapse.
+    CACHES = {
+        "default": {
+            "BACKEND": "groupsite.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": env_int("CACHE_CONNECT_TIMEOUT", 1),
+                "socket_timeout": env_int("CACHE_SOCKET_TIMEOUT", 2),
+            },
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
