@@ -142,7 +142,10 @@ def _preview(request, form) -> tuple[str, int]:
 def thread_detail(request, pk, slug=None):
     thread, membership = get_thread_for_user(request.user, pk)
     if slug != thread.slug:
-        return redirect(thread, permanent=True)
+        # A temporary redirect: browsers cache a permanent one, and after a rename back (A→B→A) the cached
+        # B→A and A→B redirects would send them round in a loop. The target always carries thread.slug.
+        query = request.GET.urlencode()
+        return redirect(thread.get_absolute_url() + (f"?{query}" if query else ""))
     if _role_filter(request) is None:
         return HttpResponseBadRequest(
             "There is no such role to filter by: use evidence, for, against, question or proposal.",
