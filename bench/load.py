@@ -118,7 +118,7 @@ def _stop(processes: list[subprocess.Popen]) -> None:
 
 @contextmanager
 def running_site(environment: dict, log_dir: Path, *, web_workers: int = 2, threads: int = 4):
-    """gunicorn and one Celery worker on `environment`; yields gunicorn's port, and stops both (by PID) on leaving."""
+    """gunicorn and one Celery worker on `environment`; yields gunicorn's port and PID, and stops both on leaving."""
     env = dict(os.environ) | environment
     # DEBUG=false serves hashed static file names from collectstatic's manifest; without it every page fails.
     subprocess.run(
@@ -145,9 +145,20 @@ def running_site(environment: dict, log_dir: Path, *, web_workers: int = 2, thre
                 logs = "\n".join(f"--- {log}\n{log.read_text(errors='replace')[-3000:]}" for _, log in commands)
                 raise RuntimeError(f"the site did not start within {STARTUP_TIMEOUT_SECONDS} s:\n{logs}")
             clock.sleep(0.3)
-        yield port
+        yield port, processes[0].pid
     finally:
         _stop(processes)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time used so far by a process and its live children (gunicorn's workers), from /proc; 0 elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime and stime
+    return own + sum(cpu_seconds(int(child)) for child in children)
 
 
 def forget_queue(broker_url: str, queue: str) -> None:
@@ -366,11 +377,13 @@ def main() -> int:
               f"{clock.monotonic() - started:.0f} s; starting gunicorn and a Celery worker", flush=True)
         connections.close_all()
         load_before = os.getloadavg()[0]  # other work on the machine skews the figures: say how much there was
-        with running_site(environment, work_dir, web_workers=args.web_workers, threads=args.threads) as port:
-            since = timezone.now()
+        site = running_site(environment, work_dir, web_workers=args.web_workers, threads=args.threads)
+        with site as (port, web_pid):
+            since, cpu_before = timezone.now(), cpu_seconds(web_pid)
             print(f"{args.members} members acting for {args.seconds:.0f} s against http://127.0.0.1:{port}/",
                   flush=True)
             results = run_load(plan, port=port, seconds=args.seconds, think=args.think, max_actions=args.max_actions)
+            web_cpu = cpu_seconds(web_pid) - cpu_before
         problems, summary = check_writes(plan, results, since=since)
         p99 = percentile(sorted(sample.seconds * 1000 for sample in results.samples), 0.99)
         print()
@@ -380,6 +393,8 @@ def main() -> int:
             f"{os.cpu_count()} CPU cores, load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
         )
         print(format_report(results))
+        per_request = 1000 * web_cpu / max(len(results.samples), 1)
+        print(f"gunicorn CPU        {web_cpu:.1f} s in all, {per_request:.0f} ms per request (PostgreSQL's apart)")
         print(f"check               {summary}")
         for problem in problems:
             print(f"  LOST OR WRONG: {problem}")
