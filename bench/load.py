@@ -373,8 +373,11 @@ def main() -> int:
         print(f"migrated in {clock.monotonic() - started:.0f} s", flush=True)
         started = clock.monotonic()
         plan = seed_site(members=args.members, threads_per_topic=3, max_replies=45, rng=random.Random(11))
-        print(f"seeded {args.members} members, {len(plan.threads)} threads and {len(plan.polls)} open polls in "
-              f"{clock.monotonic() - started:.0f} s; starting gunicorn and a Celery worker", flush=True)
+        from discussions.models import Post
+
+        print(f"seeded {args.members} members, {len(plan.threads)} threads, {Post.objects.count()} posts and "
+              f"{len(plan.polls)} open polls in {clock.monotonic() - started:.0f} s; starting gunicorn and a Celery "
+              "worker", flush=True)
         connections.close_all()
         load_before = os.getloadavg()[0]  # other work on the machine skews the figures: say how much there was
         site = running_site(environment, work_dir, web_workers=args.web_workers, threads=args.threads)
