@@ -7,10 +7,11 @@ and N members with a few pages of discussion through the site's own services, an
 runs it: gunicorn with DEBUG=false on PostgreSQL and Redis (cache and broker in Redis database 13), and one
 Celery worker consuming its tasks. Each simulated member is a thread with a session of its own that reads the
 group, topic and thread pages, starts threads, replies, votes in the open prompts' polls and opens its
-notifications, pausing about a second between actions. It prints requests per second, latency percentiles per
-kind of request and overall, and the answers by status; then it checks that every write the site acknowledged
-(a redirect to the stored post, thread or vote) is in the database with the content sent, and nothing twice.
-The exit status is 1 if any request got a 5xx or no answer, or a write was lost.
+notifications, pausing about five seconds between actions (`--think`; 1 makes a stress test). It prints
+requests per second, latency percentiles per kind of request and overall, and the answers by status; then it
+checks that every write the site acknowledged (a redirect to the stored post, thread or vote) is in the
+database with the content sent, and nothing twice. The exit status is 1 if any request got a 5xx or no
+answer, or a write was lost.
 
 The site's per-account posting limits stay as configured (POSTS_PER_MINUTE and the others can be set in the
 environment of this command): a write refused with 429 is counted apart, and is neither an error nor a write.
@@ -52,7 +53,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=50, help="simulated members acting at once")
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--think", type=float, default=1.0, help="average pause between a member's actions, seconds")
+    parser.add_argument("--think", type=float, default=5.0, help="average pause between a member's actions, seconds")
     parser.add_argument("--max-actions", type=int, default=100_000, help="stop after this many actions in all")
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")

@@ -236,7 +236,7 @@ class SimulatedMember:
 
     def run(self, deadline: float, think: float, budget: "Budget") -> None:
         names, weights = list(ACTIONS), list(ACTIONS.values())
-        clock.sleep(self.rng.uniform(0, min(think, 1.0) * 2))  # members arrive over the first moments, not at once
+        clock.sleep(self.rng.uniform(0, think))  # members arrive one by one, not all in the same instant
         while clock.monotonic() < deadline and budget.take():
             self.act(self.rng.choices(names, weights)[0])
             pause = self.rng.uniform(0, 2 * think)  # thinking and typing; 'think' seconds on average
@@ -281,7 +281,7 @@ class Budget:
             return self.left >= 0
 
 
-def run_load(plan: Plan, *, port: int, seconds: float, think: float = 1.0, max_actions: int = 200_000,
+def run_load(plan: Plan, *, port: int, seconds: float, think: float, max_actions: int = 200_000,
              seed: int = 17, stop: threading.Event | None = None) -> Results:
     """Every member of the plan acts in a thread of its own for `seconds`; returns what was measured."""
     shared, budget = Shared(plan.threads), Budget(max_actions)
