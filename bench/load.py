@@ -336,6 +336,30 @@ def recreate_database(postgres: str, *, drop_only: bool = False) -> None:
             conn.execute(f"CREATE DATABASE {DATABASE_NAME}")
 
 
+def print_results(args, results: Results, *, problems, summary, web_cpu, load_before, log_dir) -> bool:
+    """Print the figures and the check; True when a request failed or a write was lost."""
+    p99 = percentile(sorted(sample.seconds * 1000 for sample in results.samples), 0.99)
+    print()
+    print(
+        f"Load benchmark: {args.members} members for {args.seconds:.0f} s, about {args.think:g} s between actions; "
+        f"gunicorn {args.web_workers} workers x {args.threads} threads, one Celery worker, PostgreSQL and Redis; "
+        f"{os.cpu_count()} CPU cores, load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+    )
+    print(format_report(results))
+    per_request = 1000 * web_cpu / max(len(results.samples), 1)
+    print(f"gunicorn CPU        {web_cpu:.1f} s in all, {per_request:.0f} ms per request (PostgreSQL's apart)")
+    print(f"check               {summary}")
+    for problem in problems:
+        print(f"  LOST OR WRONG: {problem}")
+    errors = sum(results.server_errors.values())
+    met = not errors and not problems and p99 < P99_TARGET_MS
+    print(f"target              zero 5xx, zero lost writes, p99 under {P99_TARGET_MS} ms: "
+          f"{'met' if met else 'NOT met'} ({errors} server errors, {len(problems)} problems, p99 {p99:.0f} ms)")
+    if errors or problems:
+        print(f"the server's logs are in {log_dir}")
+    return bool(errors or problems)
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C
 
@@ -367,15 +391,16 @@ def main() -> int:
         from django.db import connections
         from django.utils import timezone
 
-        for key in redis.Redis.from_url(args.redis).scan_iter(":1:*"):  # an earlier run's rate-limit counters
-            redis.Redis.from_url(args.redis).delete(key)
+        from discussions.models import Post
+
+        cache = redis.Redis.from_url(args.redis)
+        for key in cache.scan_iter(":1:*"):  # an earlier run's rate-limit counters, for members with the same ids
+            cache.delete(key)
         started = clock.monotonic()
         call_command("migrate", verbosity=0)
         print(f"migrated in {clock.monotonic() - started:.0f} s", flush=True)
         started = clock.monotonic()
         plan = seed_site(members=args.members, threads_per_topic=3, max_replies=45, rng=random.Random(11))
-        from discussions.models import Post
-
         print(f"seeded {args.members} members, {len(plan.threads)} threads, {Post.objects.count()} posts and "
               f"{len(plan.polls)} open polls in {clock.monotonic() - started:.0f} s; starting gunicorn and a Celery "
               "worker", flush=True)
@@ -389,28 +414,10 @@ def main() -> int:
             results = run_load(plan, port=port, seconds=args.seconds, think=args.think, max_actions=args.max_actions)
             web_cpu = cpu_seconds(web_pid) - cpu_before
         problems, summary = check_writes(plan, results, since=since)
-        p99 = percentile(sorted(sample.seconds * 1000 for sample in results.samples), 0.99)
-        print()
-        print(
-            f"Load benchmark: {args.members} members for {args.seconds:.0f} s, about {args.think:g} s between actions; "
-            f"gunicorn {args.web_workers} workers x {args.threads} threads, one Celery worker, PostgreSQL and Redis; "
-            f"{os.cpu_count()} CPU cores, load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
-        )
-        print(format_report(results))
-        per_request = 1000 * web_cpu / max(len(results.samples), 1)
-        print(f"gunicorn CPU        {web_cpu:.1f} s in all, {per_request:.0f} ms per request (PostgreSQL's apart)")
-        print(f"check               {summary}")
-        for problem in problems:
-            print(f"  LOST OR WRONG: {problem}")
-        errors = sum(results.server_errors.values())
-        met = not errors and not problems and p99 < P99_TARGET_MS
-        print(f"target              zero 5xx, zero lost writes, p99 under {P99_TARGET_MS} ms: "
-              f"{'met' if met else 'NOT met'} ({errors} server errors, {len(problems)} problems, p99 {p99:.0f} ms)")
-        if errors:
-            print(f"see {work_dir / 'gunicorn.log'} for the server's side")
-        failed = bool(errors or problems)
+        failed = print_results(args, results, problems=problems, summary=summary, web_cpu=web_cpu,
+                               load_before=load_before, log_dir=work_dir)
     except KeyboardInterrupt:
-        print("interrupted: stopping the site and dropping the database", flush=True)
+        print(f"interrupted: stopping the site and dropping the database; logs are in {work_dir}", flush=True)
     finally:
         from django.db import connections
 
