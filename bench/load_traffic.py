@@ -194,7 +194,7 @@ class SimulatedMember:
             self.vote()
 
     def open_notification(self, notification_id: int) -> None:
-        status, location = self.post("open notification", f"/notifications/{notification_id}/read/", {})
+        _, location = self.post("open notification", f"/notifications/{notification_id}/read/", {})
         if location:
             self.writes.notifications_read.append({"notification_id": notification_id, "user_id": self.member.user_id})
 
