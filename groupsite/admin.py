@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from groupsite.models import User
+from groupsite.models import OutboxMessage, User
 
 
 @admin.register(User)
@@ -9,3 +9,19 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "email", "display_name", "affiliation", "is_staff", "is_active", "date_joined")
     search_fields = ("username", "email", "display_name", "affiliation")
     fieldsets = DjangoUserAdmin.fieldsets + (("Profile", {"fields": ("display_name", "affiliation", "bio")}),)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """What waits for the broker, and which emails were delivered: to look at, never to edit by hand."""
+
+    list_display = ["task", "created_at", "sent_at", "handoffs", "delivered_at"]
+    list_filter = ["task"]
+    search_fields = ["task"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
@@ -6,20 +7,23 @@ from django.contrib.auth.models import Group as PermissionGroup
 from django.urls import reverse
 from django.utils import timezone
 
+from groupsite.models import OutboxMessage
+
 from discussions import flags
 from discussions import services as discussion_services
 from discussions.models import DigestDelivery, Notification, Subscription, ThreadRead
 from tests import factories
 from topics import outcomes, polls, scheduling
-from topics import audit
+from topics import audit, sanctions
 from topics.audit import AuditEntry
-from topics.models import Milestone, Prompt, PromptProgramme
+from topics.models import Membership, Milestone, Prompt, PromptProgramme
+from topics.sanctions import Sanction
 from topics import services as topic_services
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 IDS = [model._meta.label for model in REGISTERED]
 # Records nobody may write by hand: the admin shows them, and offers no add page.
-READ_ONLY = {AuditEntry}
+READ_ONLY = {AuditEntry, OutboxMessage, Sanction}
 
 
 def admin_url(model, action: str, *args) -> str:
@@ -56,6 +60,14 @@ def one_of_everything(topic, member, moderator, private_group):
     ThreadRead.objects.create(user=member, thread=thread, last_read_number=2)
     DigestDelivery.objects.create(user=member, period=now.date(), frequency="weekly", covers_from=now, covers_until=now)
     audit.record(actor=moderator, action=AuditEntry.Action.PIN, group=topic.group, thread=thread, summary=thread.title)
+    sanctions.suspend_member(
+        membership=Membership.objects.get(group=topic.group, user=member),
+        actor=Membership.objects.get(group=topic.group, user=moderator),
+        ends_at=now + timedelta(days=1),
+        reason="Cooling off.",
+        now=now,
+    )
+    OutboxMessage.objects.create(task="groupsite.tasks.deliver_email", args=[])
     flags.flag_post(post=post, user=moderator, reason="other", text="Needs a source.")
     assert milestone.pk
 

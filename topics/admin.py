@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from topics.audit import AuditEntry
+from topics.sanctions import Sanction
 from topics.models import (
     Group,
     Invitation,
@@ -165,6 +166,25 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ["action", "group"]
     search_fields = ["summary", "reason", "actor__username", "target_user__username"]
     list_select_related = ["group", "actor", "target_user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Sanction)
+class SanctionAdmin(admin.ModelAdmin):
+    """Suspensions and bans are given and lifted on the member list, where they reach the moderation log."""
+
+    list_display = ["user", "group", "kind", "starts_at", "ends_at", "lifted_at", "created_by"]
+    list_filter = ["kind", "group"]
+    search_fields = ["user__username", "user__display_name", "reason"]
+    list_select_related = ["user", "group", "created_by"]
 
     def has_add_permission(self, request):
         return False
