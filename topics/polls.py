@@ -261,7 +261,7 @@ def poll_panel(poll: Poll, *, user, membership: Membership | None, now: datetime
         "poll": poll,
         "poll_options": options,
         "my_vote": my_vote,
-        "can_vote": membership is not None and voting_open(prompt, now),
+        "can_vote": membership is not None and membership.active_suspension(now) is None and voting_open(prompt, now),
         "voting_closed": is_closed(prompt, now),
         "results": results,
         "reasons": reasons,

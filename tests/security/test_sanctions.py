@@ -224,6 +224,19 @@ def test_a_suspended_member_cannot_vote(client, group, topic, moderator, member)
     assert not Vote.objects.exists()
 
 
+def test_a_suspended_member_is_offered_no_vote_form_and_no_start_a_thread_button(client, group, topic, moderator, member):
+    prompt = factories.make_open_prompt(topic, author=moderator)
+    polls.save_poll(prompt=prompt, kind="choice", options=["Yes", "No"], statement="")
+    suspend(group, member, moderator)
+    client.force_login(member)
+
+    thread_page = client.get(prompt.thread.get_absolute_url())
+    topic_page = client.get(topic.get_absolute_url())
+
+    assertNotContains(thread_page, reverse("topics:vote", args=[group.slug, prompt.pk]))
+    assertNotContains(topic_page, reverse("discussions:new_thread", args=[group.slug, topic.slug]))
+
+
 def test_require_member_says_why_and_until_when(group, moderator, member):
     suspend(group, member, moderator, reason="Spam links")
 

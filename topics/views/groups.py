@@ -299,6 +299,8 @@ def topic_detail(request, group_slug, topic_slug):
     threads = Thread.objects.filter(topic=topic).by_activity().select_related("author", "prompt")
     page = Paginator(threads, settings.THREADS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"group": topic.group, "topic": topic, "membership": membership, "page": page}
+    # A suspended member reads the topic but is offered nothing that would only answer 403.
+    context["can_start_thread"] = membership is not None and membership.active_suspension() is None
     is_moderator = membership is not None and membership.is_moderator
     for thread in page.object_list:
         # The Chatham House rule: who started a prompt's thread is as hidden as who posted in it.
