@@ -11,11 +11,8 @@ from django.views.decorators.http import require_POST
 
 from topics import polls
 from topics.access import get_group_for_user, require_member
+from topics.forms import VoteForm
 from topics.models import Poll, Prompt
-
-
-def _option_id(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
 
 
 @require_POST
@@ -27,9 +24,14 @@ def vote(request, slug, pk):
     poll = get_object_or_404(Poll, prompt=prompt)
     poll.prompt = prompt
     require_member(membership)
-    option_id = _option_id(request.POST.get("option"))
-    reason = request.POST.get("reason", "")
+    form = VoteForm(request.POST)
     now = timezone.now()
+    if not form.is_valid():
+        return _vote_error(
+            request, poll, membership, errors=form.errors, now=now, status=HTTPStatus.BAD_REQUEST,
+            reason=form.cleaned_data.get("reason", ""),
+        )
+    option_id, reason = form.cleaned_data["option"], form.cleaned_data["reason"]
     try:
         polls.cast_vote(poll=poll, user=request.user, option_id=option_id, reason=reason, now=now)
     except polls.VotingClosed as error:
