@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 
 from discussions.models import Post
@@ -25,7 +25,8 @@ def profile(request, username):
         .select_related("thread__topic__group")
         .order_by("-created_at")[:RECENT_POSTS_ON_PROFILE]
     )
-    groups = Group.objects.visible_to(request.user).filter(memberships__user=person)
+    role = Membership.objects.filter(group=OuterRef("pk"), user=person).values("role")[:1]
+    groups = Group.objects.visible_to(request.user).filter(memberships__user=person).annotate(person_role=Subquery(role))
     return render(request, "profile.html", {"person": person, "posts": posts, "groups": groups})
 
 

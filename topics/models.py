@@ -71,6 +71,12 @@ class Group(models.Model):
     def question_list(self) -> list[str]:
         return [line.strip() for line in self.membership_questions.splitlines() if line.strip()]
 
+    @cached_property
+    def staff_roles(self) -> dict[int, str]:
+        """{user id: role} of the group's owners and moderators, for the role badges beside names."""
+        staff = self.memberships.filter(role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR])
+        return dict(staff.values_list("user_id", "role"))
+
 
 class Membership(models.Model):
     class Role(models.TextChoices):
