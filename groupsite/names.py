@@ -145,6 +145,15 @@ def staff_for(user):
     return User.objects.filter(staff).distinct()
 
 
+def staff_of(group):
+    """The group's owners and moderators."""
+    from groupsite.models import User
+    from topics.models import Membership
+
+    staff_roles = [Membership.Role.OWNER, Membership.Role.MODERATOR]
+    return User.objects.filter(memberships__group=group, memberships__role__in=staff_roles)
+
+
 def all_staff():
     """Everyone who owns or moderates a group, and the site's staff."""
     from groupsite.models import User

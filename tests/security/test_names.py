@@ -171,3 +171,49 @@ def test_every_accepted_username_has_a_profile_that_opens(client, db, username):
 
     assert response.status_code == HTTPStatus.OK
     assert response.context["person"] == user
+
+
+# Joining a group whose staff the name reads like
+
+
+def test_joining_a_public_group_is_refused_to_a_look_alike_of_its_moderator(client, group, lin_wei):
+    impostor = factories.make_user(display_name="Dr. Lin W\u0435i")  # named while in no group with Dr. Lin Wei
+    client.force_login(impostor)
+
+    response = client.post(reverse("topics:join", args=[group.slug]))
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url == reverse("edit_profile")
+    assert not Membership.objects.filter(group=group, user=impostor).exists()
+
+
+def test_asking_to_join_a_private_group_is_refused_to_a_look_alike_of_its_moderator(client, private_group):
+    factories.make_moderator(group=private_group, display_name="Dr. Lin Wei")
+    impostor = factories.make_user(display_name="DR LIN WEI")
+    client.force_login(impostor)
+
+    response = client.post(reverse("topics:join", args=[private_group.slug]), {"answer_0": "Payer.", "answer_1": "To learn."})
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Dr. Lin Wei" in response.context["form"].non_field_errors()[0]
+    assert not private_group.join_requests.exists()
+
+
+def test_an_invitation_is_refused_to_a_look_alike_of_the_groups_moderator(client, group, lin_wei):
+    invitation = factories.make_invitation(group)
+    impostor = factories.make_user(display_name="Dr Lin Wei")
+    client.force_login(impostor)
+
+    response = client.post(reverse("topics:invitation", args=[invitation.token]))
+
+    assert response.url == reverse("edit_profile")
+    assert not Membership.objects.filter(group=group, user=impostor).exists()
+
+
+def test_joining_is_open_to_a_name_unlike_any_of_the_groups_staff(client, group, lin_wei):
+    newcomer = factories.make_user(display_name="Lin Weixin")
+    client.force_login(newcomer)
+
+    client.post(reverse("topics:join", args=[group.slug]))
+
+    assert Membership.objects.filter(group=group, user=newcomer).exists()

@@ -114,7 +114,11 @@ def join(request, slug):
     if group.is_public:
         if request.method != "POST":
             return render(request, "topics/join_public.html", {"group": group})
-        services.join_public_group(group=group, user=request.user)
+        try:
+            services.join_public_group(group=group, user=request.user)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+            return redirect("edit_profile")
         messages.success(request, f"Welcome to {group.name}! You can now start threads and reply.")
         return redirect(group)
     return _ask_to_join(request, group)
@@ -253,6 +257,8 @@ def invitation(request, token):
             services.accept_invitation(invitation=invitation, user=request.user, now=now)
         except ValidationError as error:
             messages.error(request, error.messages[0])
+            if error.code == "staff_lookalike":  # the invitation is fine: the name must change first
+                return redirect("edit_profile")
         else:
             messages.success(request, f"Welcome to {invitation.group.name}!")
             return redirect(invitation.group)
