@@ -578,11 +578,12 @@ def describe(notifications, *, user) -> list[Notification]:
         user_id__in={n.actor_id for n in notifications if n.actor_id},
         role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR],
     )
-    staff_roles = {(group_id, user_id): role for group_id, user_id, role in staff.values_list("group_id", "user_id", "role")}
+    staff_roles = {(group, user): role for group, user, role in staff.values_list("group_id", "user_id", "role")}
     for notification in notifications:
         notification.hides_actor = notification.is_chatham_house and notification.group_id not in moderated
         notification.text = notification_text(notification, hide_actor=notification.hides_actor)
         notification.url = notification_url(notification)
         names_actor = notification.kind in ACTOR_KINDS and not notification.hides_actor
-        notification.actor_role = staff_roles.get((notification.group_id, notification.actor_id)) if names_actor else None
+        key = (notification.group_id, notification.actor_id)
+        notification.actor_role = staff_roles.get(key) if names_actor else None
     return notifications

@@ -160,7 +160,8 @@ def all_staff():
     from topics.models import Membership
 
     staff_roles = [Membership.Role.OWNER, Membership.Role.MODERATOR]
-    return User.objects.filter(Q(is_staff=True) | Q(is_superuser=True) | Q(memberships__role__in=staff_roles)).distinct()
+    staff = Q(is_staff=True) | Q(is_superuser=True) | Q(memberships__role__in=staff_roles)
+    return User.objects.filter(staff).distinct()
 
 
 def staff_lookalike(name: str, staff) -> str | None:
@@ -191,5 +192,7 @@ username_validators = [
         code="invalid_username",
     ),
     RegexValidator(r"[A-Za-z0-9]", _("A username needs at least one letter or digit."), code="invalid_username"),
-    RegexValidator(r"\A\.|\.\Z", _("A username cannot start or end with a dot."), code="invalid_username", inverse_match=True),
+    RegexValidator(
+        r"\A\.|\.\Z", _("A username cannot start or end with a dot."), code="invalid_username", inverse_match=True
+    ),
 ]

@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy as _
 # without being Cf: the combining grapheme joiner, Hangul fillers, Khmer inherent vowels, Mongolian
 # variation selectors and the unassigned ones (DerivedCoreProperties.txt, Default_Ignorable_Code_Point).
 _IGNORABLE_NOT_FORMAT = re.compile(
-    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2065\u3164\uffa0\ufff0-\ufff8\U000e0000-\U000e00ff\U000e01f0-\U000e0fff]"
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2065\u3164\uffa0\ufff0-\ufff8"
+    "\U000e0000-\U000e00ff\U000e01f0-\U000e0fff]"
 )
 _JOINERS = "\u200c\u200d"  # zero-width non-joiner and joiner: Persian and Indic spelling, emoji sequences
 _VARIATION_SELECTOR = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
