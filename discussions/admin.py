@@ -28,7 +28,7 @@ class PostAdmin(admin.ModelAdmin):
     search_fields = ["body", "author__username", "thread__title"]
     list_select_related = ["thread", "author"]
     raw_id_fields = ["thread", "author", "deleted_by"]
-    readonly_fields = ["number", "body_html", "created_at", "edited_at"]
+    readonly_fields = ["number", "body_html", "created_at", "edited_at"]  # body_html: only the renderer writes it
     inlines = [PostRevisionInline]
 
     def save_model(self, request, obj, form, change):
@@ -44,6 +44,14 @@ class PostRevisionAdmin(admin.ModelAdmin):
     search_fields = ["body"]
     raw_id_fields = ["post", "replaced_by"]
     list_select_related = ["post__thread", "replaced_by"]
+    # Derived HTML is shown escaped, never typed: only the renderer writes it.
+    readonly_fields = ["body_html"]
+
+    def save_model(self, request, obj, form, change):
+        from discussions.markdown import render_markdown
+
+        obj.body_html = render_markdown(obj.body)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Subscription)

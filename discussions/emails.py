@@ -79,6 +79,16 @@ def absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
+def render_plain_text(template_name: str, context: dict) -> str:
+    """A plain-text template (an email body or subject, written with autoescaping off) rendered as a plain `str`.
+
+    render_to_string returns a SafeString, and this text holds what members typed, unescaped: were it to reach a
+    page or an HTML email as is, a display name like `<img src=x onerror=...>` would run. As a plain `str` it is
+    escaped like any other text wherever a template shows it.
+    """
+    return str.__str__(render_to_string(template_name, context))  # str() would return the SafeString itself
+
+
 def build_email(*, template: str, user, context: dict, scope: str, list_id: str) -> EmailMultiAlternatives:
     """Render emails/<template>_subject.txt, _body.txt and _body.html for one member.
 
@@ -91,10 +101,10 @@ def build_email(*, template: str, user, context: dict, scope: str, list_id: str)
         "unsubscribe_url": unsubscribe_url(user, scope),
         "preferences_url": absolute(reverse("discussions:email_preferences")),
     }
-    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+    subject = " ".join(render_plain_text(f"emails/{template}_subject.txt", context).split())
     message = EmailMultiAlternatives(
         subject=subject,
-        body=render_to_string(f"emails/{template}_body.txt", context),
+        body=render_plain_text(f"emails/{template}_body.txt", context),
         to=[user.email],
         headers={
             "List-Id": f"<{list_id}.{settings.EMAIL_LIST_DOMAIN}>",

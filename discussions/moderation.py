@@ -31,6 +31,10 @@ class ModerationError(Exception):
 class RateLimited(Exception):
     """Too many actions in the current window; the message is meant for the person acting."""
 
+    def __init__(self, message: str = "", *, retry_after: int = MINUTE):
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds until trying again can succeed: the 429 page's Retry-After
+
 
 # Thread tools. Each returns whether anything changed, so the view can say so.
 

@@ -11,14 +11,17 @@ for its author, and never for a member who muted the thread, or its topic or gro
 """
 
 import re
+import time
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from discussions.markdown import UnrenderableMarkdown, render_markdown
 from discussions.models import Notification, Post, Subscription, Thread, ThreadRead
@@ -230,6 +233,40 @@ def resolve_mentions(usernames: list[str], *, group: Group) -> list[User]:
     if not group.is_public:
         users = users.filter(memberships__group=group)
     return list(users)
+
+
+def count_mentions(*, author, body: str, group: Group, membership: Membership | None, now: float | None = None) -> None:
+    """Count the people a post about to be published would @mention; raise RateLimited past the limits.
+
+    A post may reach at most MENTIONS_PER_POST people, and an account MENTIONS_PER_HOUR in a (fixed) hour. Only people
+    the mention would reach count, never the author. A refused post adds nothing to the count, so the writer can take
+    some names out and post again. The group's moderators are exempt: they call on the panel by name.
+    """
+    # Imported here: moderation imports topics.prompts, which imports this module (through discussions.services).
+    from discussions.moderation import HOUR, RateLimited
+
+    if membership is not None and membership.is_moderator:
+        return
+    people = sum(1 for user in resolve_mentions(parse_mentions(body), group=group) if user.pk != author.pk)
+    if not people:
+        return
+    if people > settings.MENTIONS_PER_POST:
+        raise RateLimited(
+            gettext("A post can mention at most %(limit)d people: remove some @mentions and post again.")
+            % {"limit": settings.MENTIONS_PER_POST}
+        )
+    now = time.time() if now is None else now
+    key = f"rate-limit:mentions:{author.pk}:{int(now // HOUR)}"
+    if cache.get(key, 0) + people > settings.MENTIONS_PER_HOUR:
+        raise RateLimited(
+            gettext("You have mentioned many people in the last hour: post without the @mentions, or wait a while."),
+            retry_after=HOUR - int(now % HOUR),
+        )
+    cache.add(key, 0, timeout=HOUR)
+    try:
+        cache.incr(key, people)
+    except ValueError:  # the key expired between add() and incr()
+        cache.add(key, people, timeout=HOUR)
 
 
 def member_suggestions(*, group: Group, query: str, asked_by=None) -> list[dict]:

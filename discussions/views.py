@@ -150,6 +150,9 @@ def reply(request, pk):
             request, thread, membership, form=form, preview_html=preview_html, quote_pk=quote_pk, status=status
         )
     try:
+        notifications.count_mentions(
+            author=request.user, body=form.cleaned_data["body"], group=thread.topic.group, membership=membership
+        )
         moderation.count_new_post(user=request.user, membership=membership)
     except moderation.RateLimited as limited:
         form.add_error(None, str(limited))
@@ -162,9 +165,10 @@ def reply(request, pk):
     return redirect(post)
 
 
-def _rate_limited_thread(user, membership) -> str | None:
+def _rate_limited_thread(user, membership, topic, body: str) -> str | None:
     """Count a new thread against the user's limits: None if it may go ahead, else the message saying why not."""
     try:
+        notifications.count_mentions(author=user, body=body, group=topic.group, membership=membership)
         moderation.count_new_post(user=user, membership=membership, new_thread=True)
     except moderation.RateLimited as limited:
         return str(limited)
@@ -183,7 +187,7 @@ def new_thread(request, group_slug, topic_slug):
             status = 400
         elif "preview" in request.POST:
             preview_html, status = _preview(request, form)
-        elif (limited := _rate_limited_thread(request.user, membership)) is not None:
+        elif (limited := _rate_limited_thread(request.user, membership, topic, form.cleaned_data["body"])) is not None:
             form.add_error(None, limited)
             status = HTTPStatus.TOO_MANY_REQUESTS
         else:

@@ -1,8 +1,12 @@
 """Request-wide behaviour that every page shares."""
 
 import zoneinfo
+from http import HTTPStatus
 
+from django.shortcuts import render
 from django.utils import timezone
+
+from discussions.moderation import RateLimited
 
 
 class MemberTimezoneMiddleware:
@@ -27,3 +31,26 @@ class MemberTimezoneMiddleware:
             return self.get_response(request)
         with timezone.override(tzinfo):
             return self.get_response(request)
+
+
+class RateLimitedMiddleware:
+    """Answer a RateLimited that a view lets through with the 429 page, saying what happened and when to try again.
+
+    Forms that can keep what was typed (a reply, a new thread) catch RateLimited themselves and show it as a form
+    error with status 429; this catches the rest (invitations, join requests), so that no limit ends in a 500.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, RateLimited):
+            return None
+        minutes = max(1, -(-exception.retry_after // 60))  # rounded up: "in 1 minute", never "in 0 minutes"
+        context = {"message": str(exception), "retry_after_minutes": minutes}
+        response = render(request, "429.html", context, status=HTTPStatus.TOO_MANY_REQUESTS)
+        response["Retry-After"] = str(exception.retry_after)
+        return response

@@ -95,10 +95,12 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # before WhiteNoise, so static files carry the policy too
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -108,6 +110,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "groupsite.middleware.RateLimitedMiddleware",  # a RateLimited raised by a view becomes the 429 page
 ]
 
 ROOT_URLCONF = "groupsite.urls"
@@ -287,3 +290,43 @@ LOGGING = {
 POSTS_PER_MINUTE = env_int("POSTS_PER_MINUTE", 6)  # replies and new threads together
 NEW_THREADS_PER_HOUR = env_int("NEW_THREADS_PER_HOUR", 10)
 PREVIEWS_PER_MINUTE = env_int("PREVIEWS_PER_MINUTE", 30)
+
+# Content-Security-Policy (django-csp 4), in development too, so that the browser tests see what production sends.
+# Pages load only the site's own script and stylesheet: no inline scripts, styles or event handlers anywhere
+# (README, Architecture). Images are the site's own, and no data: URLs: no page or stylesheet needs one, and posts
+# cannot hold images at all (discussions/markdown.py).
+# With DEBUG=true, Django's technical 404 and 500 pages (inline styles) are left without the header.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
+# Rate limits. Every one answers 429 with templates/429.html (allauth renders it by that name; a RateLimited raised
+# in a view becomes it through groupsite.middleware.RateLimitedMiddleware). Counts live in the cache (Redis in
+# production), shared by every web process.
+# allauth's own, written out rather than left to its defaults: "amount/period/per", per ip, key (the email address
+# or login typed) or user. A hospital or a company shares one address, so the per-ip limits are generous.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",  # a form error; a success clears the key's count
+    "signup": "20/h/ip",
+    "reset_password": "20/m/ip,5/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",  # resending a verification email: at most every three minutes per address
+    "manage_email": "10/m/user",
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+}
+# The site's own, per account (group moderators are exempt from the posting and mention limits).
+INVITATIONS_PER_HOUR = env_int("INVITATIONS_PER_HOUR", 50)  # per moderator: emails and links together
+JOIN_REQUESTS_PER_HOUR = env_int("JOIN_REQUESTS_PER_HOUR", 5)  # per person, across groups
+MENTIONS_PER_POST = env_int("MENTIONS_PER_POST", 10)
+MENTIONS_PER_HOUR = env_int("MENTIONS_PER_HOUR", 30)  # people notified by someone's @mentions in an hour

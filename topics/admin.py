@@ -77,6 +77,7 @@ class TopicAdmin(admin.ModelAdmin):
     search_fields = ["title", "briefing"]
     prepopulated_fields = {"slug": ["title"]}
     list_select_related = ["group"]
+    readonly_fields = ["briefing_html"]  # derived HTML, shown escaped: only the renderer writes it (Topic.save)
 
 
 class PollOptionInline(admin.TabularInline):
@@ -91,7 +92,7 @@ class PromptAdmin(admin.ModelAdmin):
     search_fields = ["title", "context"]
     list_select_related = ["topic", "author"]
     raw_id_fields = ["author", "milestone"]
-    readonly_fields = ["thread", "published_at", "closed_at"]
+    readonly_fields = ["thread", "published_at", "closed_at", "context_html"]  # context_html: rendered by Prompt.save
 
 
 @admin.register(Poll)
@@ -127,6 +128,7 @@ class OutcomeAdmin(admin.ModelAdmin):
     search_fields = ["takeaways", "open_questions", "dissent", "prompt__title", "topic__title"]
     list_select_related = ["topic", "prompt", "author"]
     raw_id_fields = ["prompt", "author"]
+    readonly_fields = ["takeaways_html", "open_questions_html", "dissent_html"]  # rendered by Outcome.save
     inlines = [OutcomeRevisionInline]
 
 

@@ -7,11 +7,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.template.loader import render_to_string
 from django.utils.timezone import now as timezone_now
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 from discussions import tasks as discussion_tasks
+from discussions.emails import render_plain_text
+from discussions.moderation import HOUR, RateLimited, count_in_window
 from topics.models import Group, Invitation, JoinRequest, Membership, PromptProgramme, Topic
 
 
@@ -33,7 +34,7 @@ def check_name_fits_group(*, group: Group, user) -> None:
     lookalike = names.staff_lookalike(user.public_name, names.staff_of(group).exclude(pk=user.pk))
     if lookalike is not None:
         raise ValidationError(
-            _("Your name, %(name)s, reads too much like that of %(staff)s, who runs this group: "
+            gettext("Your name, %(name)s, reads too much like that of %(staff)s, who runs this group: "
               "change it under Your profile, then join."),
             code="staff_lookalike",
             params={"name": user.public_name, "staff": lookalike},
@@ -47,11 +48,28 @@ def join_public_group(*, group: Group, user) -> Membership:
     return add_member(group=group, user=user)
 
 
+def _count_or_refuse(*, key: str, limit: int, message: str, now: datetime) -> None:
+    """Count one more action in this hour; raise RateLimited (the 429 page) when it is one past `limit`."""
+    seconds = now.timestamp()
+    if count_in_window(key=key, window=HOUR, now=seconds) > limit:
+        raise RateLimited(message, retry_after=HOUR - int(seconds % HOUR))
+
+
 def request_to_join(*, group: Group, user, answers: list[tuple[str, str]]) -> JoinRequest:
-    """Ask a moderator to let the user into a private group; a second request while one waits is refused."""
+    """Ask a moderator to let the user into a private group; a second request while one waits is refused.
+
+    Each request reaches the group's moderators, so asking again and again (withdraw, ask, across groups) is limited
+    to JOIN_REQUESTS_PER_HOUR.
+    """
     if Membership.objects.filter(group=group, user=user).exists():
         raise ValidationError("You are already a member of this group.")
     check_name_fits_group(group=group, user=user)
+    _count_or_refuse(
+        key=f"join-requests:{user.pk}",
+        limit=settings.JOIN_REQUESTS_PER_HOUR,
+        message=gettext("You have asked to join groups many times in the last hour: wait a while and try again."),
+        now=timezone_now(),
+    )
     try:
         with transaction.atomic():
             return JoinRequest.objects.create(group=group, user=user, answers=[list(pair) for pair in answers])
@@ -77,7 +95,7 @@ def decide_join_request(*, join_request: JoinRequest, moderator, approve: bool, 
     transaction.on_commit(
         lambda: send_mail(
             subject=f"[{group.name}] Your request to join was {'approved' if approve else 'declined'}",
-            message=render_to_string("emails/join_request_decided_body.txt", context),
+            message=render_plain_text("emails/join_request_decided_body.txt", context),
             from_email=None,
             recipient_list=[join_request.user.email],
         )
@@ -140,8 +158,19 @@ def _expiry(now: datetime) -> datetime:
     return now + timedelta(days=settings.INVITATION_LIFETIME_DAYS)
 
 
+def _count_invitation(*, moderator, now: datetime) -> None:
+    """Invitations send email to any address: a moderator's account makes at most INVITATIONS_PER_HOUR."""
+    _count_or_refuse(
+        key=f"invitations:{moderator.pk}",
+        limit=settings.INVITATIONS_PER_HOUR,
+        message=gettext("You have made many invitations in the last hour: wait a while and try again."),
+        now=now,
+    )
+
+
 def invite_by_email(*, group: Group, email: str, invited_by, now: datetime) -> Invitation:
     """Create a single-use invitation and email its link to the person."""
+    _count_invitation(moderator=invited_by, now=now)
     invitation = Invitation.objects.create(group=group, email=email, created_by=invited_by, expires_at=_expiry(now))
     context = {
         "group": group,
@@ -152,7 +181,7 @@ def invite_by_email(*, group: Group, email: str, invited_by, now: datetime) -> I
     transaction.on_commit(
         lambda: send_mail(
             subject=f"{invited_by.public_name} invites you to {group.name} on Roundtable",
-            message=render_to_string("emails/invitation_body.txt", context),
+            message=render_plain_text("emails/invitation_body.txt", context),
             from_email=None,
             recipient_list=[email],
         )
@@ -161,6 +190,7 @@ def invite_by_email(*, group: Group, email: str, invited_by, now: datetime) -> I
 
 
 def create_invitation_link(*, group: Group, created_by, now: datetime) -> Invitation:
+    _count_invitation(moderator=created_by, now=now)
     return Invitation.objects.create(group=group, created_by=created_by, expires_at=_expiry(now))
 
 

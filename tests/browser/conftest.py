@@ -35,13 +35,33 @@ def chromium():
         browser.close()
 
 
+# Chromium's console wording for what a Content-Security-Policy blocked.
+CSP_VIOLATION_MARKERS = ("Content Security Policy", "Refused to")
+
+
 @pytest.fixture
-def page(chromium):
+def browser_problems() -> list[str]:
+    """What the browser reported going wrong on the test's pages: CSP violations and uncaught JavaScript errors."""
+    return []
+
+
+@pytest.fixture
+def page(chromium, browser_problems):
+    """A fresh browser tab; the test fails if any page it opened broke the policy or threw a JavaScript error."""
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
+
+    def on_console(message):
+        if message.type == "error" and any(marker in message.text for marker in CSP_VIOLATION_MARKERS):
+            browser_problems.append(f"{message.text} ({page.url})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: browser_problems.append(f"JavaScript error: {error} ({page.url})"))
     yield page
     context.close()
+    if browser_problems:
+        pytest.fail("The browser reported problems:\n" + "\n".join(browser_problems), pytrace=False)
 
 
 @pytest.fixture

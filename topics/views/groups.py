@@ -269,10 +269,13 @@ def invitation(request, token):
 
 def topic_detail(request, group_slug, topic_slug):
     topic, membership = get_topic_for_user(request.user, group_slug, topic_slug)
-    threads = Thread.objects.filter(topic=topic).by_activity().select_related("author")
+    threads = Thread.objects.filter(topic=topic).by_activity().select_related("author", "prompt")
     page = Paginator(threads, settings.THREADS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"group": topic.group, "topic": topic, "membership": membership, "page": page}
     is_moderator = membership is not None and membership.is_moderator
+    for thread in page.object_list:
+        # The Chatham House rule: who started a prompt's thread is as hidden as who posted in it.
+        thread.author_hidden = thread.is_chatham_house and not is_moderator
     context |= topic_conclusions(topic, show_all_authors=is_moderator, today=group_today(topic.group))
     context["evidence"] = topic_evidence(topic=topic, today=group_today(topic.group))
     with timezone.override(topic.group.tzinfo):
