@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy
 
 from discussions.markdown import validate_renderable
 from groupsite.text import CleanCharField, clean_text
@@ -176,7 +177,7 @@ class VoteForm(forms.Form):
     """A member's vote: which option, and why. The poll's own rules (a reason required, its length) are
     checked by polls.cast_vote; this only turns what was posted into an option id and a clean text."""
 
-    OPTION_ERROR = "Choose one of the options."
+    OPTION_ERROR = gettext_lazy("Choose one of the options.")
 
     option = forms.IntegerField(
         required=False,
