@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from discussions import notifications
 from discussions.models import Post, Thread
-from topics.access import reader_membership, require_moderator
+from topics.access import reader_membership, require_member, require_moderator
 
 
 def get_thread_for_user(user, pk: int):
@@ -22,6 +22,7 @@ def get_post_for_user(user, pk: int):
 
 def get_post_for_editor(user, pk: int):
     post, membership = get_post_for_user(user, pk)
+    require_member(membership)  # a suspended author may not change their posts either
     if not post.can_edit(user, membership):
         raise PermissionDenied("Only the author or a moderator can change this post.")
     return post, membership

@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import URLValidator
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from discussions.markdown import validate_renderable
 from discussions.models import Post
@@ -141,3 +142,21 @@ class MoveThreadForm(forms.Form):
 
     def clean_topic(self):
         return self.topics[self.cleaned_data["topic"]]
+
+
+class SlowModeForm(forms.Form):
+    """How often each member may post in a thread; moderators are exempt."""
+
+    CHOICES = [("", _("Off")), *[(minutes, label) for minutes, label in (
+        (1, _("1 minute")), (5, _("5 minutes")), (15, _("15 minutes")), (30, _("30 minutes")),
+        (60, _("1 hour")), (360, _("6 hours")), (1440, _("1 day")),
+    )]]  # fmt: skip
+
+    minutes = forms.TypedChoiceField(
+        label=_("Slow mode: one post per member every"),
+        choices=CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of the offered intervals.")},
+    )

@@ -28,6 +28,9 @@ class Thread(models.Model):
     view_count = models.PositiveIntegerField(default=0)
     is_pinned = models.BooleanField(default=False)
     is_locked = models.BooleanField(default=False, help_text="A locked thread takes no new replies.")
+    slow_mode_minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Slow mode: each member posts here at most once per this many minutes."
+    )
 
     objects = ThreadQuerySet.as_manager()
 
@@ -115,8 +118,10 @@ class Post(models.Model):
         return mark_safe(self.body_html)  # sanitized by discussions.markdown.render_markdown when saved
 
     def can_edit(self, user, membership) -> bool:
-        """The author while still a member, or any moderator of the group."""
+        """The author while still a member and not suspended, or any moderator of the group."""
         if not user.is_authenticated or self.is_deleted or membership is None:
+            return False
+        if membership.active_suspension() is not None:
             return False
         return membership.is_moderator or self.author_id == user.pk
 

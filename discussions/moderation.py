@@ -1,15 +1,21 @@
 """Keeping a group's discussion in order: moderators' thread tools, and the limits on how fast anyone posts."""
 
+import math
 import time
+from datetime import datetime, timedelta
+from html.parser import HTMLParser
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models import F, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Greatest
+from django.utils.translation import gettext, ngettext
 
-from discussions.models import Thread
-from topics.models import Membership, Prompt, Topic
+from discussions.markdown import render_markdown
+from discussions.models import Post, Thread
+from topics import audit
+from topics.models import Group, Membership, Prompt, Topic
 from topics.prompts import prompt_of
 
 MINUTE = 60
@@ -34,6 +40,10 @@ class RateLimited(Exception):
     def __init__(self, message: str = "", *, retry_after: int = MINUTE):
         super().__init__(message)
         self.retry_after = retry_after  # seconds until trying again can succeed: the 429 page's Retry-After
+
+
+class TooManyLinks(Exception):
+    """A new member's post has more links than the group allows them; the message says how many may stay."""
 
 
 # Thread tools. Each returns whether anything changed, so the view can say so.
@@ -147,3 +157,97 @@ def count_preview(*, user, now: float | None = None) -> None:
     """Count a Markdown preview; raise RateLimited past PREVIEWS_PER_MINUTE (rendering is the costly part)."""
     if count_in_window(key=f"previews:{user.pk}", window=MINUTE, now=now) > settings.PREVIEWS_PER_MINUTE:
         raise RateLimited(PREVIEWING_TOO_FAST)
+
+
+# Slow mode and the limits on new members. Both read the posts already in the database, so every web process
+# sees the same counts, exactly, and they survive a cache flush.
+
+
+@transaction.atomic
+def set_slow_mode(*, thread: Thread, minutes: int | None, actor, now: datetime) -> bool:
+    """Let each member post in the thread at most once per `minutes` (None: no limit); recorded in the log."""
+    minutes = minutes or None
+    if thread.slow_mode_minutes == minutes:
+        return False
+    Thread.objects.filter(pk=thread.pk).update(slow_mode_minutes=minutes)
+    thread.slow_mode_minutes = minutes
+    summary = (
+        gettext("Slow mode: one post per member every %(minutes)d minutes") % {"minutes": minutes}
+        if minutes
+        else gettext("Slow mode off")
+    )
+    group = thread.topic.group
+    audit.record(actor=actor, action=audit.AuditAction.SLOW_MODE, group=group, thread=thread, summary=summary, now=now)
+    return True
+
+
+def check_slow_mode(*, thread: Thread, user, membership: Membership | None, now: datetime) -> None:
+    """Raise RateLimited if the member posted in this slow-mode thread too recently; moderators are exempt."""
+    if not thread.slow_mode_minutes or (membership is not None and membership.is_moderator):
+        return
+    last = Post.objects.filter(thread=thread, author=user).aggregate(last=Max("created_at"))["last"]
+    if last is None:
+        return
+    wait = last + timedelta(minutes=thread.slow_mode_minutes) - now
+    if wait > timedelta(0):
+        minutes = math.ceil(wait.total_seconds() / MINUTE)
+        raise RateLimited(
+            ngettext(
+                "Slow mode is on in this thread: you can post here again in %(minutes)d minute.",
+                "Slow mode is on in this thread: you can post here again in %(minutes)d minutes.",
+                minutes,
+            )
+            % {"minutes": minutes}
+        )
+
+
+class _LinkCounter(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a" and any(name == "href" for name, _ in attrs):
+            self.links += 1
+
+
+def count_links(body: str) -> int:
+    """Links in a post as it will show: typed links, bare web addresses the renderer links, and autolinks."""
+    counter = _LinkCounter()
+    counter.feed(render_markdown(body))
+    return counter.links
+
+
+def check_new_member_limits(
+    *, group: Group, membership: Membership, body: str, now: datetime, new_post: bool = True
+) -> None:
+    """Apply the group's limits for members in their first day: posts in total (RateLimited) and links per post
+    (TooManyLinks; an edit, new_post=False, is held to the link limit only). Moderators are exempt."""
+    if membership.is_moderator or not membership.is_new(now):
+        return
+    post_limit = group.new_member_post_limit
+    if new_post and post_limit is not None:
+        posted = Post.objects.filter(
+            thread__topic__group=group, author_id=membership.user_id, created_at__gte=membership.joined_at
+        ).count()
+        if posted >= post_limit:
+            raise RateLimited(
+                ngettext(
+                    "In their first day in this group members post at most %(limit)d time: try again tomorrow.",
+                    "In their first day in this group members post at most %(limit)d times: try again tomorrow.",
+                    post_limit,
+                )
+                % {"limit": post_limit}
+            )
+    link_limit = group.new_member_link_limit
+    if link_limit is not None and (links := count_links(body)) > link_limit:
+        raise TooManyLinks(
+            ngettext(
+                "In their first day in this group members may put at most %(limit)d link in a post; this one has "
+                "%(links)d.",
+                "In their first day in this group members may put at most %(limit)d links in a post; this one has "
+                "%(links)d.",
+                link_limit,
+            )
+            % {"limit": link_limit, "links": links}
+        )

@@ -27,6 +27,7 @@ from discussions.markdown import UnrenderableMarkdown, render_markdown
 from discussions.models import Notification, Post, Subscription, Thread, ThreadRead
 from groupsite.models import EmailChoice, NotificationKind, User
 from topics.models import Group, JoinRequest, Membership, Prompt, PromptAnnouncement, Topic, Vote
+from topics.sanctions import sanctioned_user_ids
 
 Kind = NotificationKind
 WATCHING = Subscription.Level.WATCHING
@@ -232,7 +233,7 @@ def resolve_mentions(usernames: list[str], *, group: Group) -> list[User]:
     )
     if not group.is_public:
         users = users.filter(memberships__group=group)
-    return list(users)
+    return list(users.exclude(pk__in=sanctioned_user_ids(group=group)))  # suspended or banned: not mentionable
 
 
 def count_mentions(*, author, body: str, group: Group, membership: Membership | None, now: float | None = None) -> None:
@@ -281,6 +282,7 @@ def member_suggestions(*, group: Group, query: str, asked_by=None) -> list[dict]
         User.objects.filter(memberships__group=group, is_active=True)
         .filter(Q(username__istartswith=query) | Q(display_name__icontains=query))
         .exclude(pk=getattr(asked_by, "pk", None))
+        .exclude(pk__in=sanctioned_user_ids(group=group))
         .order_by(Lower("username"))
         .values("username", "display_name")[:SUGGESTIONS_LIMIT]
     )

@@ -13,6 +13,7 @@ urlpatterns = [
     path("threads/<int:pk>/unlock/", views.unlock_thread, name="unlock_thread"),
     path("threads/<int:pk>/rename/", views.rename_thread, name="rename_thread"),
     path("threads/<int:pk>/move/", views.move_thread, name="move_thread"),
+    path("threads/<int:pk>/slow-mode/", views.set_slow_mode, name="set_slow_mode"),
     path("p/<int:pk>/", views.post_permalink, name="post"),
     path("p/<int:pk>/edit/", views.edit_post, name="edit_post"),
     path("p/<int:pk>/delete/", views.delete_post, name="delete_post"),

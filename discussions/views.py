@@ -8,15 +8,17 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from discussions import moderation, notifications, services
-from discussions.forms import MoveThreadForm, PostForm, RenameThreadForm, ThreadForm
+from discussions.forms import MoveThreadForm, PostForm, RenameThreadForm, SlowModeForm, ThreadForm
 from discussions.markdown import render_markdown
 from discussions.models import Post, Thread
 from topics.outcomes import flag_review_due, group_today
 from topics.prompts import prompt_of, prompt_panel
 from discussions.access import get_post_for_editor, get_post_for_user, get_thread_for_moderator, get_thread_for_user
+from topics import sanctions
 from topics.access import get_topic_for_user, require_member
 
 # Sessions remember this many viewed threads, so a reload does not count as another view.
@@ -42,14 +44,17 @@ def _role_filter(request) -> str | None:
     return role if not role or role in Post.Role.values else None
 
 
-def _thread_tools(thread, membership, *, rename_form=None, move_form=None) -> dict | None:
-    """The moderators' forms for the thread page (pin, lock, rename, move); None for everyone else."""
+def _thread_tools(thread, membership, *, rename_form=None, move_form=None, slow_mode_form=None) -> dict | None:
+    """The moderators' forms for the thread page (pin, lock, rename, move, slow mode); None for everyone else."""
     if membership is None or not membership.is_moderator:
         return None
     return {
         "rename_form": rename_form or RenameThreadForm(initial={"title": thread.title}, auto_id="id_rename_%s"),
         "move_form": move_form or MoveThreadForm(thread=thread, auto_id="id_move_%s"),
-        "open": rename_form is not None or move_form is not None,  # show the forms with their errors
+        "slow_mode_form": slow_mode_form
+        or SlowModeForm(initial={"minutes": thread.slow_mode_minutes}, auto_id="id_slow_mode_%s"),
+        # Show the forms with their errors.
+        "open": any(form is not None for form in (rename_form, move_form, slow_mode_form)),
     }
 
 
@@ -71,7 +76,8 @@ def _render_thread(
         # A filtered page skips posts, so it only records the visit; an unfiltered one reads up to its last post.
         last_number = 0 if role else max((post.number for post in page.object_list), default=0)
         notifications.mark_thread_read(user=user, thread=thread, number=last_number, now=timezone.now())
-    can_reply = membership is not None and not thread.is_locked
+    sanction = sanctions.sanction_on_reader(user=user, group=thread.topic.group, membership=membership)
+    can_reply = membership is not None and not thread.is_locked and sanction is None
     if can_reply and form is None:
         initial = {}
         quote_pk = request.GET.get("quote")
@@ -99,6 +105,7 @@ def _render_thread(
         "chatham_house": chatham_house,
         "hide_authors": chatham_house and not (membership is not None and membership.is_moderator),
         "thread_tools": _thread_tools(thread, membership, **(tools or {})),
+        "sanction": sanction,
     }
     if context["prompt"] is not None:
         context.update(prompt_panel(context["prompt"], user=user, membership=membership))
@@ -149,6 +156,11 @@ def reply(request, pk):
         return _render_thread(
             request, thread, membership, form=form, preview_html=preview_html, quote_pk=quote_pk, status=status
         )
+    body = form.cleaned_data["body"]
+    refusal = _posting_refusal(request.user, membership, group=thread.topic.group, body=body, thread=thread)
+    if refusal is not None:
+        form.add_error(None, refusal[0])
+        return _render_thread(request, thread, membership, form=form, quote_pk=quote_pk, status=refusal[1])
     try:
         notifications.count_mentions(
             author=request.user, body=form.cleaned_data["body"], group=thread.topic.group, membership=membership
@@ -163,6 +175,21 @@ def reply(request, pk):
         thread=thread, author=request.user, body=form.cleaned_data["body"], quoted_post=quoted, **form.argument_data()
     )
     return redirect(post)
+
+
+def _posting_refusal(user, membership, *, group, body: str, thread=None) -> tuple[str, int] | None:
+    """The thread's slow mode and the group's limits for new members: None if the post may go ahead, else the
+    message and status saying why not (429 for posting too often, 400 for too many links)."""
+    now = timezone.now()
+    try:
+        if thread is not None:
+            moderation.check_slow_mode(thread=thread, user=user, membership=membership, now=now)
+        moderation.check_new_member_limits(group=group, membership=membership, body=body, now=now)
+    except moderation.RateLimited as limited:
+        return str(limited), HTTPStatus.TOO_MANY_REQUESTS
+    except moderation.TooManyLinks as too_many:
+        return str(too_many), HTTPStatus.BAD_REQUEST
+    return None
 
 
 def _rate_limited_thread(user, membership, topic, body: str) -> str | None:
@@ -187,6 +214,9 @@ def new_thread(request, group_slug, topic_slug):
             status = 400
         elif "preview" in request.POST:
             preview_html, status = _preview(request, form)
+        elif refusal := _posting_refusal(request.user, membership, group=topic.group, body=form.cleaned_data["body"]):
+            form.add_error(None, refusal[0])
+            status = refusal[1]
         elif (limited := _rate_limited_thread(request.user, membership, topic, form.cleaned_data["body"])) is not None:
             form.add_error(None, limited)
             status = HTTPStatus.TOO_MANY_REQUESTS
@@ -229,6 +259,9 @@ def edit_post(request, pk):
             status = 400
         elif "preview" in request.POST:
             preview_html, status = _preview(request, form)
+        elif links_refused := _too_many_links_in_edit(post, membership, form.cleaned_data["body"]):
+            form.add_error(None, links_refused)
+            status = HTTPStatus.BAD_REQUEST
         else:
             if services.edit_post(
                 post=post, editor=request.user, body=form.cleaned_data["body"], **form.argument_data()
@@ -244,6 +277,17 @@ def edit_post(request, pk):
         "preview_html": preview_html,
     }
     return render(request, "discussions/post_edit.html", context, status=status)
+
+
+def _too_many_links_in_edit(post, membership, body: str) -> str | None:
+    """A new member's edit is held to the same link limit as their posts (the message), or None."""
+    try:
+        moderation.check_new_member_limits(
+            group=post.thread.topic.group, membership=membership, body=body, now=timezone.now(), new_post=False
+        )
+    except moderation.TooManyLinks as too_many:
+        return str(too_many)
+    return None
 
 
 @login_required
@@ -362,4 +406,23 @@ def move_thread(request, pk):
     topic = form.cleaned_data["topic"]
     moderation.move_thread(thread=thread, topic=topic)
     messages.success(request, f"The thread moved to {topic.title}.")
+    return redirect(thread)
+
+
+@require_POST
+@login_required
+def set_slow_mode(request, pk):
+    thread, membership = get_thread_for_moderator(request.user, pk)
+    form = SlowModeForm(request.POST, auto_id="id_slow_mode_%s")
+    if not form.is_valid():
+        return _render_thread(
+            request, thread, membership, status=HTTPStatus.BAD_REQUEST, tools={"slow_mode_form": form}
+        )
+    minutes = form.cleaned_data["minutes"]
+    if not moderation.set_slow_mode(thread=thread, minutes=minutes, actor=request.user, now=timezone.now()):
+        messages.info(request, gettext("Slow mode was already set to that."))
+    elif minutes:
+        messages.success(request, gettext("Slow mode is on: members post here at most once per interval."))
+    else:
+        messages.success(request, gettext("Slow mode is off."))
     return redirect(thread)

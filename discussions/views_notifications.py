@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from discussions import notifications
 from discussions.models import Notification
 from discussions.access import get_thread_for_user
-from topics.access import get_group_for_user, get_topic_for_user, require_member
+from topics.access import get_group_for_user, get_topic_for_user, require_reader_membership
 
 NOTIFICATIONS_PER_PAGE = 30
 
@@ -81,7 +81,7 @@ def _change_subscription(request, target, *, kind: str, label: str):
 @login_required
 def thread_subscription(request, pk):
     thread, membership = get_thread_for_user(request.user, pk)
-    require_member(membership)
+    require_reader_membership(membership)  # a suspended member may still watch and mute
     return _change_subscription(request, thread, kind="thread", label=f"“{thread.title}”")
 
 
@@ -89,7 +89,7 @@ def thread_subscription(request, pk):
 @login_required
 def topic_subscription(request, group_slug, topic_slug):
     topic, membership = get_topic_for_user(request.user, group_slug, topic_slug)
-    require_member(membership)
+    require_reader_membership(membership)  # a suspended member may still watch and mute
     return _change_subscription(request, topic, kind="topic", label=f"the topic “{topic.title}”")
 
 
@@ -97,7 +97,7 @@ def topic_subscription(request, group_slug, topic_slug):
 @login_required
 def group_subscription(request, slug):
     group, membership = get_group_for_user(request.user, slug)
-    require_member(membership)
+    require_reader_membership(membership)  # a suspended member may still watch and mute
     return _change_subscription(request, group, kind="group", label=group.name)
 
 

@@ -2,6 +2,7 @@ import functools
 import zoneinfo
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from groupsite import names
 from groupsite.models import EmailChoice, NotificationKind, User
@@ -80,3 +81,14 @@ class EmailPreferencesForm(forms.ModelForm):
             **{kind.value: self.cleaned_data[self.kind_field_name(kind)] for kind in self.KINDS},
         }
         return super().save(commit=commit)
+
+
+class DeactivateAccountForm(forms.Form):
+    """Site staff's reason for ending an account, kept in the moderation log."""
+
+    reason = CleanCharField(
+        label=_("Reason (kept in the moderation log)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Give the reason for deactivating this account.")},
+    )

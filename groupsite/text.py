@@ -29,8 +29,10 @@ _SPACES = re.compile(r"\s+")
 
 def _is_removed(char: str, *, multiline: bool) -> bool:
     category = unicodedata.category(char)
-    if category == "Cc":  # control characters, NUL included
-        return not (multiline and char in "\n\t")
+    if category == "Cc":
+        # NUL stays, for the form field's ProhibitNullCharactersValidator to refuse: nobody types one, and
+        # PostgreSQL cannot store it, so a request carrying it gets a form error rather than a quiet repair.
+        return not (char == "\x00" or (multiline and char in "\n\t"))
     if category == "Cs":  # a lone surrogate cannot even be stored as UTF-8
         return True
     if category == "Cf":
@@ -61,7 +63,7 @@ def _keep_joiners_inside_words(text: str) -> str:
 
 
 def clean_text(text: str, *, multiline: bool = False, keep_joiners: bool = True) -> str:
-    """The text NFC-normalised, without control, invisible or bidirectional-control characters, stripped.
+    """The text NFC-normalised, without control (but NUL), invisible or bidirectional-control characters, stripped.
 
     A single-line text (a name, a title) also has every run of white space made one space. A multi-line
     text keeps its line breaks (as \\n) and tabs. With keep_joiners=False (names people are known by)

@@ -1,10 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
 
 from discussions.models import Post
-from groupsite.forms import ProfileForm
+from groupsite import accounts
+from groupsite.forms import DeactivateAccountForm, ProfileForm
 from groupsite.models import User
 from topics.models import Group, Membership
 
@@ -27,7 +32,33 @@ def profile(request, username):
     )
     role = Membership.objects.filter(group=OuterRef("pk"), user=person).values("role")[:1]
     groups = Group.objects.visible_to(request.user).filter(memberships__user=person).annotate(person_role=Subquery(role))
-    return render(request, "profile.html", {"person": person, "posts": posts, "groups": groups})
+    context = {"person": person, "posts": posts, "groups": groups}
+    if request.user.is_staff and request.user != person:
+        context["deactivate_form"] = DeactivateAccountForm()
+    return render(request, "profile.html", context)
+
+
+@require_POST
+@login_required
+def deactivate_account(request, username):
+    """Site staff end an account site-wide: it can no longer log in, and its sessions end."""
+    if not request.user.is_staff:
+        raise PermissionDenied(gettext("Only site staff can deactivate accounts."))
+    person = get_object_or_404(User, username=username, is_active=True)
+    form = DeactivateAccountForm(request.POST)
+    if not form.is_valid():
+        posts, groups = Post.objects.none(), Group.objects.none()
+        context = {"person": person, "posts": posts, "groups": groups, "deactivate_form": form}
+        return render(request, "profile.html", context, status=400)
+    try:
+        accounts.deactivate_account(
+            user=person, actor=request.user, reason=form.cleaned_data["reason"], now=timezone.now()
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("profile", username=person.username)
+    messages.success(request, gettext("%(name)s's account is deactivated.") % {"name": person.public_name})
+    return redirect("topics:home")
 
 
 def _moderated_groups(user):

@@ -13,6 +13,8 @@ from groupsite.celery import app as celery_app
 from tests import factories
 
 IN_CI = os.environ.get("CI", "").strip().lower() == "true"
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 # groupsite/dev.py sets this for the PostgreSQL + Redis pass: that pass must really use them.
 REQUIRE_SERVICES = os.environ.get("ROUNDTABLE_REQUIRE_SERVICES", "").strip().lower() == "true"
 
@@ -135,3 +137,38 @@ def start_worker(tmp_path):
             process.kill()
         log.close()
         print(log_path.read_text()[-3000:])
+
+
+# Headless Chromium (Debian's package) driven by Playwright; Playwright's own browser download is never used.
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not CHROMIUM.exists():
+        if IN_CI:
+            pytest.fail("CI=true but /usr/bin/chromium is missing: browser tests must run in CI")
+        pytest.skip("BROWSER TESTS SKIPPED: /usr/bin/chromium is missing (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls in the test are still synchronous.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def screenshot():
+    """Save a full-page screenshot in test-artifacts/ to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 
 from topics.models import Group, Membership, Topic
 
@@ -10,7 +11,8 @@ from topics.models import Group, Membership, Topic
 def membership_of(user, group: Group) -> Membership | None:
     if not user.is_authenticated:
         return None
-    return Membership.objects.filter(group=group, user=user).first()
+    # The suspension comes along in the same query: every write path asks about it (require_member).
+    return Membership.objects.filter(group=group, user=user).select_related("suspension").first()
 
 
 def reader_membership(user, group: Group) -> Membership | None:
@@ -24,6 +26,10 @@ def reader_membership(user, group: Group) -> Membership | None:
 def require_moderator(membership: Membership | None) -> Membership:
     if membership is None or not membership.is_moderator:
         raise PermissionDenied("Only the group's moderators can do this.")
+    # Moderators are not suspended (topics.sanctions), but a suspended member may since have been made one.
+    suspension = membership.active_suspension()
+    if suspension is not None:
+        raise PermissionDenied(suspension.refusal())
     return membership
 
 
@@ -56,7 +62,21 @@ def get_topic_for_moderator(user, group_slug: str, topic_slug: str) -> tuple[Top
     return topic, require_moderator(membership)
 
 
-def require_member(membership: Membership | None) -> Membership:
+def require_reader_membership(membership: Membership | None) -> Membership:
+    """A member, suspended or not: for what only concerns their own reading (watching, muting)."""
     if membership is None:
-        raise PermissionDenied("Join the group to take part.")
+        raise PermissionDenied(gettext("Join the group to take part."))
+    return membership
+
+
+def require_member(membership: Membership | None, *, now=None) -> Membership:
+    """The membership of someone who may take part (post, reply, edit, vote, flag); 403 saying why if not.
+
+    A suspended member stays a member, read-only, until the suspension ends; a banned person is no member.
+    """
+    if membership is None:
+        raise PermissionDenied(gettext("Join the group to take part."))
+    suspension = membership.active_suspension(now)
+    if suspension is not None:
+        raise PermissionDenied(suspension.refusal())
     return membership

@@ -1,12 +1,12 @@
 import functools
 import zoneinfo
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import slugify
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from discussions.markdown import validate_renderable
 from groupsite.text import CleanCharField, clean_text
@@ -177,7 +177,7 @@ class VoteForm(forms.Form):
     """A member's vote: which option, and why. The poll's own rules (a reason required, its length) are
     checked by polls.cast_vote; this only turns what was posted into an option id and a clean text."""
 
-    OPTION_ERROR = gettext_lazy("Choose one of the options.")
+    OPTION_ERROR = _("Choose one of the options.")
 
     option = forms.IntegerField(
         required=False,
@@ -254,6 +254,8 @@ class GroupSettingsForm(forms.ModelForm):
             "timezone",
             "evidence_stale_after_days",
             "emails_titles_only",
+            "new_member_post_limit",
+            "new_member_link_limit",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
@@ -265,6 +267,16 @@ class GroupSettingsForm(forms.ModelForm):
             "visibility": "Who can see the group",
             "timezone": "Time zone",
             "emails_titles_only": "Emails carry titles and links only, never the text of posts",
+            "new_member_post_limit": _("New members: posts in their first day"),
+            "new_member_link_limit": _("New members: links per post in their first day"),
+        }
+        help_texts = {
+            "new_member_post_limit": _(
+                "At most this many posts in a member's first day in the group (empty: no limit)."
+            ),
+            "new_member_link_limit": _(
+                "At most this many links in each post during a member's first day (empty: no limit; 0: no links)."
+            ),
         }
 
     def __init__(self, *args, membership: Membership, **kwargs):
@@ -336,3 +348,64 @@ class TopicForm(forms.ModelForm):
             except ValidationError as error:
                 self.add_error(None, error)
         return data
+
+
+class SanctionForm(forms.Form):
+    """A moderator's suspension (for a period, or until a date) or ban of a member, with the reason they are told."""
+
+    BAN = "ban"
+    UNTIL_DATE = "until"
+    PERIODS = {"1d": timedelta(days=1), "3d": timedelta(days=3), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+
+    duration = forms.ChoiceField(
+        label=_("Suspend or ban"),
+        choices=[
+            ("1d", _("Suspend for 1 day")),
+            ("3d", _("Suspend for 3 days")),
+            ("7d", _("Suspend for 1 week")),
+            ("30d", _("Suspend for 30 days")),
+            (UNTIL_DATE, _("Suspend until a date")),
+            (BAN, _("Ban (no end; removes them from the group)")),
+        ],
+        error_messages={"invalid_choice": _("Choose a period, a date or a ban.")},
+    )
+    until = forms.DateField(
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("For a suspension until a date: it ends as that day begins, on the group's clock."),
+    )
+    reason = CleanCharField(
+        label=_("Reason (the member is shown it)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Give a reason: the member is told why.")},
+    )
+
+    def __init__(self, *args, group: Group, now: datetime, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group, self.now = group, now
+
+    def clean(self):
+        cleaned = super().clean()
+        duration = cleaned.get("duration")
+        if duration == self.UNTIL_DATE:
+            until = cleaned.get("until")
+            if until is None:
+                self.add_error("until", _("Give the date the suspension ends."))
+            elif self.ends_at() <= self.now:
+                self.add_error("until", _("Give a date in the future."))
+        return cleaned
+
+    @property
+    def is_ban(self) -> bool:
+        return self.cleaned_data["duration"] == self.BAN
+
+    def ends_at(self) -> datetime | None:
+        """When the suspension ends; None for a ban."""
+        duration = self.cleaned_data["duration"]
+        if duration == self.BAN:
+            return None
+        if duration == self.UNTIL_DATE:
+            return datetime.combine(self.cleaned_data["until"], time(0), tzinfo=self.group.tzinfo)
+        return self.now + self.PERIODS[duration]

@@ -1,6 +1,6 @@
 import secrets
 import zoneinfo
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -11,6 +11,10 @@ from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 
 from groupsite.models import Weekday, validate_timezone  # noqa: F401  (validate_timezone: named by migration 0002)
+
+
+# How long a member counts as new: the group's limits for new members apply this long after joining.
+NEW_MEMBER_PERIOD = timedelta(days=1)
 
 
 class GroupQuerySet(models.QuerySet):
@@ -46,6 +50,13 @@ class Group(models.Model):
     )
     emails_titles_only = models.BooleanField(
         default=False, help_text="Emails about this group carry titles and links only, never the text of posts."
+    )
+    # Limits for members in their first day in the group (discussions.moderation); empty means no limit.
+    new_member_post_limit = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="At most this many posts in a member's first day in the group."
+    )
+    new_member_link_limit = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="At most this many links in each post during a member's first day."
     )
 
     objects = GroupQuerySet.as_manager()
@@ -88,6 +99,10 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The suspension last put on this member (topics.sanctions); it ends by itself at its end time.
+    suspension = models.ForeignKey(
+        "topics.Sanction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["group", "user"], name="one_membership_per_group")]
@@ -100,6 +115,17 @@ class Membership(models.Model):
     def is_moderator(self) -> bool:
         """Owners moderate too."""
         return self.role in {self.Role.OWNER, self.Role.MODERATOR}
+
+    def active_suspension(self, now: datetime | None = None):
+        """The suspension in force, if any (load memberships with select_related("suspension") to spare a query)."""
+        if self.suspension_id is None:
+            return None
+        suspension = self.suspension
+        return suspension if suspension.is_active(now or timezone.now()) else None
+
+    def is_new(self, now: datetime) -> bool:
+        """In their first day in the group, when the group's limits for new members apply."""
+        return now - self.joined_at < NEW_MEMBER_PERIOD
 
 
 class JoinRequest(models.Model):
@@ -505,3 +531,4 @@ class OutcomeRevision(models.Model):
     def __str__(self):
         return f"Revision of {self.outcome} from {self.written_at:%Y-%m-%d %H:%M}"
 from topics.audit import AuditEntry  # noqa: E402,F401  (the moderation log lives in its own module)
+from topics.sanctions import Sanction  # noqa: E402,F401  (suspensions and bans live in their own module)

@@ -13,12 +13,16 @@ from django.utils.translation import gettext
 from discussions import tasks as discussion_tasks
 from discussions.emails import render_plain_text
 from discussions.moderation import HOUR, RateLimited, count_in_window
+from topics import sanctions
 from topics.models import Group, Invitation, JoinRequest, Membership, PromptProgramme, Topic
 
 
 def add_member(*, group: Group, user, role: str = Membership.Role.MEMBER) -> Membership:
-    """Make the user a member; harmless if they already are (their role is kept)."""
-    membership, _ = Membership.objects.get_or_create(group=group, user=user, defaults={"role": role})
+    """Make the user a member; harmless if they already are (their role is kept). A banned person is refused."""
+    sanctions.check_not_banned(group=group, user=user)
+    membership, created = Membership.objects.get_or_create(group=group, user=user, defaults={"role": role})
+    if created:
+        sanctions.carry_over_suspension(membership=membership)  # leaving and rejoining does not end a suspension
     # Anything they were still asking for is settled by their joining.
     JoinRequest.objects.filter(group=group, user=user, status=JoinRequest.Status.PENDING).update(
         status=JoinRequest.Status.APPROVED
@@ -63,6 +67,7 @@ def request_to_join(*, group: Group, user, answers: list[tuple[str, str]]) -> Jo
     """
     if Membership.objects.filter(group=group, user=user).exists():
         raise ValidationError("You are already a member of this group.")
+    sanctions.check_not_banned(group=group, user=user)
     check_name_fits_group(group=group, user=user)
     _count_or_refuse(
         key=f"join-requests:{user.pk}",
@@ -88,7 +93,9 @@ def decide_join_request(*, join_request: JoinRequest, moderator, approve: bool, 
     if not decided:
         return False
     if approve:
-        Membership.objects.get_or_create(group=join_request.group, user=join_request.user)
+        membership, created = Membership.objects.get_or_create(group=join_request.group, user=join_request.user)
+        if created:
+            sanctions.carry_over_suspension(membership=membership)
         transaction.on_commit(lambda: discussion_tasks.notify_join_approved.delay(join_request.pk, now.isoformat()))
     group = join_request.group
     context = {"group": group, "approved": approve, "group_url": settings.SITE_URL + group.get_absolute_url()}
@@ -233,6 +240,8 @@ def update_group_settings(
     timezone: str,
     evidence_stale_after_days: int,
     emails_titles_only: bool = False,
+    new_member_post_limit: int | None = None,
+    new_member_link_limit: int | None = None,
 ) -> list[str]:
     """Save the group's settings and return the names of those that changed; only an owner may change visibility."""
     if changed_by.group_id != group.pk or not changed_by.is_moderator:
@@ -246,6 +255,8 @@ def update_group_settings(
         "timezone": timezone,
         "evidence_stale_after_days": evidence_stale_after_days,
         "emails_titles_only": emails_titles_only,
+        "new_member_post_limit": new_member_post_limit,
+        "new_member_link_limit": new_member_link_limit,
     }
     changed = [field for field, value in wanted.items() if getattr(group, field) != value]
     for field in changed:

@@ -6,6 +6,7 @@ from topics.views import insight
 from topics.views import polls
 from topics.views import outcomes
 from topics.views import manage
+from topics.views import sanctions
 
 app_name = "topics"
 urlpatterns = [
@@ -15,6 +16,8 @@ urlpatterns = [
     path("g/<slug:slug>/members/", views.member_list, name="members"),
     path("g/<slug:slug>/members/<int:pk>/role/", views.change_role, name="change_role"),
     path("g/<slug:slug>/members/<int:pk>/remove/", views.remove_member, name="remove_member"),
+    path("g/<slug:slug>/members/<int:pk>/sanction/", sanctions.sanction_member, name="sanction_member"),
+    path("g/<slug:slug>/sanctions/<int:pk>/lift/", sanctions.lift_sanction, name="lift_sanction"),
     path("g/<slug:slug>/join/", views.join, name="join"),
     path("g/<slug:slug>/join/withdraw/", views.withdraw_join_request, name="withdraw_join_request"),
     path("g/<slug:slug>/leave/", views.leave, name="leave"),

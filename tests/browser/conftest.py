@@ -1,38 +1,14 @@
 """Headless Chromium (Debian's package) driven by Playwright; Playwright's own browser download is never used."""
 
-import os
-from pathlib import Path
-
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
-IN_CI = os.environ.get("CI", "").strip().lower() == "true"
+# `chromium` and `screenshot` live in tests/conftest.py: the XSS proof in tests/security/ drives the same browser.
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    if not CHROMIUM.exists():
-        if IN_CI:
-            pytest.fail("CI=true but /usr/bin/chromium is missing: browser tests must run in CI")
-        pytest.skip("BROWSER TESTS SKIPPED: /usr/bin/chromium is missing (apt-get install chromium)")
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls in the test are still synchronous.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
 # Chromium's console wording for what a Content-Security-Policy blocked.
@@ -62,16 +38,3 @@ def page(chromium, browser_problems):
     context.close()
     if browser_problems:
         pytest.fail("The browser reported problems:\n" + "\n".join(browser_problems), pytrace=False)
-
-
-@pytest.fixture
-def screenshot():
-    """Save a full-page screenshot in test-artifacts/ to look at."""
-    ARTIFACTS.mkdir(exist_ok=True)
-
-    def take(page, name: str) -> Path:
-        path = ARTIFACTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
-
-    return take

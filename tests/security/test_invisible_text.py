@@ -223,10 +223,25 @@ def test_a_vote_reason_is_stored_without_control_or_bidirectional_characters(cli
 
     client.post(
         reverse("topics:vote", args=[topic.group.slug, prompt.pk]),
-        {"option": option.pk, "reason": "Tenders\x00 show \u202eit\u202c."},
+        {"option": option.pk, "reason": "Tenders\x07 show \u202eit\u202c."},
     )
 
     assert Vote.objects.get().reason == "Tenders show it."
+
+
+def test_a_vote_reason_with_a_nul_byte_is_a_form_error(client, topic, member):
+    prompt = factories.make_open_prompt(topic)
+    poll = Poll.objects.create(prompt=prompt, kind=Poll.Kind.SCALE, statement="Prices fall.")
+    option = poll.options.create(label="Agree", position=0)
+    client.force_login(member)
+
+    response = client.post(
+        reverse("topics:vote", args=[topic.group.slug, prompt.pk]), {"option": option.pk, "reason": "Tenders\x00."}
+    )
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.context["vote_errors"]["reason"]
+    assert not Vote.objects.exists()
 
 
 def test_a_vote_for_a_superscript_digit_is_a_form_error(client, topic, member):
@@ -283,3 +298,17 @@ def test_every_text_field_of_the_sites_forms_is_cleaned():
                         plain_text_fields.append(f"{form_class.__name__}.{name}")
 
     assert set(plain_text_fields) == chosen_not_typed
+
+
+def test_a_suspension_reason_of_zero_width_spaces_is_refused(client, group, moderator, member):
+    from topics.models import Sanction
+
+    client.force_login(moderator)
+    membership = Membership.objects.get(group=group, user=member)
+
+    response = client.post(
+        reverse("topics:sanction_member", args=[group.slug, membership.pk]), {"duration": "1d", "reason": INVISIBLE}
+    )
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert not Sanction.objects.exists()

@@ -58,7 +58,7 @@ def test_a_display_name_without_a_letter_or_digit_is_refused(client, member):
 
 
 def test_an_affiliation_is_stored_without_control_characters(client, member):
-    save_profile(client, member, affiliation="clinician,\x00 Shanghai\u2067")
+    save_profile(client, member, affiliation="clinician,\x1b Shanghai\u2067")
 
     member.refresh_from_db()
     assert member.affiliation == "clinician, Shanghai"

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_POST
 
 from discussions.models import Thread
 from discussions.services import topic_evidence
-from topics import services
+from topics import sanctions, services
 from topics.access import get_group_for_moderator, get_group_for_user, get_group_to_join, get_topic_for_user
 from topics.outcomes import group_today, topic_conclusions
-from topics.forms import EmailInvitationForm, JoinRequestForm
+from topics.forms import EmailInvitationForm, JoinRequestForm, SanctionForm
 from topics.models import Group, Invitation, JoinRequest, Membership, Prompt
 
 
@@ -57,6 +57,7 @@ def group_detail(request, slug):
             role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR]
         ).select_related("user"),
         "pending_request": pending_request,
+        "sanction": sanctions.sanction_on_reader(user=request.user, group=group, membership=membership),
         "pending_request_count": (
             group.join_requests.filter(status=JoinRequest.Status.PENDING).count()
             if membership and membership.is_moderator
@@ -69,10 +70,33 @@ def group_detail(request, slug):
 
 def member_list(request, slug):
     group, membership = get_group_for_user(request.user, slug)
-    memberships = group.memberships.select_related("user").order_by(ROLE_ORDER, "user__display_name", "user__username")
+    return render_member_list(request, group, membership)
+
+
+def render_member_list(request, group, membership, *, sanction_form=None, sanction_target=None, status=200):
+    """The member list; its moderators also get the suspend/ban form and the sanctions in force (topics.sanctions)."""
+    memberships = group.memberships.select_related("user", "suspension").order_by(
+        ROLE_ORDER, "user__display_name", "user__username"
+    )
     page = Paginator(memberships, 50).get_page(request.GET.get("page"))
-    context = {"group": group, "membership": membership, "page": page, "roles": Membership.Role.choices}
-    return render(request, "topics/member_list.html", context)
+    now = timezone.now()
+    for m in page.object_list:
+        m.suspended = m.active_suspension(now)
+    context = {
+        "group": group,
+        "membership": membership,
+        "page": page,
+        "roles": Membership.Role.choices,
+        "now": now,
+    }
+    if membership is not None and membership.is_moderator:
+        context |= {
+            "sanction_choices": SanctionForm.base_fields["duration"].choices,
+            "sanctions_in_force": sanctions.current_sanctions(group=group, now=now),
+            "sanction_form": sanction_form,
+            "sanction_target": sanction_target,
+        }
+    return render(request, "topics/member_list.html", context, status=status)
 
 
 @require_POST
@@ -118,7 +142,9 @@ def join(request, slug):
             services.join_public_group(group=group, user=request.user)
         except ValidationError as error:
             messages.error(request, error.messages[0])
-            return redirect("edit_profile")
+            if error.code == "staff_lookalike":  # the name must change first, under Your profile
+                return redirect("edit_profile")
+            return redirect(group)
         messages.success(request, f"Welcome to {group.name}! You can now start threads and reply.")
         return redirect(group)
     return _ask_to_join(request, group)
