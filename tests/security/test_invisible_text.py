@@ -194,7 +194,9 @@ def test_a_milestone_title_of_zero_width_spaces_is_refused(client, group, modera
 def test_a_topic_title_of_zero_width_spaces_is_refused(client, group, moderator):
     client.force_login(moderator)
 
-    response = client.post(reverse("topics:topic_new", args=[group.slug]), {"title": INVISIBLE, "slug": "x", "briefing": ""})
+    data = {"title": INVISIBLE, "slug": "x", "briefing": ""}
+
+    response = client.post(reverse("topics:topic_new", args=[group.slug]), data)
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.context["form"].errors["title"] == ["This field is required."]

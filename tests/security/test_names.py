@@ -27,7 +27,8 @@ def save_profile(client, user, **fields):
 
 
 def sign_up(client, username: str):
-    data = {"email": f"{abs(hash(username))}@example.org", "username": username, "password1": PASSWORD, "password2": PASSWORD}
+    email = f"{abs(hash(username))}@example.org"
+    data = {"email": email, "username": username, "password1": PASSWORD, "password2": PASSWORD}
     return client.post(reverse("account_signup"), data)
 
 
@@ -97,7 +98,8 @@ def test_a_member_cannot_take_a_look_alike_of_a_moderators_username(client, memb
 
 
 def test_a_member_cannot_take_the_name_of_their_groups_owner(client, group, member):
-    factories.make_membership(group=group, user=factories.make_user(display_name="Zhang Hui"), role=Membership.Role.OWNER)
+    owner = factories.make_user(display_name="Zhang Hui")
+    factories.make_membership(group=group, user=owner, role=Membership.Role.OWNER)
 
     response = save_profile(client, member, display_name="zhang hui")
 
@@ -136,7 +138,9 @@ def test_different_names_do_not_look_alike():
 # Usernames at sign-up
 
 
-@pytest.mark.parametrize("username", ["m\u03bfderator", "..", ".", ".mei", "mei.", "mei\u200b", "mei li", "mé", "___", "a/b"])
+@pytest.mark.parametrize(
+    "username", ["m\u03bfderator", "..", ".", ".mei", "mei.", "mei\u200b", "mei li", "mé", "___", "a/b"]
+)
 def test_sign_up_refuses_a_username_that_is_not_plain(client, db, username):
     response = sign_up(client, username)
 
@@ -192,7 +196,9 @@ def test_asking_to_join_a_private_group_is_refused_to_a_look_alike_of_its_modera
     impostor = factories.make_user(display_name="DR LIN WEI")
     client.force_login(impostor)
 
-    response = client.post(reverse("topics:join", args=[private_group.slug]), {"answer_0": "Payer.", "answer_1": "To learn."})
+    answers = {"answer_0": "Payer.", "answer_1": "To learn."}
+
+    response = client.post(reverse("topics:join", args=[private_group.slug]), answers)
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "Dr. Lin Wei" in response.context["form"].non_field_errors()[0]

@@ -47,7 +47,8 @@ def test_an_owners_post_carries_the_owner_badge(client, group, topic):
 
 
 def test_a_look_alike_member_gets_no_badge_beside_the_real_moderator(client, topic, moderator):
-    impostor = factories.make_member(group=topic.group, display_name="Dr Moderat\u043er")  # Cyrillic о, stored by a factory
+    # A Cyrillic о, stored by a factory as if the name had been taken before the look-alike check.
+    impostor = factories.make_member(group=topic.group, display_name="Dr Moderat\u043er")
     thread = factories.make_thread(topic=topic, author=moderator)
     services.publish_post(thread=thread, author=impostor, body="Trust me.")
 
