@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from discussions.models import DigestDelivery, Notification, Post, PostRevision, Subscription, Thread, ThreadRead
+from discussions.models import DigestDelivery, Flag, Notification, Post, PostRevision, Subscription, Thread, ThreadRead
 
 
 @admin.register(Thread)
@@ -27,7 +27,7 @@ class PostAdmin(admin.ModelAdmin):
     list_filter = ["thread__topic__group"]
     search_fields = ["body", "author__username", "thread__title"]
     list_select_related = ["thread", "author"]
-    raw_id_fields = ["thread", "author", "deleted_by"]
+    raw_id_fields = ["thread", "author", "deleted_by", "hidden_by"]
     readonly_fields = ["number", "body_html", "created_at", "edited_at"]  # body_html: only the renderer writes it
     inlines = [PostRevisionInline]
 
@@ -87,3 +87,13 @@ class DigestDeliveryAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__email"]
     raw_id_fields = ["user"]
     list_select_related = ["user"]
+
+
+@admin.register(Flag)
+class FlagAdmin(admin.ModelAdmin):
+    list_display = ["post", "flagged_by", "reason", "created_at", "resolution", "resolved_by"]
+    list_filter = ["reason", "resolution", "post__thread__topic__group"]
+    search_fields = ["text", "flagged_by__username", "post__thread__title"]
+    list_select_related = ["post__thread", "flagged_by", "resolved_by"]
+    raw_id_fields = ["post", "flagged_by", "resolved_by"]
+    readonly_fields = ["created_at"]

@@ -60,7 +60,7 @@ EXCERPT_CHARS = 240
 
 # Prompts and reminders have their own sections; these kinds are listed under "For you".
 ADDRESSED_KINDS = (NotificationKind.REPLY, NotificationKind.QUOTE, NotificationKind.MENTION)
-LISTED_KINDS = (*ADDRESSED_KINDS, NotificationKind.NEW_THREAD, NotificationKind.JOIN_APPROVED)
+LISTED_KINDS = (*ADDRESSED_KINDS, NotificationKind.NEW_THREAD, NotificationKind.JOIN_APPROVED, NotificationKind.WARNING)
 
 
 class DigestsNotSent(Exception):
@@ -393,6 +393,7 @@ class _Activity:
                 created_at__gte=since,
                 created_at__lt=now,
                 deleted_at__isnull=True,
+                hidden_at__isnull=True,
             )
             .order_by("thread_id", "number")
             .values_list(
@@ -450,7 +451,7 @@ class _Activity:
         if not self.open_prompt_threads:
             return
         rows = (
-            Post.objects.filter(thread_id__in=list(self.open_prompt_threads), number__gt=1, deleted_at__isnull=True)
+            Post.objects.shown().filter(thread_id__in=list(self.open_prompt_threads), number__gt=1)
             .annotate(quotes=Count("quoted_by", filter=Q(quoted_by__deleted_at__isnull=True)))
             .order_by("thread_id", "number")
             .values_list("pk", "thread_id", "number", "author_id", "is_key_insight", "created_at", "quotes")
@@ -781,6 +782,8 @@ def _addressed_item(notice: dict, group, texts: _Texts) -> dict:
         text = f"{actor} mentioned you in"
     elif kind == NotificationKind.NEW_THREAD:
         text = f"{actor} started a thread in a topic you watch:"
+    elif kind == NotificationKind.WARNING:
+        text = "A moderator warned you about your post in"
     else:
         text = f"Your request to join {group.name} was approved."
     if notice["post_id"]:
@@ -794,7 +797,7 @@ def _addressed_item(notice: dict, group, texts: _Texts) -> dict:
         "text": text,
         "thread": notice["thread_title"] or "",
         "url": url,
-        "excerpt": texts.excerpt(notice["post_id"], group) if notice["post_id"] else "",
+        "excerpt": notice["message"] or (texts.excerpt(notice["post_id"], group) if notice["post_id"] else ""),
     }
 
 
@@ -826,6 +829,8 @@ def _notices(users: list, since: datetime, now: datetime, group_ids: dict[int, s
             "created_at",
             "post__number",
             "post__deleted_at",
+            "post__hidden_at",
+            "message",
             "thread__title",
             "thread__prompt__chatham_house",
             "actor__display_name",
@@ -840,7 +845,7 @@ def _notices(users: list, since: datetime, now: datetime, group_ids: dict[int, s
             continue
         if row["kind"] not in ADDRESSED_KINDS and choice != EmailChoice.DIGEST:
             continue
-        if row["post_id"] and row["post__deleted_at"] is not None:
+        if row["post_id"] and (row["post__deleted_at"] is not None or row["post__hidden_at"] is not None):
             continue
         by_user[user.pk].append(
             {
@@ -853,6 +858,7 @@ def _notices(users: list, since: datetime, now: datetime, group_ids: dict[int, s
                 "created_at": row["created_at"],
                 "chatham_house": bool(row["thread__prompt__chatham_house"]),
                 "actor_name": row["actor__display_name"] or row["actor__username"],
+                "message": row["message"],
             }
         )
     return by_user

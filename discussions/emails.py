@@ -27,6 +27,7 @@ KIND_PHRASES = {
     NotificationKind.NEW_THREAD: "new threads in topics you watch",
     NotificationKind.JOIN_APPROVED: "approved join requests",
     NotificationKind.REMINDER: "reminders before a prompt closes",
+    NotificationKind.WARNING: "warnings from a group's moderators",
 }
 
 

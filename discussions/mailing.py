@@ -57,6 +57,7 @@ REASONS = {
     Kind.NEW_THREAD: "you watch the topic or group it was started in",
     Kind.JOIN_APPROVED: "you asked to join this group",
     Kind.REMINDER: "you have not answered this prompt yet",
+    Kind.WARNING: "a moderator of this group warned you about one of your posts",
 }
 
 
@@ -119,7 +120,7 @@ def _still_wanted(notification: Notification, private_memberships: set) -> bool:
         return False  # changed to "only in the digest" or "never" while it waited
     if not notification.group.is_public and (user.pk, notification.group_id) not in private_memberships:
         return False  # left the private group (or was removed) since
-    if notification.post is not None and notification.post.is_deleted:
+    if notification.post is not None and (notification.post.is_deleted or notification.post.is_hidden):
         return False
     return True
 
@@ -222,6 +223,8 @@ def _item(notification: Notification, *, anonymous: bool, titles_only: bool) -> 
             excerpt = _excerpt(post.body_html)
         elif kind == Kind.PROMPT and prompt is not None:
             excerpt = _excerpt(prompt.context_html)
+    if kind == Kind.WARNING:
+        excerpt = notification.message  # the moderator's words, even in a titles-only group: they are for the member
     return {
         "kind": kind,
         "summary": _summary(notification, who),
@@ -255,6 +258,8 @@ def _summary(notification: Notification, who: str | None) -> str:
         return f"{who} started a new thread" if who else "A new thread was started"
     if kind == Kind.JOIN_APPROVED:
         return f"Your request to join {notification.group.name} was approved: welcome!"
+    if kind == Kind.WARNING:
+        return "A moderator warned you about your post"
     if kind == Kind.REMINDER:
         prompt = notification.prompt
         if prompt is not None and prompt.closes_at is not None:
@@ -289,6 +294,8 @@ def _headline(items: list[dict], kinds: list[str], *, title: str, group) -> str:
         return f"Welcome to {group.name}: your request to join was approved"
     if kind == Kind.REMINDER:
         return f"Closing soon: {quoted}"
+    if kind == Kind.WARNING:
+        return f"A warning from the moderators about your post in {quoted}"
     return f"{count} new notifications in {quoted}"
 
 

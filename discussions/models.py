@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from groupsite.models import NotificationKind
 from topics.models import Group, Topic
@@ -61,6 +62,12 @@ class Thread(models.Model):
         return max(self.post_count - 1, 0)
 
 
+class PostQuerySet(models.QuerySet):
+    def shown(self):
+        """Posts everyone may read: neither removed nor hidden by the moderators (lists, emails, exports)."""
+        return self.filter(deleted_at__isnull=True, hidden_at__isnull=True)
+
+
 class Post(models.Model):
     class Role(models.TextChoices):
         EVIDENCE = "evidence", "Evidence"
@@ -92,6 +99,14 @@ class Post(models.Model):
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Hidden by the moderators (or by enough flags): only its author and the moderators still read it.
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_reason = models.CharField(max_length=500, blank=True)
+
+    objects = PostQuerySet.as_manager()
 
     class Meta:
         ordering = ["thread", "number"]
@@ -114,8 +129,18 @@ class Post(models.Model):
         return self.deleted_at is not None
 
     @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @property
     def rendered_body(self) -> str:
         return mark_safe(self.body_html)  # sanitized by discussions.markdown.render_markdown when saved
+
+    def can_read_hidden(self, user, membership) -> bool:
+        """A hidden post stays readable to its author and the group's moderators."""
+        if not user.is_authenticated:
+            return False
+        return self.author_id == user.pk or (membership is not None and membership.is_moderator)
 
     def can_edit(self, user, membership) -> bool:
         """The author while still a member and not suspended, or any moderator of the group."""
@@ -124,6 +149,50 @@ class Post(models.Model):
         if membership.active_suspension() is not None:
             return False
         return membership.is_moderator or self.author_id == user.pk
+
+
+class Flag(models.Model):
+    """A member telling the moderators that a post needs their attention; resolved when a moderator acts on it."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", _("Spam")
+        OFF_TOPIC = "off_topic", _("Off-topic")
+        HARASSMENT = "harassment", _("Harassment")
+        CONFIDENTIAL = "confidential", _("Confidential information")
+        OTHER = "other", _("Other")
+
+    class Resolution(models.TextChoices):
+        DISMISSED = "dismissed", _("Dismissed")
+        HIDDEN = "hidden", _("Post hidden")
+        DELETED = "deleted", _("Post removed")
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="flags")
+    flagged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    text = models.CharField(max_length=500, blank=True, help_text="Required when the reason is other.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution = models.CharField(max_length=10, choices=Resolution.choices, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            # One flag per member per post, resolved or not: a dismissed flag is not raised again.
+            models.UniqueConstraint(fields=["post", "flagged_by"], name="one_flag_per_member_and_post"),
+            models.CheckConstraint(
+                condition=~models.Q(reason="other") | ~models.Q(text=""), name="flag_other_reason_has_text"
+            ),
+        ]
+        indexes = [
+            # The review queue and its count in the group header read the open flags.
+            models.Index(fields=["post"], condition=models.Q(resolved_at__isnull=True), name="flag_open_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} flag on {self.post}"
 
 
 class PostRevision(models.Model):
@@ -193,6 +262,8 @@ class Notification(models.Model):
     thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     prompt = models.ForeignKey("topics.Prompt", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # What a moderator wrote to the member (a warning); other kinds say everything by their kind and links.
+    message = models.TextField(blank=True, max_length=2000)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     # Set when the member wants this at once: the email goes out with others of the same thread after a short wait.

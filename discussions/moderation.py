@@ -15,6 +15,7 @@ from django.utils.translation import gettext, ngettext
 from discussions.markdown import render_markdown
 from discussions.models import Post, Thread
 from topics import audit
+from topics.audit import AuditAction
 from topics.models import Group, Membership, Prompt, Topic
 from topics.prompts import prompt_of
 
@@ -46,42 +47,55 @@ class TooManyLinks(Exception):
     """A new member's post has more links than the group allows them; the message says how many may stay."""
 
 
-# Thread tools. Each returns whether anything changed, so the view can say so.
+# Thread tools. Each returns whether anything changed, so the view can say so. `by` is the moderator acting:
+# a change they make is written to the moderation log in the same transaction.
 
 
-def _set_thread_flag(thread: Thread, field: str, value: bool) -> bool:
+def _log_thread_action(thread: Thread, *, by, action: str, summary: str = "") -> None:
+    if by is None:
+        return
+    audit.record(actor=by, action=action, group=thread.topic.group, thread=thread, summary=summary or thread.title)
+
+
+@transaction.atomic
+def _set_thread_flag(thread: Thread, field: str, value: bool, *, by, action: str) -> bool:
     changed = Thread.objects.filter(pk=thread.pk).exclude(**{field: value}).update(**{field: value})
     setattr(thread, field, value)
+    if changed:
+        _log_thread_action(thread, by=by, action=action)
     return bool(changed)
 
 
-def pin_thread(*, thread: Thread) -> bool:
-    return _set_thread_flag(thread, "is_pinned", True)
+def pin_thread(*, thread: Thread, by=None) -> bool:
+    return _set_thread_flag(thread, "is_pinned", True, by=by, action=AuditAction.PIN)
 
 
-def unpin_thread(*, thread: Thread) -> bool:
-    return _set_thread_flag(thread, "is_pinned", False)
+def unpin_thread(*, thread: Thread, by=None) -> bool:
+    return _set_thread_flag(thread, "is_pinned", False, by=by, action=AuditAction.UNPIN)
 
 
-def lock_thread(*, thread: Thread) -> bool:
+def lock_thread(*, thread: Thread, by=None) -> bool:
     """Stop replies. A prompt's thread is locked by closing the prompt: its status would otherwise disagree."""
     if prompt_of(thread) is not None:
         raise ModerationError(PROMPT_LOCK_ERROR)
-    return _set_thread_flag(thread, "is_locked", True)
+    return _set_thread_flag(thread, "is_locked", True, by=by, action=AuditAction.LOCK)
 
 
-def unlock_thread(*, thread: Thread) -> bool:
+def unlock_thread(*, thread: Thread, by=None) -> bool:
     """Take replies again; a prompt's thread is unlocked by reopening the prompt."""
     if prompt_of(thread) is not None:
         raise ModerationError(PROMPT_LOCK_ERROR)
-    return _set_thread_flag(thread, "is_locked", False)
+    return _set_thread_flag(thread, "is_locked", False, by=by, action=AuditAction.UNLOCK)
 
 
-def rename_thread(*, thread: Thread, title: str) -> bool:
+@transaction.atomic
+def rename_thread(*, thread: Thread, title: str, by=None) -> bool:
     if title == thread.title:
         return False
+    old_title = thread.title
     Thread.objects.filter(pk=thread.pk).update(title=title)
     thread.title = title
+    _log_thread_action(thread, by=by, action=AuditAction.RENAME, summary=f"“{old_title}” → “{title}”")
     return True
 
 
@@ -92,7 +106,7 @@ def _latest_thread_activity():
 
 
 @transaction.atomic
-def move_thread(*, thread: Thread, topic: Topic) -> bool:
+def move_thread(*, thread: Thread, topic: Topic, by=None) -> bool:
     """Move a thread, its posts' counts and its prompt (if any) to another topic of the same group."""
     if topic.group_id != thread.topic.group_id:
         raise ModerationError("A thread can only move to another topic of its own group.")
@@ -116,7 +130,9 @@ def move_thread(*, thread: Thread, topic: Topic) -> bool:
     )
     # A prompt lives in its thread's topic: the topic page, summary and export gather it from there.
     Prompt.objects.filter(thread_id=thread.pk).update(topic=topic)
+    source_title = Topic.objects.filter(pk=source_id).values_list("title", flat=True).first() or ""
     thread.topic = topic
+    _log_thread_action(thread, by=by, action=AuditAction.MOVE, summary=f"“{thread.title}”: {source_title} → {topic.title}")
     return True
 
 

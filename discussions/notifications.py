@@ -344,7 +344,7 @@ def mentioned_user_ids(post: Post, *, group: Group) -> list[int]:
 def _live_post(post_id: int) -> Post | None:
     return (
         Post.objects.select_related("thread__topic__group", "quoted_post")
-        .filter(pk=post_id, deleted_at__isnull=True)
+        .filter(pk=post_id, deleted_at__isnull=True, hidden_at__isnull=True)  # hidden posts notify nobody
         .first()
     )
 
@@ -583,6 +583,9 @@ def notification_text(notification: Notification, *, hide_actor: bool) -> str:
         return f"Your request to join {notification.group.name} was approved: welcome!"
     if kind == Kind.REMINDER:
         return f"“{notification.prompt.title}” closes within a day and is waiting for your answer"
+    if kind == Kind.WARNING:
+        # The moderator's own words: the member is told who warned them, as any moderator action is signed.
+        return f"Warning from the moderators of {notification.group.name} about your post in “{thread_title}”: {notification.message}"
     return notification.get_kind_display()
 
 

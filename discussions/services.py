@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from discussions import notifications, tasks
 from discussions.markdown import render_markdown
-from discussions.models import Post, PostRevision, Thread
+from discussions.models import Flag, Post, PostRevision, Thread
+from topics import audit
+from topics.audit import AuditAction
 from topics.models import Topic
 
 
@@ -137,9 +139,11 @@ def edit_post(
             for name, value in argument.items():
                 setattr(post, name, value)
             post.save(update_fields=list(argument))
-    if body == post.body:
-        return changed_role
     now = now or timezone.now()
+    if body == post.body:
+        if changed_role and editor.pk != post.author_id:
+            _record_moderation(post, actor=editor, action=AuditAction.EDIT_POST, now=now)
+        return changed_role
     PostRevision.objects.create(
         post=post,
         body=post.body,
@@ -152,16 +156,42 @@ def edit_post(
     post.body_html = render_markdown(body)
     post.edited_at = now
     post.save(update_fields=["body", "body_html", "edited_at"])
+    if editor.pk != post.author_id:
+        _record_moderation(post, actor=editor, action=AuditAction.EDIT_POST, now=now)
     return True
 
 
-def delete_post(*, post: Post, deleted_by, now: datetime | None = None) -> bool:
-    """Remove a post from view; its text stays in the database for moderators' records."""
+@transaction.atomic
+def delete_post(*, post: Post, deleted_by, now: datetime | None = None, reason: str = "") -> bool:
+    """Remove a post from view; its text stays in the database for moderators' records.
+
+    A moderator removing another's post is written to the moderation log; the post's open flags are settled.
+    """
     now = now or timezone.now()
     changed = Post.objects.filter(pk=post.pk, deleted_at__isnull=True).update(deleted_at=now, deleted_by=deleted_by)
     if changed:
         post.deleted_at, post.deleted_by = now, deleted_by
+        Flag.objects.filter(post=post, resolved_at__isnull=True).update(
+            resolved_at=now, resolved_by=deleted_by, resolution=Flag.Resolution.DELETED
+        )
+        if deleted_by.pk != post.author_id:
+            _record_moderation(post, actor=deleted_by, action=AuditAction.DELETE_POST, now=now, reason=reason)
     return bool(changed)
+
+
+def _record_moderation(post: Post, *, actor, action: str, now: datetime, reason: str = "") -> None:
+    thread = post.thread
+    audit.record(
+        actor=actor,
+        action=action,
+        group=thread.topic.group,
+        target_user=post.author,
+        thread=thread,
+        post=post,
+        summary=f"Post {post.number} in “{thread.title}”",
+        reason=reason,
+        now=now,
+    )
 
 
 # The thread page's filter links, in reading order, with the short names they go by there.
@@ -192,7 +222,7 @@ def topic_evidence(*, topic: Topic, today: date, limit: int = 100) -> list[Post]
     """The topic's evidence, oldest facts first, each marked `is_possibly_stale` by the group's threshold."""
     stale_before = today - timedelta(days=topic.group.evidence_stale_after_days)
     posts = list(
-        Post.objects.filter(thread__topic=topic, role=Post.Role.EVIDENCE, deleted_at__isnull=True)
+        Post.objects.shown().filter(thread__topic=topic, role=Post.Role.EVIDENCE)
         .select_related("thread")
         .order_by("evidence_as_of", "created_at", "pk")[:limit]
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from discussions import views, views_digest, views_email, views_notifications
+from discussions import views, views_digest, views_email, views_flags, views_notifications
 
 app_name = "discussions"
 urlpatterns = [
@@ -18,6 +18,12 @@ urlpatterns = [
     path("p/<int:pk>/edit/", views.edit_post, name="edit_post"),
     path("p/<int:pk>/delete/", views.delete_post, name="delete_post"),
     path("p/<int:pk>/revisions/", views.post_revisions, name="post_revisions"),
+    path("p/<int:pk>/flag/", views_flags.flag_post, name="flag_post"),
+    path("p/<int:pk>/dismiss-flags/", views_flags.dismiss_flags, name="dismiss_flags"),
+    path("p/<int:pk>/hide/", views_flags.hide_post, name="hide_post"),
+    path("p/<int:pk>/unhide/", views_flags.unhide_post, name="unhide_post"),
+    path("p/<int:pk>/warn/", views_flags.warn_author, name="warn_author"),
+    path("g/<slug:slug>/review/", views_flags.review_queue, name="review_queue"),
     path("preview/", views.preview, name="preview"),
     path("g/<slug:group_slug>/topics/<slug:topic_slug>/new/", views.new_thread, name="new_thread"),
     path("unsubscribe/<str:token>/", views_email.unsubscribe, name="unsubscribe"),

@@ -12,9 +12,10 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from discussions import moderation, notifications, services
+from discussions.flag_forms import ModeratorReasonForm
 from discussions.forms import MoveThreadForm, PostForm, RenameThreadForm, SlowModeForm, ThreadForm
 from discussions.markdown import render_markdown
-from discussions.models import Post, Thread
+from discussions.models import Flag, Post, Thread
 from topics.outcomes import flag_review_due, group_today
 from topics.prompts import prompt_of, prompt_panel
 from discussions.access import get_post_for_editor, get_post_for_user, get_thread_for_moderator, get_thread_for_user
@@ -58,6 +59,13 @@ def _thread_tools(thread, membership, *, rename_form=None, move_form=None, slow_
     }
 
 
+def _flagged_by(user, posts) -> set[int]:
+    """The posts of the page this member has flagged already (their flag button becomes "Flagged")."""
+    if not user.is_authenticated:
+        return set()
+    return set(Flag.objects.filter(flagged_by=user, post__in=list(posts)).values_list("post_id", flat=True))
+
+
 def _render_thread(
     request, thread, membership, *, form=None, preview_html="", quote_pk=None, status=200, tools=None
 ):
@@ -70,19 +78,25 @@ def _render_thread(
     # Under the Chatham House rule only moderators see who wrote what; a quote names nobody, whoever quotes.
     chatham_house = prompt is not None and prompt.chatham_house
     user = request.user
+    flagged = _flagged_by(user, page.object_list)
+    sanction = sanctions.sanction_on_reader(user=user, group=thread.topic.group, membership=membership)
+    # A suspended member reads but takes no part: no flag buttons that would only answer 403.
+    may_flag = membership is not None and not membership.is_moderator and sanction is None
     for post in page.object_list:
         post.editable = post.can_edit(user, membership)
+        post.hidden_readable = post.can_read_hidden(user, membership)
+        post.can_flag = may_flag and not post.is_deleted and post.author_id != user.pk
+        post.flagged_by_me = post.pk in flagged
     if user.is_authenticated:
         # A filtered page skips posts, so it only records the visit; an unfiltered one reads up to its last post.
         last_number = 0 if role else max((post.number for post in page.object_list), default=0)
         notifications.mark_thread_read(user=user, thread=thread, number=last_number, now=timezone.now())
-    sanction = sanctions.sanction_on_reader(user=user, group=thread.topic.group, membership=membership)
     can_reply = membership is not None and not thread.is_locked and sanction is None
     if can_reply and form is None:
         initial = {}
         quote_pk = request.GET.get("quote")
         if quote_pk and quote_pk.isdigit():
-            quoted = thread.posts.filter(pk=quote_pk, deleted_at__isnull=True).select_related("author").first()
+            quoted = thread.posts.shown().filter(pk=quote_pk).select_related("author").first()
             if quoted is not None:
                 initial["body"] = services.quote_markdown(quoted, anonymous=chatham_house)
             else:
@@ -106,6 +120,7 @@ def _render_thread(
         "hide_authors": chatham_house and not (membership is not None and membership.is_moderator),
         "thread_tools": _thread_tools(thread, membership, **(tools or {})),
         "sanction": sanction,
+        "flag_reasons": Flag.Reason.choices,
     }
     if context["prompt"] is not None:
         context.update(prompt_panel(context["prompt"], user=user, membership=membership))
@@ -293,12 +308,23 @@ def _too_many_links_in_edit(post, membership, body: str) -> str | None:
 @login_required
 def delete_post(request, pk):
     post, membership = get_post_for_editor(request.user, pk)
-    if request.method == "POST":
-        services.delete_post(post=post, deleted_by=request.user)
+    form = ModeratorReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.delete_post(post=post, deleted_by=request.user, reason=form.cleaned_data["reason"])
         messages.success(request, "The post was removed.")
+        if request.POST.get("from") == "queue" and membership.is_moderator:
+            return redirect("discussions:review_queue", slug=post.thread.topic.group.slug)
         return redirect(post)
-    context = {"post": post, "thread": post.thread, "group": post.thread.topic.group, "topic": post.thread.topic}
-    return render(request, "discussions/post_delete.html", context)
+    context = {
+        "post": post,
+        "thread": post.thread,
+        "group": post.thread.topic.group,
+        "topic": post.thread.topic,
+        "form": form,
+        "asks_reason": post.author_id != request.user.pk,
+    }
+    status = HTTPStatus.BAD_REQUEST if form.is_bound else HTTPStatus.OK
+    return render(request, "discussions/post_delete.html", context, status=status)
 
 
 @login_required
@@ -341,7 +367,7 @@ def preview(request):
 def _thread_action(request, pk, action, done: str, unchanged: str):
     thread, membership = get_thread_for_moderator(request.user, pk)
     try:
-        changed = action(thread=thread)
+        changed = action(thread=thread, by=request.user)
     except moderation.ModerationError as error:
         messages.error(request, str(error))
         return _render_thread(request, thread, membership, status=HTTPStatus.BAD_REQUEST)
@@ -389,7 +415,7 @@ def rename_thread(request, pk):
     form = RenameThreadForm(request.POST, auto_id="id_rename_%s")
     if not form.is_valid():
         return _render_thread(request, thread, membership, status=HTTPStatus.BAD_REQUEST, tools={"rename_form": form})
-    if moderation.rename_thread(thread=thread, title=form.cleaned_data["title"]):
+    if moderation.rename_thread(thread=thread, title=form.cleaned_data["title"], by=request.user):
         messages.success(request, "The thread is renamed.")
     else:
         messages.info(request, "The title was unchanged.")
@@ -404,7 +430,7 @@ def move_thread(request, pk):
     if not form.is_valid():
         return _render_thread(request, thread, membership, status=HTTPStatus.BAD_REQUEST, tools={"move_form": form})
     topic = form.cleaned_data["topic"]
-    moderation.move_thread(thread=thread, topic=topic)
+    moderation.move_thread(thread=thread, topic=topic, by=request.user)
     messages.success(request, f"The thread moved to {topic.title}.")
     return redirect(thread)
 

@@ -22,6 +22,7 @@ class NotificationKind(models.TextChoices):
     NEW_THREAD = "new_thread", "New threads in topics you watch"
     JOIN_APPROVED = "join_approved", "Your join request approved"
     REMINDER = "reminder", "Reminders before a prompt closes"
+    WARNING = "warning", "Warnings from a group's moderators"
 
 
 class EmailChoice(models.TextChoices):
@@ -39,6 +40,7 @@ DEFAULT_EMAIL_CHOICES = {
     NotificationKind.NEW_THREAD: EmailChoice.DIGEST,
     NotificationKind.JOIN_APPROVED: EmailChoice.IMMEDIATELY,
     NotificationKind.REMINDER: EmailChoice.IMMEDIATELY,
+    NotificationKind.WARNING: EmailChoice.IMMEDIATELY,
 }
 
 

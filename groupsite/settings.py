@@ -330,3 +330,4 @@ INVITATIONS_PER_HOUR = env_int("INVITATIONS_PER_HOUR", 50)  # per moderator: ema
 JOIN_REQUESTS_PER_HOUR = env_int("JOIN_REQUESTS_PER_HOUR", 5)  # per person, across groups
 MENTIONS_PER_POST = env_int("MENTIONS_PER_POST", 10)
 MENTIONS_PER_HOUR = env_int("MENTIONS_PER_HOUR", 30)  # people notified by someone's @mentions in an hour
+FLAGS_PER_HOUR = env_int("FLAGS_PER_HOUR", 10)  # flags a member may raise (discussions/flags.py)

@@ -23,6 +23,7 @@ def profile(request, username):
         Post.objects.filter(
             author=person,
             deleted_at__isnull=True,
+            hidden_at__isnull=True,
             thread__topic__group__in=Group.objects.visible_to(request.user),
         )
         # Under the Chatham House rule only the group's moderators may know who said what.

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group as PermissionGroup
 from django.urls import reverse
 from django.utils import timezone
 
+from discussions import flags
 from discussions import services as discussion_services
 from discussions.models import DigestDelivery, Notification, Subscription, ThreadRead
 from tests import factories
@@ -55,6 +56,7 @@ def one_of_everything(topic, member, moderator, private_group):
     ThreadRead.objects.create(user=member, thread=thread, last_read_number=2)
     DigestDelivery.objects.create(user=member, period=now.date(), frequency="weekly", covers_from=now, covers_until=now)
     audit.record(actor=moderator, action=AuditEntry.Action.PIN, group=topic.group, thread=thread, summary=thread.title)
+    flags.flag_post(post=post, user=moderator, reason="other", text="Needs a source.")
     assert milestone.pk
 
 

@@ -244,6 +244,14 @@ class GroupSettingsForm(forms.ModelForm):
         help_text="Evidence whose 'as of' date is older than this is flagged on topic pages.",
     )
 
+    flags_to_hide = forms.IntegerField(
+        required=False,  # left out, the group keeps its threshold
+        min_value=0,
+        max_value=100,
+        label=_("Flags that hide a post until reviewed"),
+        help_text=_("Flags from this many members hide a post until a moderator reviews it; 0 never hides by flags."),
+    )
+
     class Meta:
         model = Group
         fields = [
@@ -256,6 +264,7 @@ class GroupSettingsForm(forms.ModelForm):
             "emails_titles_only",
             "new_member_post_limit",
             "new_member_link_limit",
+            "flags_to_hide",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),

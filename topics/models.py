@@ -58,6 +58,10 @@ class Group(models.Model):
     new_member_link_limit = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="At most this many links in each post during a member's first day."
     )
+    flags_to_hide = models.PositiveSmallIntegerField(
+        default=3,
+        help_text="Flags from this many members hide a post until a moderator reviews it (0: never hide by flags).",
+    )
 
     objects = GroupQuerySet.as_manager()
 

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from discussions.models import Post, Thread
-from topics import polls
+from topics import audit, polls
+from topics.audit import AuditAction
 from topics.models import Membership, Outcome, OutcomeRevision, Prompt, Topic
 
 ANONYMOUS_AUTHOR = "A participant"
@@ -61,9 +62,11 @@ def save_outcome(
             # A savepoint: when another moderator's first version wins the race, the unique constraints
             # (one outcome per prompt, one summary per topic) reject this one, which then becomes an edit.
             with transaction.atomic():
-                return Outcome.objects.create(
+                outcome = Outcome.objects.create(
                     topic=topic, prompt=prompt, author=author, created_at=now, updated_at=now, **values
                 )
+            _log_outcome(outcome, author=author, now=now)
+            return outcome
         except IntegrityError:
             outcome = _existing(topic=topic, prompt=prompt, lock=True)
     if all(getattr(outcome, name) == value for name, value in values.items()):
@@ -85,7 +88,22 @@ def save_outcome(
     outcome.author = author
     outcome.updated_at = now
     outcome.save()
+    _log_outcome(outcome, author=author, now=now)
     return outcome
+
+
+def _log_outcome(outcome: Outcome, *, author, now: datetime) -> None:
+    prompt = outcome.prompt
+    summary = f"Outcome of “{prompt.title}”" if prompt is not None else f"Summary of {outcome.topic.title}"
+    audit.record(
+        actor=author,
+        action=AuditAction.OUTCOME_EDIT,
+        group=outcome.topic.group,
+        prompt=prompt,
+        thread=prompt.thread if prompt is not None else None,
+        summary=summary,
+        now=now,
+    )
 
 
 def flag_review_due(outcomes, *, today: date) -> None:
@@ -142,7 +160,7 @@ def outcome_history(outcome: Outcome) -> list[Version]:
 
 def mark_key_insight(*, post: Post, by) -> bool:
     """Mark a post as a key insight; False if it already was one or has been removed."""
-    changed = Post.objects.filter(pk=post.pk, is_key_insight=False, deleted_at__isnull=True).update(
+    changed = Post.objects.shown().filter(pk=post.pk, is_key_insight=False).update(
         is_key_insight=True, key_insight_by=by
     )
     if changed:
@@ -160,7 +178,7 @@ def unmark_key_insight(*, post: Post) -> bool:
 def key_insights(topic: Topic, *, show_all_authors: bool) -> list[Post]:
     """The topic's key insights, newest first, each with `author_hidden` (the Chatham House rule, for members)."""
     posts = (
-        Post.objects.filter(thread__topic=topic, is_key_insight=True, deleted_at__isnull=True)
+        Post.objects.shown().filter(thread__topic=topic, is_key_insight=True)
         .select_related("author", "thread__prompt")
         .order_by("-created_at", "-pk")
     )
@@ -197,7 +215,7 @@ def topic_conclusions(topic: Topic, *, show_all_authors: bool, today: date) -> d
 def citable_posts(thread: Thread) -> list[dict]:
     """The thread's posts as ready-made Markdown links for an outcome, unnamed under the Chatham House rule."""
     anonymous = thread.is_chatham_house
-    posts = thread.posts.filter(deleted_at__isnull=True).select_related("author").order_by("number")
+    posts = thread.posts.shown().select_related("author").order_by("number")
     cites = []
     for post in posts:
         who = "" if anonymous else f" by {post.author.public_name if post.author else 'a former member'}"
@@ -330,7 +348,7 @@ def export_topic_markdown(topic: Topic, *, base_url: str = "") -> str:
     )
     threads = list(Thread.objects.filter(topic=topic).order_by("created_at", "pk"))
     posts_by_thread: dict[int, list[Post]] = {}
-    for post in Post.objects.filter(thread__topic=topic, deleted_at__isnull=True).select_related("author"):
+    for post in Post.objects.shown().filter(thread__topic=topic).select_related("author"):
         posts_by_thread.setdefault(post.thread_id, []).append(post)
     summary = Outcome.objects.filter(topic=topic, prompt__isnull=True).select_related("author").first()
     anonymous_threads = {prompt.thread_id for prompt in prompts if prompt.chatham_house}

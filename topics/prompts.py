@@ -28,7 +28,7 @@ def prompt_panel(prompt: Prompt, *, user, membership: Membership | None) -> dict
     return context
 
 
-def publish_now(*, prompt: Prompt, now: datetime) -> bool:
+def publish_now(*, prompt: Prompt, now: datetime, by=None) -> bool:
     """Publish a draft, scheduled or backlog prompt at once."""
     if prompt.closes_at is not None and prompt.closes_at <= now:
         Prompt.objects.filter(pk=prompt.pk).update(closes_at=None)
@@ -36,6 +36,7 @@ def publish_now(*, prompt: Prompt, now: datetime) -> bool:
         prompt_id=prompt.pk,
         now=now,
         allowed_from=(Prompt.Status.DRAFT, Prompt.Status.SCHEDULED, Prompt.Status.BACKLOG),
+        by=by,
     )
 
 
@@ -100,6 +101,6 @@ def save_prompt(*, form, author, now: datetime) -> tuple[Prompt, bool]:
         polls.remove_poll(prompt=prompt)
     published = False
     if when == form.When.NOW:
-        published = publish_now(prompt=prompt, now=now)
+        published = publish_now(prompt=prompt, now=now, by=author)
         prompt.refresh_from_db()
     return prompt, published

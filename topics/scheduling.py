@@ -14,6 +14,8 @@ from django.db.models import Max
 from discussions import tasks as discussion_tasks
 from discussions.models import Thread
 from discussions.services import start_thread
+from topics import audit
+from topics.audit import AuditAction
 from topics.models import Membership, Milestone, Prompt, PromptAnnouncement, PromptProgramme, Topic
 
 
@@ -40,7 +42,7 @@ def publish_at_from_milestone(milestone: Milestone, offset_days: int) -> datetim
 
 
 @transaction.atomic
-def publish_prompt(*, prompt_id: int, now: datetime, allowed_from=(Prompt.Status.SCHEDULED,)) -> bool:
+def publish_prompt(*, prompt_id: int, now: datetime, allowed_from=(Prompt.Status.SCHEDULED,), by=None) -> bool:
     """Open a prompt's discussion thread, pinned at the top of its topic; False if someone else got there first."""
     moved = Prompt.objects.filter(pk=prompt_id, status__in=allowed_from).update(
         status=Prompt.Status.OPEN, published_at=now
@@ -55,6 +57,7 @@ def publish_prompt(*, prompt_id: int, now: datetime, allowed_from=(Prompt.Status
     )
     Prompt.objects.filter(pk=prompt.pk).update(thread=thread, publish_at=prompt.publish_at)
     _record_announcements(prompt, now)
+    _log_prompt_action(prompt_id, by=by, action=AuditAction.PROMPT_PUBLISH, now=now)
     transaction.on_commit(lambda: discussion_tasks.notify_prompt_published.delay(prompt_id, now.isoformat()))
     return True
 
@@ -78,18 +81,19 @@ def _record_announcements(prompt: Prompt, now: datetime) -> None:
 
 
 @transaction.atomic
-def close_prompt(*, prompt_id: int, now: datetime) -> bool:
+def close_prompt(*, prompt_id: int, now: datetime, by=None) -> bool:
     """Stop replies in an open prompt's thread and unpin it; False if it was not open."""
     moved = Prompt.objects.filter(pk=prompt_id, status=Prompt.Status.OPEN).update(
         status=Prompt.Status.CLOSED, closed_at=now
     )
     if moved:
         Thread.objects.filter(prompt__pk=prompt_id).update(is_locked=True, is_pinned=False)
+        _log_prompt_action(prompt_id, by=by, action=AuditAction.PROMPT_CLOSE, now=now)
     return bool(moved)
 
 
 @transaction.atomic
-def reopen_prompt(*, prompt_id: int, now: datetime, closes_at: datetime | None = None) -> bool:
+def reopen_prompt(*, prompt_id: int, now: datetime, closes_at: datetime | None = None, by=None) -> bool:
     """Take replies again until `closes_at` (or until closed by hand)."""
     if closes_at is not None and closes_at <= now:
         raise ValueError("A reopened prompt must close in the future.")
@@ -98,7 +102,18 @@ def reopen_prompt(*, prompt_id: int, now: datetime, closes_at: datetime | None =
     )
     if moved:
         Thread.objects.filter(prompt__pk=prompt_id).update(is_locked=False, is_pinned=True)
+        _log_prompt_action(prompt_id, by=by, action=AuditAction.PROMPT_REOPEN, now=now)
     return bool(moved)
+
+
+def _log_prompt_action(prompt_id: int, *, by, action: str, now: datetime) -> None:
+    """A moderator's publishing, closing or reopening goes in the moderation log; the schedule's own do not."""
+    if by is None:
+        return
+    prompt = Prompt.objects.select_related("topic__group", "thread").get(pk=prompt_id)
+    audit.record(
+        actor=by, action=action, group=prompt.topic.group, prompt=prompt, thread=prompt.thread, summary=prompt.title, now=now
+    )
 
 
 def publish_due_prompts(*, now: datetime) -> list[int]:

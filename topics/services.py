@@ -14,6 +14,8 @@ from discussions import tasks as discussion_tasks
 from discussions.emails import render_plain_text
 from discussions.moderation import HOUR, RateLimited, count_in_window
 from topics import sanctions
+from topics import audit
+from topics.audit import AuditAction
 from topics.models import Group, Invitation, JoinRequest, Membership, PromptProgramme, Topic
 
 
@@ -92,6 +94,14 @@ def decide_join_request(*, join_request: JoinRequest, moderator, approve: bool, 
     )
     if not decided:
         return False
+    audit.record(
+        actor=moderator,
+        action=AuditAction.JOIN_APPROVED if approve else AuditAction.JOIN_DECLINED,
+        group=join_request.group,
+        target_user=join_request.user,
+        summary=join_request.user.public_name,
+        now=now,
+    )
     if approve:
         membership, created = Membership.objects.get_or_create(group=join_request.group, user=join_request.user)
         if created:
@@ -139,13 +149,21 @@ def change_role(*, membership: Membership, role: str, changed_by: Membership) ->
         return False
     if membership.role == Membership.Role.OWNER and _is_last_owner(membership):
         raise ValidationError("A group needs an owner: make someone else an owner first.")
+    old_role = membership.get_role_display()
     membership.role = role
     membership.save(update_fields=["role"])
+    audit.record(
+        actor=changed_by.user,
+        action=AuditAction.ROLE_CHANGE,
+        group=membership.group,
+        target_user=membership.user,
+        summary=f"{membership.user.public_name}: {old_role} → {membership.get_role_display()}",
+    )
     return True
 
 
 @transaction.atomic
-def remove_member(*, membership: Membership, removed_by: Membership) -> None:
+def remove_member(*, membership: Membership, removed_by: Membership, reason: str = "") -> None:
     """Moderators remove members; only owners remove moderators and other owners."""
     if not removed_by.is_moderator:
         raise PermissionDenied("Only moderators can remove members.")
@@ -154,6 +172,14 @@ def remove_member(*, membership: Membership, removed_by: Membership) -> None:
     if membership.role == Membership.Role.OWNER and _is_last_owner(membership):
         raise ValidationError("A group needs an owner: make someone else an owner first.")
     membership.delete()
+    audit.record(
+        actor=removed_by.user,
+        action=AuditAction.REMOVE_MEMBER,
+        group=membership.group,
+        target_user=membership.user,
+        summary=membership.user.public_name,
+        reason=reason,
+    )
 
 
 def _is_last_owner(membership: Membership) -> bool:
@@ -175,10 +201,12 @@ def _count_invitation(*, moderator, now: datetime) -> None:
     )
 
 
+@transaction.atomic
 def invite_by_email(*, group: Group, email: str, invited_by, now: datetime) -> Invitation:
     """Create a single-use invitation and email its link to the person."""
     _count_invitation(moderator=invited_by, now=now)
     invitation = Invitation.objects.create(group=group, email=email, created_by=invited_by, expires_at=_expiry(now))
+    audit.record(actor=invited_by, action=AuditAction.INVITE, group=group, summary=email, now=now)
     context = {
         "group": group,
         "invited_by": invited_by,
@@ -196,13 +224,27 @@ def invite_by_email(*, group: Group, email: str, invited_by, now: datetime) -> I
     return invitation
 
 
+@transaction.atomic
 def create_invitation_link(*, group: Group, created_by, now: datetime) -> Invitation:
     _count_invitation(moderator=created_by, now=now)
-    return Invitation.objects.create(group=group, created_by=created_by, expires_at=_expiry(now))
+    invitation = Invitation.objects.create(group=group, created_by=created_by, expires_at=_expiry(now))
+    audit.record(actor=created_by, action=AuditAction.INVITE, group=group, summary="Shareable link", now=now)
+    return invitation
 
 
-def revoke_invitation(*, invitation: Invitation, now: datetime) -> bool:
-    return bool(Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(revoked_at=now))
+@transaction.atomic
+def revoke_invitation(*, invitation: Invitation, now: datetime, revoked_by=None) -> bool:
+    """Stop an invitation's link working; `revoked_by` (the moderator) is written to the moderation log."""
+    revoked = Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(revoked_at=now)
+    if revoked and revoked_by is not None:
+        audit.record(
+            actor=revoked_by,
+            action=AuditAction.REVOKE_INVITATION,
+            group=invitation.group,
+            summary=invitation.email or "Shareable link",
+            now=now,
+        )
+    return bool(revoked)
 
 
 @transaction.atomic
@@ -229,6 +271,7 @@ def accept_invitation(*, invitation: Invitation, user, now: datetime) -> Members
 RESERVED_TOPIC_SLUGS = frozenset({"new"})
 
 
+@transaction.atomic
 def update_group_settings(
     *,
     group: Group,
@@ -242,6 +285,7 @@ def update_group_settings(
     emails_titles_only: bool = False,
     new_member_post_limit: int | None = None,
     new_member_link_limit: int | None = None,
+    flags_to_hide: int | None = None,
 ) -> list[str]:
     """Save the group's settings and return the names of those that changed; only an owner may change visibility."""
     if changed_by.group_id != group.pk or not changed_by.is_moderator:
@@ -258,12 +302,20 @@ def update_group_settings(
         "new_member_post_limit": new_member_post_limit,
         "new_member_link_limit": new_member_link_limit,
     }
+    if flags_to_hide is not None:
+        wanted["flags_to_hide"] = flags_to_hide
     changed = [field for field, value in wanted.items() if getattr(group, field) != value]
     for field in changed:
         setattr(group, field, wanted[field])
     if changed:
         # Only what changed is written, so two moderators editing different settings do not undo each other.
         group.save(update_fields=changed)
+        audit.record(
+            actor=changed_by.user,
+            action=AuditAction.SETTINGS,
+            group=group,
+            summary=", ".join(str(Group._meta.get_field(field).verbose_name) for field in changed),
+        )
     if "timezone" in changed:
         _reschedule_programme(group)
     return changed

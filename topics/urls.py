@@ -7,6 +7,7 @@ from topics.views import polls
 from topics.views import outcomes
 from topics.views import manage
 from topics.views import sanctions
+from topics.views import audit_log
 
 app_name = "topics"
 urlpatterns = [
@@ -26,6 +27,7 @@ urlpatterns = [
     path("g/<slug:slug>/invitations/", views.invitations, name="invitations"),
     path("g/<slug:slug>/invitations/<int:pk>/revoke/", views.revoke_invitation, name="revoke_invitation"),
     path("g/<slug:slug>/settings/", manage.group_settings, name="group_settings"),
+    path("g/<slug:slug>/log/", audit_log.audit_log, name="audit_log"),
     # Before the topic page: "new" would otherwise be read as a topic slug (and is reserved as one).
     path("g/<slug:slug>/topics/new/", manage.topic_new, name="topic_new"),
     path("g/<slug:slug>/topics/<int:pk>/move/", manage.topic_move, name="topic_move"),

@@ -124,3 +124,15 @@ def test_no_badge_in_a_notification_that_hides_its_author(topic, moderator, memb
     [item] = notifications.describe(Notification.objects.filter(user=member, post__isnull=False), user=member)
 
     assert item.actor_role is None
+
+
+def test_the_review_queue_badges_a_flagged_moderators_post(client, group, moderators_thread, member):
+    from discussions.models import Flag
+
+    post = moderators_thread.posts.get()
+    Flag.objects.create(post=post, flagged_by=member, reason=Flag.Reason.SPAM)
+    client.force_login(moderators_thread.author)
+
+    response = client.get(reverse("discussions:review_queue", args=[group.slug]))
+
+    assertContains(response, MODERATOR_BADGE)

@@ -20,10 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from discussions import digest as digest_module
-from discussions.models import Post, Thread
+from discussions.models import Flag, Notification, Post, Thread
 from tests import factories
 from tests.security.xss_corpus import ALL
 from topics.models import Group, Membership, Prompt, Topic
+from topics.sanctions import Sanction
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -119,6 +120,7 @@ def hostile_world(settings):
     settings.POSTS_PER_MINUTE = 100_000
     settings.NEW_THREADS_PER_HOUR = 100_000
     settings.PREVIEWS_PER_MINUTE = 100_000
+    settings.FLAGS_PER_HOUR = 100_000
     site = Site()
     group = factories.make_group(name="Hostile input group", slug="hostile")
     owner = factories.make_user(username="owner", display_name="Group owner")
@@ -255,12 +257,29 @@ def hostile_world(settings):
         },
     )
     group.refresh_from_db()
+
+    # Moderation: flag details, hiding reasons, warnings to an author and the reasons for suspensions.
+    replies = list(common.posts.filter(number__gt=1).exclude(author=people[0]).order_by("number"))
+    for post, text in zip(replies, pack(PACKABLE, 500)):
+        site.as_user(reader).post(reverse("discussions:flag_post", args=[post.pk]), {"reason": "other", "text": text})
+    for post, reason in zip(reversed(replies), pack(PACKABLE, 500)):
+        site.as_user(owner).post(reverse("discussions:hide_post", args=[post.pk]), {"reason": reason})
+    for message in pack(PACKABLE, 2000, separator="\n"):
+        site.as_user(owner).post(reverse("discussions:warn_author", args=[edited.pk]), {"message": message})
+    suspended_people = people[1 : 1 + len(pack(PACKABLE, 2000, separator="\n"))]
+    for person, reason in zip(suspended_people, pack(PACKABLE, 2000, separator="\n")):
+        membership = Membership.objects.get(group=group, user=person)
+        site.as_user(owner).post(
+            reverse("topics:sanction_member", args=[group.slug, membership.pk]), {"duration": "7d", "reason": reason}
+        )
     return {
         "site": site,
         "group": group,
         "topic": topic,
         "owner": owner,
         "reader": reader,
+        "author": people[0],
+        "suspended": suspended_people[0],
         "people": people,
         "common": common,
         "edited": edited,
@@ -287,6 +306,14 @@ def pages_to_open(world) -> list[tuple[str, str]]:
         ("owner", reverse("topics:topic_summary_revisions", args=[group.slug, topic.slug])),
         ("owner", reverse("discussions:member_digest_preview", args=[group.slug, world["reader"].username])),
         ("owner", reverse("topics:home")),
+        ("owner", common.get_absolute_url()),
+        ("owner", reverse("topics:members", args=[group.slug])),
+        ("owner", reverse("discussions:review_queue", args=[group.slug])),
+        ("owner", reverse("topics:audit_log", args=[group.slug])),
+        ("author", reverse("discussions:notifications")),
+        ("author", common.get_absolute_url()),
+        ("suspended", group.get_absolute_url()),
+        ("suspended", common.get_absolute_url()),
     ]
     for other in Topic.objects.filter(group=group).exclude(pk=topic.pk):
         pages.append(("reader", other.get_absolute_url()))
@@ -352,11 +379,14 @@ def test_no_hostile_input_runs_or_leaves_active_markup_on_any_page(chromium, liv
     # Most submissions went in: the proof is about what is shown, so the corpus must really be stored.
     assert site.accepted > 4 * len(site.refused), (site.accepted, site.refused[:20])
     assert Post.objects.filter(thread=world["common"]).count() > len(PAYLOADS) * 0.9
+    assert Flag.objects.exists() and Post.objects.filter(hidden_at__isnull=False).exists()
+    assert Notification.objects.filter(user=world["author"], kind=Notification.Kind.WARNING).exists()
+    assert Sanction.objects.filter(user=world["suspended"]).exists()
 
     problems = []
     contexts = {}
     try:
-        for who in ("reader", "owner"):
+        for who in ("reader", "owner", "author", "suspended"):
             contexts[who] = browser_page(chromium, live_server, world[who])
         watches = {who: Watch(page) for who, (_, page) in contexts.items()}
         for who, path in pages_to_open(world):

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from discussions.flag_forms import ModeratorReasonForm
 from discussions.models import Thread
 from discussions.services import topic_evidence
 from topics import sanctions, services
@@ -119,8 +120,12 @@ def change_role(request, slug, pk):
 def remove_member(request, slug, pk):
     group, own_membership = get_group_for_moderator(request.user, slug)
     target = get_object_or_404(Membership.objects.select_related("user"), pk=pk, group=group)
+    form = ModeratorReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["reason"][0])
+        return redirect("topics:members", slug=group.slug)
     try:
-        services.remove_member(membership=target, removed_by=own_membership)
+        services.remove_member(membership=target, removed_by=own_membership, reason=form.cleaned_data["reason"])
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
@@ -257,7 +262,7 @@ def invitations(request, slug):
 def revoke_invitation(request, slug, pk):
     group, _ = get_group_for_moderator(request.user, slug)
     invitation = get_object_or_404(Invitation, pk=pk, group=group)
-    if services.revoke_invitation(invitation=invitation, now=timezone.now()):
+    if services.revoke_invitation(invitation=invitation, now=timezone.now(), revoked_by=request.user):
         messages.success(request, "The invitation was revoked; its link no longer works.")
     else:
         messages.info(request, "That invitation had already been revoked.")

@@ -114,7 +114,7 @@ def prompt_edit(request, slug, pk):
 @login_required
 def prompt_publish(request, slug, pk):
     group, _, prompt = _moderated_prompt(request, slug, pk)
-    if prompt_services.publish_now(prompt=prompt, now=timezone.now()):
+    if prompt_services.publish_now(prompt=prompt, now=timezone.now(), by=request.user):
         prompt.refresh_from_db()
         messages.success(request, "The prompt is published: its thread is open and pinned in its topic.")
         return redirect(prompt.thread)
@@ -126,7 +126,7 @@ def prompt_publish(request, slug, pk):
 @login_required
 def prompt_close(request, slug, pk):
     group, _, prompt = _moderated_prompt(request, slug, pk)
-    if scheduling.close_prompt(prompt_id=prompt.pk, now=timezone.now()):
+    if scheduling.close_prompt(prompt_id=prompt.pk, now=timezone.now(), by=request.user):
         messages.success(request, "The prompt is closed: its thread takes no more replies or votes.")
     else:
         messages.info(request, "That prompt was not open.")
@@ -144,7 +144,7 @@ def prompt_reopen(request, slug, pk):
             closes_at = form.cleaned_data["closes_at"]
             if closes_at is not None and closes_at <= now:
                 form.add_error("closes_at", "The closing time is in the past.")
-            elif scheduling.reopen_prompt(prompt_id=prompt.pk, now=now, closes_at=closes_at):
+            elif scheduling.reopen_prompt(prompt_id=prompt.pk, now=now, closes_at=closes_at, by=request.user):
                 messages.success(request, "The prompt is open again.")
                 return redirect("topics:prompt_edit", slug=group.slug, pk=prompt.pk)
             else:
