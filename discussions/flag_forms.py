@@ -4,13 +4,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from discussions.models import Flag
+from groupsite.text import CleanCharField
 
 REASON_MAX_LENGTH = 500
 
 
 class FlagForm(forms.Form):
     reason = forms.ChoiceField(label=_("What is wrong with this post?"), choices=Flag.Reason.choices, widget=forms.RadioSelect)
-    text = forms.CharField(
+    text = CleanCharField(
         label=_("Details (required for other)"), required=False, max_length=REASON_MAX_LENGTH, strip=True
     )
 
@@ -24,11 +25,11 @@ class FlagForm(forms.Form):
 class ModeratorReasonForm(forms.Form):
     """An optional reason, kept in the moderation log (and shown on a hidden post)."""
 
-    reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=REASON_MAX_LENGTH, strip=True)
+    reason = CleanCharField(label=_("Reason (optional)"), required=False, max_length=REASON_MAX_LENGTH, strip=True)
 
 
 class WarningForm(forms.Form):
-    message = forms.CharField(
+    message = CleanCharField(
         label=_("Message to the author"),
         max_length=2000,
         strip=True,

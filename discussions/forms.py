@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from discussions.markdown import validate_renderable
 from discussions.models import Post
+from groupsite.text import CleanCharField
 
 BODY_HELP = "Markdown: **bold**, *italic*, [links](https://example.org), lists, > quotes, ``` code ```, tables."
 ARGUMENT_FIELDS = ("role", "source_url", "evidence_as_of")
@@ -78,7 +79,7 @@ class ArgumentRoleMixin(forms.Form):
 
 
 class PostForm(ArgumentRoleMixin):
-    body = forms.CharField(
+    body = CleanCharField(
         label="Your reply",
         max_length=settings.POST_BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8, "data-preview": "true"}),
@@ -91,12 +92,12 @@ class PostForm(ArgumentRoleMixin):
 
 
 class ThreadForm(ArgumentRoleMixin):
-    title = forms.CharField(
+    title = CleanCharField(
         max_length=200,
         error_messages={"required": "Give the thread a title."},
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    body = forms.CharField(
+    body = CleanCharField(
         label="Opening post",
         max_length=settings.POST_BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 10, "data-preview": "true"}),
@@ -111,7 +112,7 @@ class ThreadForm(ArgumentRoleMixin):
 class RenameThreadForm(forms.Form):
     """A moderator's new title for a thread."""
 
-    title = forms.CharField(
+    title = CleanCharField(
         max_length=200,
         error_messages={
             "required": "Give the thread a title.",

@@ -557,6 +557,10 @@ def mark_all_read(*, user, now: datetime) -> int:
 # Showing -------------------------------------------------------------------------------------------------------
 
 
+# The kinds whose text names who did it (notification_text), and so show that person's role badge.
+ACTOR_KINDS = frozenset({Kind.REPLY, Kind.QUOTE, Kind.MENTION, Kind.NEW_THREAD})
+
+
 def notification_text(notification: Notification, *, hide_actor: bool) -> str:
     """One line saying what happened; `hide_actor` (the Chatham House rule) names nobody."""
     if hide_actor:
@@ -603,15 +607,25 @@ def for_display(user):
 
 
 def describe(notifications, *, user) -> list[Notification]:
-    """Give each notification its `text`, `url` and `hides_actor`, in one query for the member's moderator roles."""
+    """Give each notification its `text`, `url`, `hides_actor` and `actor_role`, in two queries for roles."""
     notifications = list(notifications)
     moderated = set(
         Membership.objects.filter(
             user=user, role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR]
         ).values_list("group_id", flat=True)
     )
+    # The actors' roles in their groups, for the badge beside the text: one query for the page.
+    staff = Membership.objects.filter(
+        group_id__in={n.group_id for n in notifications},
+        user_id__in={n.actor_id for n in notifications if n.actor_id},
+        role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR],
+    )
+    staff_roles = {(group, user): role for group, user, role in staff.values_list("group_id", "user_id", "role")}
     for notification in notifications:
         notification.hides_actor = notification.is_chatham_house and notification.group_id not in moderated
         notification.text = notification_text(notification, hide_actor=notification.hides_actor)
         notification.url = notification_url(notification)
+        names_actor = notification.kind in ACTOR_KINDS and not notification.hides_actor
+        key = (notification.group_id, notification.actor_id)
+        notification.actor_role = staff_roles.get(key) if names_actor else None
     return notifications

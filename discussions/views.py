@@ -20,6 +20,7 @@ from topics.outcomes import flag_review_due, group_today
 from topics.prompts import prompt_of, prompt_panel
 from discussions.access import get_post_for_editor, get_post_for_user, get_thread_for_moderator, get_thread_for_user
 from topics import sanctions
+from topics.models import staff_role
 from topics.access import get_topic_for_user, require_member
 
 # Sessions remember this many viewed threads, so a reload does not count as another view.
@@ -70,7 +71,10 @@ def _render_thread(
     request, thread, membership, *, form=None, preview_html="", quote_pk=None, status=200, tools=None
 ):
     role = _role_filter(request) or ""
-    posts = thread.posts.select_related("author")
+    # The authors' role badges come with the posts, so they cost no query of their own.
+    posts = thread.posts.select_related("author").annotate(
+        author_role=staff_role("author_id", group_id=thread.topic.group_id)
+    )
     if role:
         posts = posts.filter(role=role, deleted_at__isnull=True)
     page = Paginator(posts, settings.POSTS_PER_PAGE).get_page(request.GET.get("page"))

@@ -4,7 +4,9 @@ import zoneinfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from groupsite import names
 from groupsite.models import EmailChoice, NotificationKind, User
+from groupsite.text import CleanCharField, NameField
 
 
 class ProfileForm(forms.ModelForm):
@@ -12,6 +14,14 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["display_name", "affiliation", "bio"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+        field_classes = {"display_name": NameField, "affiliation": CleanCharField, "bio": CleanCharField}
+
+    def clean_display_name(self) -> str:
+        name = self.cleaned_data["display_name"]
+        if name:
+            # No one may take a name that reads like that of someone who runs one of their groups.
+            names.check_not_staff_lookalike(name, names.staff_for(self.instance))
+        return name
 
 
 @functools.cache
@@ -76,7 +86,7 @@ class EmailPreferencesForm(forms.ModelForm):
 class DeactivateAccountForm(forms.Form):
     """Site staff's reason for ending an account, kept in the moderation log."""
 
-    reason = forms.CharField(
+    reason = CleanCharField(
         label=_("Reason (kept in the moderation log)"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),

@@ -205,6 +205,10 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Roundtable] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# Usernames are plain ASCII (every one has a reachable /people/<username>/) and none may read like staff's.
+ACCOUNT_ADAPTER = "groupsite.adapter.AccountAdapter"
+ACCOUNT_USERNAME_VALIDATORS = "groupsite.names.username_validators"
+ACCOUNT_USERNAME_BLACKLIST = ["admin", "administrator", "moderator", "owner", "staff", "support", "roundtable"]
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
 

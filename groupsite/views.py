@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -31,7 +31,8 @@ def profile(request, username):
         .select_related("thread__topic__group")
         .order_by("-created_at")[:RECENT_POSTS_ON_PROFILE]
     )
-    groups = Group.objects.visible_to(request.user).filter(memberships__user=person)
+    role = Membership.objects.filter(group=OuterRef("pk"), user=person).values("role")[:1]
+    groups = Group.objects.visible_to(request.user).filter(memberships__user=person).annotate(person_role=Subquery(role))
     context = {"person": person, "posts": posts, "groups": groups}
     if request.user.is_staff and request.user != person:
         context["deactivate_form"] = DeactivateAccountForm()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_lazy
 
 from discussions.markdown import validate_renderable
+from groupsite.text import CleanCharField, clean_text
 from topics import services
 from topics.models import Group, Membership, Milestone, Poll, Prompt, PromptProgramme, Topic
 
@@ -21,7 +22,7 @@ class JoinRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.questions = group.question_list
         for index, question in enumerate(self.questions):
-            self.fields[f"answer_{index}"] = forms.CharField(
+            self.fields[f"answer_{index}"] = CleanCharField(
                 label=question,
                 max_length=2000,
                 widget=forms.Textarea(attrs={"rows": 3}),
@@ -42,7 +43,7 @@ class VoteForm(forms.Form):
         required=False,
         error_messages={"invalid": gettext_lazy("Choose one of the options.")},
     )
-    reason = forms.CharField(required=False)  # refuses NUL characters, which PostgreSQL cannot store
+    reason = CleanCharField(required=False, widget=forms.Textarea)  # refuses NUL characters, which PostgreSQL cannot store
 
     def clean_option(self) -> int | None:
         option = self.cleaned_data["option"]
@@ -84,8 +85,8 @@ class PromptForm(forms.ModelForm):
         required=False, min_value=-365, max_value=365, label="Days after the milestone (negative: before)"
     )
     poll_kind = forms.ChoiceField(choices=PollKind.choices, required=False, label="Stance poll")
-    poll_statement = forms.CharField(required=False, max_length=300, label="Statement (for a scale)")
-    poll_options = forms.CharField(
+    poll_statement = CleanCharField(required=False, max_length=300, label="Statement (for a scale)")
+    poll_options = CleanCharField(
         required=False,
         max_length=5000,  # about twenty options of up to 200 characters
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -101,6 +102,7 @@ class PromptForm(forms.ModelForm):
         model = Prompt
         fields = ["topic", "title", "context", "chatham_house"]
         widgets = {"context": forms.Textarea(attrs={"rows": 6, "data-preview": "true"})}
+        field_classes = {"title": CleanCharField, "context": CleanCharField}
 
     def __init__(self, *args, group: Group, now, **kwargs):
         super().__init__(*args, **kwargs)
@@ -137,7 +139,7 @@ class PromptForm(forms.ModelForm):
         if self.cleaned_data.get("poll_kind") != Poll.Kind.CHOICE:
             return []  # a scale has fixed options, and no poll has none
         lines = self.cleaned_data["poll_options"].strip("\n").splitlines()
-        options = [line.strip() for line in lines]
+        options = [clean_text(line) for line in lines]
         for number, option in enumerate(options, start=1):
             if not option:
                 raise ValidationError(f"Option {number} is empty: write it or remove the blank line.")
@@ -223,6 +225,7 @@ class MilestoneForm(forms.ModelForm):
         model = Milestone
         fields = ["title", "happens_at"]
         widgets = {"happens_at": DateTimeLocalInput()}
+        field_classes = {"title": CleanCharField}
         labels = {"happens_at": "Date and time"}
 
 
@@ -272,6 +275,7 @@ class GroupSettingsForm(forms.ModelForm):
             "visibility": forms.RadioSelect,
             "membership_questions": forms.Textarea(attrs={"rows": 4}),
         }
+        field_classes = {"name": CleanCharField, "description": CleanCharField, "membership_questions": CleanCharField}
         labels = {
             "visibility": "Who can see the group",
             "timezone": "Time zone",
@@ -297,7 +301,8 @@ class GroupSettingsForm(forms.ModelForm):
             self.fields["visibility"].help_text = "Only an owner can change who can see the group."
 
     def clean_membership_questions(self) -> str:
-        questions = [line.strip() for line in self.cleaned_data["membership_questions"].splitlines() if line.strip()]
+        lines = (clean_text(line) for line in self.cleaned_data["membership_questions"].splitlines())
+        questions = [line for line in lines if line]
         if len(questions) > self.MAX_QUESTIONS:
             raise ValidationError(f"Ask at most {self.MAX_QUESTIONS} questions; there are {len(questions)}.")
         for number, question in enumerate(questions, start=1):
@@ -325,6 +330,7 @@ class TopicForm(forms.ModelForm):
         fields = ["title", "slug", "briefing"]
         widgets = {"briefing": forms.Textarea(attrs={"rows": 12, "data-preview": "true"})}
         labels = {"slug": "Web address"}
+        field_classes = {"title": CleanCharField, "briefing": CleanCharField}
         help_texts = {
             "slug": "Lowercase letters, numbers and hyphens, as in /g/…/topics/cost-and-reimbursement/. "
             "Leave it empty to make one from the title.",
@@ -382,7 +388,7 @@ class SanctionForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("For a suspension until a date: it ends as that day begins, on the group's clock."),
     )
-    reason = forms.CharField(
+    reason = CleanCharField(
         label=_("Reason (the member is shown it)"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),

@@ -38,9 +38,25 @@ def add_member(*, group: Group, user, role: str = Membership.Role.MEMBER) -> Mem
     return membership
 
 
+def check_name_fits_group(*, group: Group, user) -> None:
+    """Refuse someone whose name reads like that of one of the group's owners or moderators: a look-alike
+    name taken while outside the group must not pass for its staff inside it."""
+    from groupsite import names
+
+    lookalike = names.staff_lookalike(user.public_name, names.staff_of(group).exclude(pk=user.pk))
+    if lookalike is not None:
+        raise ValidationError(
+            gettext("Your name, %(name)s, reads too much like that of %(staff)s, who runs this group: "
+              "change it under Your profile, then join."),
+            code="staff_lookalike",
+            params={"name": user.public_name, "staff": lookalike},
+        )
+
+
 def join_public_group(*, group: Group, user) -> Membership:
     if not group.is_public:
         raise ValidationError("This group is private: ask to join instead.")
+    check_name_fits_group(group=group, user=user)
     return add_member(group=group, user=user)
 
 
@@ -60,6 +76,7 @@ def request_to_join(*, group: Group, user, answers: list[tuple[str, str]]) -> Jo
     if Membership.objects.filter(group=group, user=user).exists():
         raise ValidationError("You are already a member of this group.")
     sanctions.check_not_banned(group=group, user=user)
+    check_name_fits_group(group=group, user=user)
     _count_or_refuse(
         key=f"join-requests:{user.pk}",
         limit=settings.JOIN_REQUESTS_PER_HOUR,
@@ -245,6 +262,7 @@ def accept_invitation(*, invitation: Invitation, user, now: datetime) -> Members
         return existing  # an invitation opened by someone already inside stays usable for its real recipient
     if not invitation.is_usable(now):
         raise ValidationError("This invitation has expired or was revoked. Ask a moderator for a new one.")
+    check_name_fits_group(group=invitation.group, user=user)
     membership = add_member(group=invitation.group, user=user)
     fields = {"use_count": invitation.use_count + 1}
     if not invitation.is_link:

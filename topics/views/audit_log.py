@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from groupsite.text import CleanCharField
 from topics.access import get_group_for_moderator
 from topics.audit import AuditAction, AuditEntry
 
@@ -18,7 +19,7 @@ ENTRIES_PER_PAGE = 50
 
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), choices=[("", _("Every action"))] + AuditAction.choices, required=False)
-    member = forms.CharField(
+    member = CleanCharField(
         label=_("Member (username)"),
         required=False,
         max_length=150,

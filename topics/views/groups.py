@@ -147,6 +147,8 @@ def join(request, slug):
             services.join_public_group(group=group, user=request.user)
         except ValidationError as error:
             messages.error(request, error.messages[0])
+            if error.code == "staff_lookalike":  # the name must change first, under Your profile
+                return redirect("edit_profile")
             return redirect(group)
         messages.success(request, f"Welcome to {group.name}! You can now start threads and reply.")
         return redirect(group)
@@ -286,6 +288,8 @@ def invitation(request, token):
             services.accept_invitation(invitation=invitation, user=request.user, now=now)
         except ValidationError as error:
             messages.error(request, error.messages[0])
+            if error.code == "staff_lookalike":  # the invitation is fine: the name must change first
+                return redirect("edit_profile")
         else:
             messages.success(request, f"Welcome to {invitation.group.name}!")
             return redirect(invitation.group)

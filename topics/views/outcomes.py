@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from discussions.markdown import render_markdown, validate_renderable
 from discussions.access import get_post_for_user
+from groupsite.text import CleanCharField
 from topics import outcomes
 from topics.access import get_group_for_moderator, get_group_for_user, get_topic_for_moderator, get_topic_for_user
 from topics.models import Outcome, Prompt
@@ -23,7 +24,7 @@ SECTION_HELP = "Markdown. Cite the posts a point rests on with the links listed 
 
 
 class OutcomeForm(forms.Form):
-    takeaways = forms.CharField(
+    takeaways = CleanCharField(
         label="Key takeaways",
         max_length=SECTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8}),
@@ -31,7 +32,7 @@ class OutcomeForm(forms.Form):
         validators=[validate_renderable],
         error_messages={"required": "Write the key takeaways."},
     )
-    open_questions = forms.CharField(
+    open_questions = CleanCharField(
         label="Open questions",
         required=False,
         max_length=SECTION_MAX_LENGTH,
@@ -39,7 +40,7 @@ class OutcomeForm(forms.Form):
         help_text="Markdown: what the group has not settled yet.",
         validators=[validate_renderable],
     )
-    dissent = forms.CharField(
+    dissent = CleanCharField(
         label="Dissent",
         required=False,
         max_length=SECTION_MAX_LENGTH,
