@@ -32,10 +32,13 @@ class Group(models.Model):
 
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
-    description = models.TextField(blank=True, help_text="A short plain-text introduction shown on the group page.")
+    description = models.TextField(
+        blank=True, max_length=2_000, help_text="A short plain-text introduction shown on the group page."
+    )
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     membership_questions = models.TextField(
         blank=True,
+        max_length=4_000,  # room for the settings form's ten questions of 300 characters
         help_text="Questions for people who ask to join a private group, one per line.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -218,7 +221,9 @@ class Topic(models.Model):
     title = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60)
     position = models.PositiveSmallIntegerField(default=0, help_text="Topics are listed in this order.")
-    briefing = models.TextField(blank=True, help_text="Markdown: what the group is trying to find out here.")
+    briefing = models.TextField(
+        blank=True, max_length=50_000, help_text="Markdown: what the group is trying to find out here."
+    )
     briefing_html = models.TextField(blank=True, editable=False)
     thread_count = models.PositiveIntegerField(default=0, editable=False)
     post_count = models.PositiveIntegerField(default=0, editable=False)
