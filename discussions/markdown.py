@@ -6,6 +6,7 @@ from functools import partial
 import bleach
 import markdown as python_markdown
 from bleach.linkifier import LinkifyFilter
+from django.utils.translation import gettext
 
 from discussions.markdown_bounds import (
     SAFE_URL_RE,
@@ -78,7 +79,8 @@ def render_markdown(text: str) -> str:
     if not text.strip():
         return ""
     if text.count("[") > MAX_LINK_BRACKETS:
-        raise UnrenderableMarkdown(f"Use at most {MAX_LINK_BRACKETS} square brackets.")
+        message = gettext("Use at most %(count)s square brackets.") % {"count": f"{MAX_LINK_BRACKETS:,}"}
+        raise UnrenderableMarkdown(message)
     check_nesting(text)
     try:
         html = python_markdown.markdown(
@@ -87,7 +89,7 @@ def render_markdown(text: str) -> str:
             output_format="html",
         )
     except RecursionError:
-        raise UnrenderableMarkdown("The text nests lists or quotes too deeply to show.") from None
+        raise UnrenderableMarkdown(gettext("The text nests lists or quotes too deeply to show.")) from None
     # A Cleaner is not thread-safe, so each call gets its own (rendering happens once per save).
     return unshield_markup_characters(_make_cleaner().clean(html))
 

@@ -1,6 +1,6 @@
 """What keeps rendering in time proportional to the text: Python-Markdown and bleach, each with its slow paths closed.
 
-Three kinds of help, used by discussions.markdown.render_markdown:
+Used by discussions.markdown.render_markdown:
 - shield_markup_characters: a "<", ">" or "&" that cannot start a tag, autolink, comment, entity or quote marker is
   swapped for a private placeholder, so neither Python-Markdown's HTML patterns nor bleach's tokenizer work on it;
   unshield_markup_characters turns the placeholders into "&lt;", "&gt;" and "&amp;" after cleaning, which is what
@@ -9,6 +9,8 @@ Three kinds of help, used by discussions.markdown.render_markdown:
   header tests that rescan a block for every line split off it, link scans to the end of the text) with the same
   results, bounded.
 - SAFE_URL_RE: bleach's linkify pattern without its backtracking on runs of "(" or of words joined by "-".
+- check_nesting and the extension's budgets: what is left (costs per line, tag, mark or element that no
+  hand-written post comes near) is counted before the work is done, and refused with the reason.
 """
 
 import re
@@ -17,9 +19,9 @@ from html.entities import html5 as HTML5_ENTITIES
 
 from bleach import html5lib_shim
 from bleach.linkifier import TLDS
-from markdown.blockprocessors import HashHeaderProcessor, SetextHeaderProcessor
-from markdown.extensions import Extension
 from django.utils.translation import gettext
+from markdown.blockprocessors import HashHeaderProcessor, HRProcessor, SetextHeaderProcessor
+from markdown.extensions import Extension
 from markdown.extensions.tables import TableProcessor
 from markdown.inlinepatterns import (
     IMAGE_LINK_RE,
@@ -52,16 +54,8 @@ MAX_SIBLINGS = 2_000  # bleach's tree walker looks a finished element up among a
 _MARKER = re.compile(r">|[*+0-9-]+")
 _FORMATTING_MARK = re.compile(r"[*_`\\\[\n&~]")
 _TAG_START = re.compile(r"<[A-Za-z/!?]")
+_RULE = re.compile(HRProcessor.RE)
 
-
-def check_nesting(text: str) -> None:
-    """Refuse, before Python-Markdown recurses into it, a line that opens too many quotes and lists at once."""
-    for prefix in _LINE_MARKERS.finditer(text):
-        markers = prefix.group()
-        if len(markers) <= MAX_NESTING or (len(set(markers) - {" ", "\t"}) == 1 and markers[0] in "*-"):
-            continue  # few markers, or a rule such as "- - - -"
-        if len(_MARKER.findall(markers)) > MAX_NESTING:
-            raise UnrenderableMarkdown(gettext("The text nests lists or quotes too deeply to show."))
 
 # Unicode's interlinear annotation characters, meant for a program's internal use only: Python-Markdown and bleach
 # pass them through untouched (html5lib reports noncharacters as errors, slowly), and typed ones become U+FFFD.
@@ -74,6 +68,17 @@ _LINE_MARKERS = re.compile(r"^(?:[ \t]*(?:>|[*+-](?=[ \t])|[0-9]{1,9}[.)](?=[ \t
 # What Python-Markdown may read as a tag, an autolink or an automatic mail link: none of them holds a "<" or ">".
 _TAG = re.compile(r"<[A-Za-z/?!][^<>]*+>|<[^<> !]+@[^@<> ]+>")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,8};|#[xX][0-9a-fA-F]{1,8};|([A-Za-z][A-Za-z0-9]{0,31});)")
+
+
+def check_nesting(text: str) -> None:
+    """Refuse, before Python-Markdown recurses into it, a line that opens too many quotes and lists at once."""
+    for prefix in _LINE_MARKERS.finditer(text):
+        markers = prefix.group()
+        if len(markers) <= MAX_NESTING or len(_MARKER.findall(markers)) <= MAX_NESTING:
+            continue
+        line_end = text.find("\n", prefix.start())
+        if not _RULE.match(text, prefix.start(), len(text) if line_end == -1 else line_end):  # "- - - -" is a rule
+            raise UnrenderableMarkdown(gettext("The text nests lists or quotes too deeply to show."))
 
 
 def shield_markup_characters(text: str) -> str:
@@ -214,9 +219,8 @@ class _WorkBudget(Treeprocessor):
         for element in root.iter():
             blocks += 1
             if len(element) > MAX_SIBLINGS and element is not root:
-                raise UnrenderableMarkdown(
-                    gettext("Use at most %(count)s rows in a table or items in a list.") % {"count": f"{MAX_SIBLINGS:,}"}
-                )
+                message = gettext("Use at most %(count)s rows in a table or items in a list.")
+                raise UnrenderableMarkdown(message % {"count": f"{MAX_SIBLINGS:,}"})
             for text in (element.text, element.tail):
                 if text:
                     marks += len(_FORMATTING_MARK.findall(text))
