@@ -52,7 +52,7 @@ MAX_LINES = 5_000  # outside fenced code: Python-Markdown tests every block proc
 MAX_SIBLINGS = 2_000  # bleach's tree walker looks a finished element up among all its siblings
 
 _MARKER = re.compile(r">|[*+0-9-]+")
-_FORMATTING_MARK = re.compile(r"[*_`\\\[\n&~]")
+_FORMATTING_MARK = re.compile(r"[*_`\\\[\n<&~]")
 _TAG_START = re.compile(r"<[A-Za-z/!?]")
 _RULE = re.compile(HRProcessor.RE)
 
@@ -211,32 +211,45 @@ class _LineBudget(Preprocessor):
         return lines
 
 
+def _refuse(message: str, count: int):
+    raise UnrenderableMarkdown(message % {"count": f"{count:,}"})
+
+
+def _is_fenced_code(stashed: str) -> bool:
+    return stashed.startswith("<pre><code") and stashed.endswith("</code></pre>")
+
+
 class _WorkBudget(Treeprocessor):
     """After the blocks are parsed and before inline elements are: count what the rest of the work grows with."""
 
     def run(self, root):
-        blocks, marks, tags = 0, 0, sum(len(_TAG_START.findall(raw)) for raw in self.md.htmlStash.rawHtmlBlocks)
+        stash = self.md.htmlStash.rawHtmlBlocks
+        blocks = sum(2 for stashed in stash if _is_fenced_code(stashed))
+        marks = 0
         for element in root.iter():
             blocks += 1
             if len(element) > MAX_SIBLINGS and element is not root:
-                message = gettext("Use at most %(count)s rows in a table or items in a list.")
-                raise UnrenderableMarkdown(message % {"count": f"{MAX_SIBLINGS:,}"})
+                _refuse(gettext("Use at most %(count)s rows in a table or items in a list."), MAX_SIBLINGS)
             for text in (element.text, element.tail):
                 if text:
                     marks += len(_FORMATTING_MARK.findall(text))
-                    tags += text.count("<")  # every "<" left is a tag, a comment or an autolink
         if blocks > MAX_BLOCKS:
-            raise UnrenderableMarkdown(
-                gettext("Use at most %(count)s paragraphs, headings, list items and table cells.")
-                % {"count": f"{MAX_BLOCKS:,}"}
-            )
-        if tags > MAX_HTML_TAGS:
-            raise UnrenderableMarkdown(gettext("Use at most %(count)s HTML tags.") % {"count": f"{MAX_HTML_TAGS:,}"})
+            message = gettext("Use at most %(count)s paragraphs, headings, list items, table cells and code blocks.")
+            _refuse(message, MAX_BLOCKS)
         if marks > MAX_FORMATTING_MARKS:
-            raise UnrenderableMarkdown(
-                gettext("Use at most %(count)s line breaks and formatting marks (*, _, `, [, \\, &) outside code.")
-                % {"count": f"{MAX_FORMATTING_MARKS:,}"}
+            message = gettext(
+                "Use at most %(count)s line breaks and formatting marks (*, _, `, [, \\, <, &) outside code blocks."
             )
+            _refuse(message, MAX_FORMATTING_MARKS)
+
+
+class _HtmlBudget(Treeprocessor):
+    """After inline elements are found: the HTML typed outside code, which html5lib may have to nest."""
+
+    def run(self, root):
+        stash = self.md.htmlStash.rawHtmlBlocks
+        if sum(len(_TAG_START.findall(raw)) for raw in stash if not _is_fenced_code(raw)) > MAX_HTML_TAGS:
+            _refuse(gettext("Use at most %(count)s HTML tags."), MAX_HTML_TAGS)
 
 
 class _SetextHeaderProcessor(SetextHeaderProcessor):
@@ -259,6 +272,7 @@ class BoundedMarkdownExtension(Extension):
         md.parser.blockprocessors.register(_SetextHeaderProcessor(md.parser), "setextheader", 60)
         md.preprocessors.register(_LineBudget(md), "line_budget", 24)  # just after "fenced_code_block"
         md.treeprocessors.register(_WorkBudget(md), "work_budget", 25)  # just before "inline"
+        md.treeprocessors.register(_HtmlBudget(md), "html_budget", 19)  # just after it
         patterns = md.inlinePatterns
         patterns.register(_Reference(REFERENCE_RE, md), "reference", 170)
         patterns.register(_Link(LINK_RE, md), "link", 160)
