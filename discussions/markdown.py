@@ -6,6 +6,16 @@ from functools import partial
 import bleach
 import markdown as python_markdown
 from bleach.linkifier import LinkifyFilter
+from django.utils.translation import gettext
+
+from discussions.markdown_bounds import (
+    SAFE_URL_RE,
+    BoundedMarkdownExtension,
+    UnrenderableMarkdown,
+    check_nesting,
+    shield_markup_characters,
+    unshield_markup_characters,
+)
 
 ALLOWED_TAGS = frozenset(
     {
@@ -47,7 +57,15 @@ def _make_cleaner() -> bleach.Cleaner:
         attributes=ALLOWED_ATTRIBUTES,
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
-        filters=[partial(LinkifyFilter, callbacks=[_set_link_rel], skip_tags={"pre", "code"}, parse_email=False)],
+        filters=[
+            partial(
+                LinkifyFilter,
+                callbacks=[_set_link_rel],
+                skip_tags={"pre", "code"},
+                parse_email=False,
+                url_re=SAFE_URL_RE,
+            )
+        ],
     )
 
 
@@ -56,22 +74,24 @@ def _make_cleaner() -> bleach.Cleaner:
 MAX_LINK_BRACKETS = 1000
 
 
-class UnrenderableMarkdown(ValueError):
-    """Text that would take too long or nest too deeply to render."""
-
-
 def render_markdown(text: str) -> str:
     """Render member-written Markdown to HTML that is safe to show as is."""
     if not text.strip():
         return ""
     if text.count("[") > MAX_LINK_BRACKETS:
-        raise UnrenderableMarkdown(f"Use at most {MAX_LINK_BRACKETS} square brackets.")
+        message = gettext("Use at most %(count)s square brackets.") % {"count": f"{MAX_LINK_BRACKETS:,}"}
+        raise UnrenderableMarkdown(message)
+    check_nesting(text)
     try:
-        html = python_markdown.markdown(text, extensions=MARKDOWN_EXTENSIONS, output_format="html")
+        html = python_markdown.markdown(
+            shield_markup_characters(text),
+            extensions=[*MARKDOWN_EXTENSIONS, BoundedMarkdownExtension()],
+            output_format="html",
+        )
     except RecursionError:
-        raise UnrenderableMarkdown("The text nests lists or quotes too deeply to show.") from None
+        raise UnrenderableMarkdown(gettext("The text nests lists or quotes too deeply to show.")) from None
     # A Cleaner is not thread-safe, so each call gets its own (rendering happens once per save).
-    return _make_cleaner().clean(html)
+    return unshield_markup_characters(_make_cleaner().clean(html))
 
 
 def validate_renderable(text: str) -> None:
