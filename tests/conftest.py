@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 
 from groupsite.celery import app as celery_app
@@ -23,6 +23,23 @@ def pytest_configure(config):
     # Tasks run in the test process unless a test starts a real worker (tests/test_worker.py).
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
+    _own_redis_cache_per_xdist_worker()
+
+
+def _own_redis_cache_per_xdist_worker() -> None:
+    """Each test flushes the cache; with the suite split over processes (pytest-xdist), each needs a Redis database
+    of its own: worker gw0 keeps the configured one, gw1 the one below it, and so on."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    cache_settings = django_settings.CACHES["default"]
+    if not worker.startswith("gw") or "redis" not in cache_settings["BACKEND"].lower():
+        return
+    base, _, number = cache_settings["LOCATION"].rpartition("/")
+    django_settings.CACHES = {
+        "default": cache_settings | {"LOCATION": f"{base}/{int(number or 0) - int(worker[2:])}"}
+    }
+    # The cache handler reads CACHES once; nothing has used the cache yet, so it just reads them again.
+    caches._settings = None
+    caches.__dict__.pop("settings", None)
 
 
 def pytest_report_header(config):

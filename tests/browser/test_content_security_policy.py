@@ -4,12 +4,16 @@ The `page` fixture fails a test on any violation or JavaScript error; these test
 the failure names the page.
 """
 
+import pytest
 from allauth.account.models import EmailAddress
 from django.urls import reverse
 
 from discussions import services as discussion_services
 from tests import factories
 from tests.browser.test_facilitation_journey import log_in
+
+# The page layer, not the database: the test command runs these in one pass.
+pytestmark = pytest.mark.one_pass
 
 
 def build_group():

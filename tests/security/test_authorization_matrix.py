@@ -375,7 +375,9 @@ def test_no_row_is_listed_twice():
 # The cases.
 
 
-pytestmark = pytest.mark.django_db  # each case runs in a transaction of its own, rolled back after it
+# Each case runs in a transaction of its own, rolled back after it. Who may do what does not depend on the
+# database, so the test command runs the matrix in one pass.
+pytestmark = [pytest.mark.django_db, pytest.mark.one_pass]
 
 
 @pytest.fixture(scope="module")

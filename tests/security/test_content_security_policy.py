@@ -7,6 +7,9 @@ from django.urls import reverse
 
 from tests import factories
 
+# The page layer, not the database: the test command runs these in one pass.
+pytestmark = pytest.mark.one_pass
+
 POLICY = {
     "default-src": "'self'",
     "script-src": "'self'",

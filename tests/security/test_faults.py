@@ -33,7 +33,12 @@ from tests.security.fault_tools import (
     wait_until,
 )
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+# One xdist worker runs them all: they pick free ports for their own redis-server from one small range.
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.worker,
+    pytest.mark.xdist_group("own-redis-server"),
+]
 
 FILE_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 

@@ -19,6 +19,9 @@ from discussions.markdown import LINK_REL, UnrenderableMarkdown, render_markdown
 from topics.models import Group, Prompt, Topic
 from tests.factories import make_moderator, make_topic
 
+# The page layer, not the database: the test command runs these in one pass.
+pytestmark = pytest.mark.one_pass
+
 RENDER_BOUND_SECONDS = 1.0
 POST_LIMIT = settings.POST_BODY_MAX_LENGTH
 

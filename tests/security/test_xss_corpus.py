@@ -26,7 +26,7 @@ from tests.security.xss_corpus import ALL
 from topics.models import Group, Membership, Prompt, Topic
 from topics.sanctions import Sanction
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.one_pass, pytest.mark.django_db(transaction=True)]
 
 PAYLOADS = [payload for _, payload in ALL]
 # Forms refuse a NUL character outright, so a value holding one would keep its neighbours out of the field too.
