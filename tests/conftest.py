@@ -42,6 +42,17 @@ def _own_redis_cache_per_xdist_worker() -> None:
     caches.__dict__.pop("settings", None)
 
 
+@pytest.hookimpl(trylast=True)  # after tests/browser/conftest.py has marked its tests
+def pytest_collection_modifyitems(config, items):
+    """The longest tests first (browsers, real workers, one-pass proofs), so that split over processes
+    (pytest-xdist) none of them starts last and keeps the run waiting."""
+
+    def slow(item) -> bool:
+        return any(item.get_closest_marker(name) for name in ("browser", "worker", "one_pass"))
+
+    items.sort(key=lambda item: not slow(item))  # a stable sort keeps each group's own order
+
+
 def pytest_report_header(config):
     database = django_settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     return f"roundtable: database={database} broker={django_settings.CELERY_BROKER_URL.split('://')[0]}"

@@ -6,9 +6,11 @@ import pytest
 
 
 def pytest_collection_modifyitems(config, items):
+    # Journeys through the pages: the test command runs them once, in the PostgreSQL pass when it runs.
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.one_pass)
 
 
 # Chromium's console wording for what a Content-Security-Policy blocked.

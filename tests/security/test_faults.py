@@ -34,9 +34,11 @@ from tests.security.fault_tools import (
 )
 
 # One xdist worker runs them all: they pick free ports for their own redis-server from one small range.
+# They prove what production runs, so the test command runs them once, in the PostgreSQL pass when it runs.
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.worker,
+    pytest.mark.one_pass,
     pytest.mark.xdist_group("own-redis-server"),
 ]
 
