@@ -59,6 +59,21 @@ def flag_post(*, post: Post, user, reason: str, text: str = "", now: datetime | 
     return flag
 
 
+
+def _log_post_action(post: Post, *, actor, action: str, reason: str = "", now: datetime) -> None:
+    """A moderator's action on a post in the moderation log (actor None: the members' flags)."""
+    audit.record(
+        actor=actor,
+        action=action,
+        group=post.thread.topic.group,
+        target_user=post.author,
+        thread=post.thread,
+        post=post,
+        summary=_summary(post),
+        reason=reason,
+        now=now,
+    )
+
 def _hide_if_flagged_enough(post: Post, *, now: datetime) -> bool:
     threshold = Group.objects.filter(pk=post.thread.topic.group_id).values_list("flags_to_hide", flat=True).first()
     if not threshold:
@@ -74,17 +89,7 @@ def _hide_if_flagged_enough(post: Post, *, now: datetime) -> bool:
         return False
     post.hidden_at, post.hidden_by, post.hidden_reason = now, None, reason
     # No moderator acted: the log shows "the flags" as the actor.
-    audit.record(
-        actor=None,
-        action=AuditAction.HIDE_POST,
-        group=post.thread.topic.group,
-        target_user=post.author,
-        thread=post.thread,
-        post=post,
-        summary=_summary(post),
-        reason=reason,
-        now=now,
-    )
+    _log_post_action(post, actor=None, action=AuditAction.HIDE_POST, reason=reason, now=now)
     return True
 
 
@@ -100,17 +105,7 @@ def dismiss_flags(*, post: Post, moderator, reason: str = "", now: datetime | No
         hidden_at=None, hidden_reason=""
     ):
         post.hidden_at, post.hidden_reason = None, ""
-    audit.record(
-        actor=moderator,
-        action=AuditAction.FLAG_DISMISSED,
-        group=post.thread.topic.group,
-        target_user=post.author,
-        thread=post.thread,
-        post=post,
-        summary=_summary(post),
-        reason=reason,
-        now=now,
-    )
+    _log_post_action(post, actor=moderator, action=AuditAction.FLAG_DISMISSED, reason=reason, now=now)
     return dismissed
 
 
@@ -125,17 +120,7 @@ def hide_post(*, post: Post, moderator, reason: str = "", now: datetime | None =
         return False
     post.hidden_at, post.hidden_by, post.hidden_reason = now, moderator, reason
     _resolve_open_flags(post, moderator=moderator, resolution=Flag.Resolution.HIDDEN, now=now)
-    audit.record(
-        actor=moderator,
-        action=AuditAction.HIDE_POST,
-        group=post.thread.topic.group,
-        target_user=post.author,
-        thread=post.thread,
-        post=post,
-        summary=_summary(post),
-        reason=reason,
-        now=now,
-    )
+    _log_post_action(post, actor=moderator, action=AuditAction.HIDE_POST, reason=reason, now=now)
     return True
 
 
@@ -149,17 +134,7 @@ def unhide_post(*, post: Post, moderator, reason: str = "", now: datetime | None
         return False
     post.hidden_at, post.hidden_by, post.hidden_reason = None, None, ""
     _resolve_open_flags(post, moderator=moderator, resolution=Flag.Resolution.DISMISSED, now=now)
-    audit.record(
-        actor=moderator,
-        action=AuditAction.UNHIDE_POST,
-        group=post.thread.topic.group,
-        target_user=post.author,
-        thread=post.thread,
-        post=post,
-        summary=_summary(post),
-        reason=reason,
-        now=now,
-    )
+    _log_post_action(post, actor=moderator, action=AuditAction.UNHIDE_POST, reason=reason, now=now)
     return True
 
 
@@ -183,17 +158,7 @@ def warn_author(*, post: Post, moderator, message: str, now: datetime | None = N
     if author.email_choice(NotificationKind.WARNING) == EmailChoice.IMMEDIATELY:
         notification.email_due_at = now + timedelta(minutes=settings.NOTIFICATION_EMAIL_DELAY_MINUTES)
     notification.save()
-    audit.record(
-        actor=moderator,
-        action=AuditAction.WARN,
-        group=group,
-        target_user=author,
-        thread=post.thread,
-        post=post,
-        summary=_summary(post),
-        reason=message,
-        now=now,
-    )
+    _log_post_action(post, actor=moderator, action=AuditAction.WARN, reason=message, now=now)
     return notification
 
 
