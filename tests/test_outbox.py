@@ -48,7 +48,15 @@ def broker_hung():
     """Tasks really go to a broker that accepts connections and never answers (a Redis frozen or overloaded)."""
     listener = socket.create_server(("127.0.0.1", 0))
     held = []
-    threading.Thread(target=lambda: [held.append(listener.accept()) for _ in iter(int, 1)], daemon=True).start()
+
+    def hold_connections():
+        while True:
+            try:
+                held.append(listener.accept())
+            except OSError:  # the listener is closed at teardown
+                return
+
+    threading.Thread(target=hold_connections, daemon=True).start()
     previous = celery_app.conf.task_always_eager, celery_app.conf.get("broker_write_url")
     celery_app.conf.task_always_eager = False
     celery_app.conf.broker_write_url = f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
@@ -57,6 +65,8 @@ def broker_hung():
     celery_app.conf.task_always_eager, celery_app.conf.broker_write_url = previous
     celery_app._after_fork()
     listener.close()
+    for connection, _ in held:
+        connection.close()
 
 
 @pytest.fixture
