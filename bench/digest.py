@@ -79,35 +79,6 @@ def run_worker(queue: str) -> None:
     )
 
 
-# Services -----------------------------------------------------------------------------------------------------
-
-
-def services_reachable(postgres: str, redis_url: str) -> str | None:
-    """None when PostgreSQL and Redis answer, else why not."""
-    try:
-        import psycopg
-
-        psycopg.connect(f"{postgres}/postgres", connect_timeout=3).close()
-    except Exception as error:
-        return f"PostgreSQL at {postgres} is unreachable ({error.__class__.__name__})"
-    try:
-        import redis
-
-        redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
-    except Exception as error:
-        return f"Redis at {redis_url} is unreachable ({error.__class__.__name__})"
-    return None
-
-
-def recreate_database(postgres: str, *, drop_only: bool = False) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{postgres}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE_NAME} WITH (FORCE)")
-        if not drop_only:
-            conn.execute(f"CREATE DATABASE {DATABASE_NAME}")
-
-
 # Data ---------------------------------------------------------------------------------------------------------
 
 
@@ -293,6 +264,8 @@ def wait_for_workers(logs: list[Path], deadline: float) -> None:
 def main() -> None:
     args = parse_args()
     sys.path.insert(0, str(ROOT))
+    from bench.services import recreate_database, services_reachable
+
     os.environ["DJANGO_SETTINGS_MODULE"] = "groupsite.settings"
     if args.worker:
         run_worker(args.worker)
@@ -310,7 +283,7 @@ def main() -> None:
         "CELERY_TASK_ALWAYS_EAGER": "false",
     }
     if use_services:
-        recreate_database(args.postgres)
+        recreate_database(args.postgres, DATABASE_NAME)
         env |= {"DATABASE_URL": f"{args.postgres}/{DATABASE_NAME}", "CELERY_BROKER_URL": args.redis}
         setup = f"PostgreSQL ({DATABASE_NAME}) and Redis"
     else:
@@ -410,7 +383,7 @@ def main() -> None:
         for key in broker.scan_iter(f"*{queue}*"):  # the queue and kombu's bindings for it
             broker.delete(key)
         if not args.keep:
-            recreate_database(args.postgres, drop_only=True)
+            recreate_database(args.postgres, DATABASE_NAME, drop_only=True)
     if not args.keep and done >= enqueued:
         shutil.rmtree(work_dir, ignore_errors=True)
 

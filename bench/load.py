@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.load_traffic import Member, Plan, Poll, Results, format_report, percentile, run_load  # noqa: E402
+from bench.services import recreate_database, services_reachable  # noqa: E402
 
 DATABASE_NAME = "roundtable_load"
 MEMBER_PASSWORD = "roundtable-load"  # every simulated member's, to look around as one with --keep
@@ -310,32 +311,6 @@ def check_writes(plan: Plan, results: Results, *, since) -> tuple[list[str], str
 # The run ------------------------------------------------------------------------------------------------------
 
 
-def services_reachable(postgres: str, redis_url: str) -> str | None:
-    """None when PostgreSQL and Redis answer, else why not."""
-    try:
-        import psycopg
-
-        psycopg.connect(f"{postgres}/postgres", connect_timeout=3).close()
-    except Exception as error:
-        return f"PostgreSQL at {postgres} is unreachable ({error.__class__.__name__})"
-    try:
-        import redis
-
-        redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
-    except Exception as error:
-        return f"Redis at {redis_url} is unreachable ({error.__class__.__name__})"
-    return None
-
-
-def recreate_database(postgres: str, *, drop_only: bool = False) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{postgres}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE_NAME} WITH (FORCE)")
-        if not drop_only:
-            conn.execute(f"CREATE DATABASE {DATABASE_NAME}")
-
-
 def print_results(args, results: Results, *, problems, summary, web_cpu, load_before, log_dir) -> bool:
     """Print the figures and the check; True when a request failed or a write was lost."""
     p99 = percentile(sorted(sample.seconds * 1000 for sample in results.samples), 0.99)
@@ -380,7 +355,7 @@ def main() -> int:
     )
     os.environ.update(environment)  # the same settings here, so that sessions made here are valid there
     os.environ["DJANGO_SETTINGS_MODULE"] = "groupsite.settings"
-    recreate_database(args.postgres)
+    recreate_database(args.postgres, DATABASE_NAME)
     failed = True
     try:
         import django
@@ -424,7 +399,7 @@ def main() -> int:
         connections.close_all()
         forget_queue(args.redis, queue)
         if not args.keep:
-            recreate_database(args.postgres, drop_only=True)
+            recreate_database(args.postgres, DATABASE_NAME, drop_only=True)
         if not failed:
             shutil.rmtree(work_dir, ignore_errors=True)
     return 1 if failed else 0
