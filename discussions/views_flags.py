@@ -88,46 +88,46 @@ def _invalid(request, post, membership, form):
         return render(request, "topics/review_queue.html", context, status=HTTPStatus.BAD_REQUEST)
 
 
-@require_POST
-@login_required
-def dismiss_flags(request, pk):
+def _decide(request, pk, decision, done: str, unchanged: str):
+    """A moderator's decision on a post that takes an optional reason (dismiss, hide, unhide), as _thread_action does
+    for thread tools: the change, then a message saying whether anything changed."""
     post, membership = _moderated_post(request, pk)
     form = ModeratorReasonForm(request.POST)
     if not form.is_valid():
         return _invalid(request, post, membership, form)
-    if flags.dismiss_flags(post=post, moderator=request.user, reason=form.cleaned_data["reason"]):
-        messages.success(request, _("The flags were dismissed; the post stays."))
+    if decision(post=post, moderator=request.user, reason=form.cleaned_data["reason"]):
+        messages.success(request, done)
     else:
-        messages.info(request, _("This post had no open flags."))
+        messages.info(request, unchanged)
     return _back(request, post)
+
+
+@require_POST
+@login_required
+def dismiss_flags(request, pk):
+    return _decide(
+        request, pk, flags.dismiss_flags, _("The flags were dismissed; the post stays."), _("This post had no open flags.")
+    )
 
 
 @require_POST
 @login_required
 def hide_post(request, pk):
-    post, membership = _moderated_post(request, pk)
-    form = ModeratorReasonForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, post, membership, form)
-    if flags.hide_post(post=post, moderator=request.user, reason=form.cleaned_data["reason"]):
-        messages.success(request, _("The post is hidden: only its author and the moderators see it."))
-    else:
-        messages.info(request, _("The post was already hidden or removed."))
-    return _back(request, post)
+    return _decide(
+        request,
+        pk,
+        flags.hide_post,
+        _("The post is hidden: only its author and the moderators see it."),
+        _("The post was already hidden or removed."),
+    )
 
 
 @require_POST
 @login_required
 def unhide_post(request, pk):
-    post, membership = _moderated_post(request, pk)
-    form = ModeratorReasonForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, post, membership, form)
-    if flags.unhide_post(post=post, moderator=request.user, reason=form.cleaned_data["reason"]):
-        messages.success(request, _("The post is visible to everyone again."))
-    else:
-        messages.info(request, _("The post was not hidden."))
-    return _back(request, post)
+    return _decide(
+        request, pk, flags.unhide_post, _("The post is visible to everyone again."), _("The post was not hidden.")
+    )
 
 
 @require_POST
