@@ -48,7 +48,7 @@ def create_prompt_reminders() -> int:
     return notifications.create_prompt_reminders(now=now) + notifications.announce_pending_prompts(now=now)
 
 
-# The digest (discussions/digest.py).
+# The digest (discussions/digest/).
 
 
 @shared_task

@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from discussions import digest
+from discussions import digest, emails
 from discussions import services as discussion_services
 from discussions.models import DigestDelivery, Notification, Post, ThreadRead
 from groupsite.models import DigestFrequency, EmailChoice, NotificationKind
@@ -347,10 +347,10 @@ def test_the_best_answers_so_far_are_key_insights_first_then_the_most_quoted_nev
     section = section_of(digest.digest_context(member, now=now), settled)
 
     urls = [answer["url"] for answer in section["best_answers"]]
-    assert urls == [digest._post_url(post.pk) for post in (insight, quoted_twice, quoted_once)]
+    assert urls == [digest.post_url(post.pk) for post in (insight, quoted_twice, quoted_once)]
     assert section["best_answers"][0]["is_key_insight"]
     assert section["best_answers"][1]["quotes"] == 2
-    assert digest._post_url(plain.pk) not in urls
+    assert digest.post_url(plain.pk) not in urls
 
 
 def test_new_outcomes_and_key_insights_are_listed(settled, topic, member, moderator, now):
@@ -372,7 +372,7 @@ def test_new_outcomes_and_key_insights_are_listed(settled, topic, member, modera
     assert outcomes == [("Old prompt", "Prices will fall by 2031.")]
     assert [item["excerpt"] for item in section["key_insights"]] == ["Vein-to-vein time is the bottleneck."]
     assert section["key_insights"][0]["author"] == "Dr Moderator"
-    assert section["key_insights"][0]["url"] == digest._post_url(insight.pk)
+    assert section["key_insights"][0]["url"] == digest.post_url(insight.pk)
 
 
 def test_active_threads_are_ranked_by_distinct_participants_then_replies_not_by_recency(
@@ -405,7 +405,7 @@ def test_an_active_thread_links_to_the_first_post_the_member_has_not_read(settle
 
     [item] = section_of(digest.digest_context(member, now=now), settled)["active_threads"]
 
-    assert item["url"] == f"{digest.absolute('')}/p/{third.pk}/"
+    assert item["url"] == f"{emails.absolute('')}/p/{third.pk}/"
     assert item["url"].startswith("http")
     assert item["unread"] == 1
 
@@ -466,8 +466,8 @@ def test_replies_and_mentions_addressed_to_the_member_are_listed_unless_read_or_
     section = section_of(digest.digest_context(member, now=now), settled)
 
     assert [(note["text"], note["url"]) for note in section["addressed"]] == [
-        ("Dr Moderator mentioned you in", digest._post_url(mention.pk)),
-        ("Dr Moderator replied in", digest._post_url(answer.pk)),
+        ("Dr Moderator mentioned you in", digest.post_url(mention.pk)),
+        ("Dr Moderator replied in", digest.post_url(answer.pk)),
     ]
     assert section["addressed"][1]["excerpt"] == "Here is an answer for you."
 
@@ -514,7 +514,7 @@ def test_new_members_are_listed_but_not_the_member_themselves(settled, member, n
 
     section = section_of(digest.digest_context(member, now=now), settled)
 
-    assert len(section["new_members"]) == digest.NEW_MEMBERS_NAMED
+    assert len(section["new_members"]) == digest.activity.NEW_MEMBERS_NAMED
     assert section["more_new_members"] == 2
     assert "Mei" not in section["new_members"]
 
@@ -579,7 +579,7 @@ def test_a_group_that_keeps_post_text_out_of_email_gets_titles_and_links_only(se
 
     for part in (message.body, message.alternatives[0][0]):
         assert "Confidential pricing?" in part
-        assert digest._post_url(answer.pk) in part
+        assert digest.post_url(answer.pk) in part
         assert "1.2 million" not in part
         assert "closes in May" not in part
         assert "Opening" not in part

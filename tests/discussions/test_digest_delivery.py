@@ -123,8 +123,8 @@ def test_the_unique_constraint_stops_a_second_digest_even_when_the_check_is_skip
         covers_until=MONDAY_8AM, created_at=MONDAY_8AM,
     )
 
-    assert digest._claim([row]) == {member.pk: DigestDelivery.objects.get(user=member).pk}
-    assert digest._claim([row]) == {}
+    assert digest.sending._claim([row]) == {member.pk: DigestDelivery.objects.get(user=member).pk}
+    assert digest.sending._claim([row]) == {}
 
 
 def test_a_member_with_nothing_new_gets_no_email_but_the_period_is_settled(group, mailoutbox):
