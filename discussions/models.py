@@ -250,6 +250,26 @@ class Subscription(models.Model):
         return f"{self.user} {self.level} {self.thread or self.topic or self.group}"
 
 
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        """Neither marked read nor about a post the member has already read on the site.
+
+        Reading a thread marks what it notified the member of as read (notifications.mark_thread_read), but a
+        notification made after they read its post (they had the thread open, or the task ran late) has no read_at:
+        their read marker in the thread, at or past the post, says they saw it. Emails and the digest leave both out.
+        """
+        seen = ThreadRead.objects.filter(
+            user=models.OuterRef("user_id"),
+            thread__posts=models.OuterRef("post_id"),
+            last_read_number__gte=models.F("thread__posts__number"),
+        )
+        return self.filter(read_at__isnull=True).exclude(models.Exists(seen))
+
+    def email_due(self, now):
+        """Those waiting to be emailed at once whose own delay has passed by `now`."""
+        return self.filter(email_due_at__lte=now, emailed_at__isnull=True)
+
+
 class Notification(models.Model):
     """Something that happened for one member; shown on the site, and emailed as they chose."""
 
@@ -269,6 +289,8 @@ class Notification(models.Model):
     # Set when the member wants this at once: the email goes out with others of the same thread after a short wait.
     email_due_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
