@@ -1,11 +1,12 @@
-"""Notification emails: what a member asked to hear about at once, a few minutes late and one email per thread.
+"""Notification emails: what a member asked to hear about at once, a few minutes late and gathered per thread.
 
 Creating a notification (discussions.notifications) sets `email_due_at` a few minutes ahead when the member's
 choice for its kind is "Email me at once". Beat runs `send_due_notification_emails` every minute: it gathers the
-member's pending notifications of the same thread (or prompt, or group) into one email as soon as the first of them
-is due, so a busy thread sends one email listing its replies rather than one per reply. Each batch is claimed by a
-conditional UPDATE of `emailed_at` in the transaction that builds and queues the email, so two workers or a repeated
-tick never send a notification twice, and a batch that fails to build rolls its claim back and is tried again.
+member's due notifications of the same thread (or prompt, or group) into one email. Each notification keeps its own
+delay: one not yet due waits for the run after its own time, and one the member has already read on the site
+(Notification.objects.unread) is never emailed. Each batch is claimed by a conditional UPDATE of
+`emailed_at` in the transaction that builds and queues the email, so two workers or a repeated tick never send a
+notification twice, and a batch that fails to build rolls its claim back and is tried again.
 
 Unsubscribing (the one-click link in every email) and the preferences page change what later runs send.
 """
@@ -66,15 +67,16 @@ def send_due_notification_emails(*, now: datetime) -> int:
 
     Calling it again, or twice at once, sends nothing more: a batch is claimed before its email is built.
     """
-    due_user_ids = set(
-        Notification.objects.filter(email_due_at__lte=now, emailed_at__isnull=True)
-        .order_by("email_due_at")
-        .values_list("user_id", flat=True)[:DUE_NOTIFICATIONS_PER_RUN]
-    )
+    due = Notification.objects.email_due(now)
+    due_user_ids = set(due.order_by("email_due_at").values_list("user_id", flat=True)[:DUE_NOTIFICATIONS_PER_RUN])
     if not due_user_ids:
         return 0
+    due = due.filter(user_id__in=due_user_ids)
+    # Read on the site while the email waited (marked read, or its post read): never emailed, nor looked at again.
+    due.exclude(pk__in=due.unread().values("pk")).update(email_due_at=None)
+    # Only what is due goes in a batch: a later notification of the same thread waits for its own time.
     pending = (
-        Notification.objects.filter(user_id__in=due_user_ids, email_due_at__isnull=False, emailed_at__isnull=True)
+        due.unread()
         .select_related("user", "actor", "group", "thread__topic", "thread__prompt", "post", "prompt__topic__group")
         .order_by("created_at", "pk")
     )
@@ -88,9 +90,6 @@ def send_due_notification_emails(*, now: datetime) -> int:
     )
     sent = 0
     for batch in batches.values():
-        # Every pending notification of a thread goes in its first due one's email, even those still waiting.
-        if not any(notification.email_due_at <= now for notification in batch):
-            continue
         try:
             sent += send_notification_batch(batch, now=now, private_memberships=private_memberships)
         except Exception:
@@ -114,8 +113,6 @@ def _still_wanted(notification: Notification, private_memberships: set) -> bool:
         return False
     if notification.kind in EMAILED_ELSEWHERE:
         return False
-    if notification.read_at is not None:
-        return False  # already seen on the site while the email waited
     if user.email_choice(notification.kind) != EmailChoice.IMMEDIATELY:
         return False  # changed to "only in the digest" or "never" while it waited
     if not notification.group.is_public and (user.pk, notification.group_id) not in private_memberships:
@@ -136,9 +133,11 @@ def send_notification_batch(batch: list[Notification], *, now: datetime, private
         if not wanted:
             return 0
         # Rows another worker is claiming are skipped, not waited for (PostgreSQL); SQLite runs one writer at a time.
+        # Only what is still unread: one read since the batch was gathered stays out, and the next run clears it.
         locked = set(
             Notification.objects.select_for_update(skip_locked=connection.features.has_select_for_update_skip_locked)
             .filter(pk__in=[notification.pk for notification in wanted], emailed_at__isnull=True)
+            .unread()
             .values_list("pk", flat=True)
         )
         if not locked:

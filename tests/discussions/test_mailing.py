@@ -10,7 +10,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from discussions import mailing
+from discussions import mailing, notifications
 from discussions.models import Notification
 from discussions.services import publish_post
 from groupsite.models import EmailChoice, NotificationKind
@@ -85,17 +85,17 @@ def html_of(message) -> str:
 # Batching
 
 
-def test_three_replies_in_one_thread_within_the_delay_make_one_email_listing_all_three(reader, thread, mailoutbox):
-    posts = [reply(thread, f"Point number {n}.", at=NOW + timedelta(minutes=n)) for n in range(3)]
+def test_three_replies_in_one_thread_due_by_the_same_run_make_one_email_listing_all_three(reader, thread, mailoutbox):
+    posts = [reply(thread, f"Point number {n}.", at=NOW + timedelta(seconds=20 * n)) for n in range(3)]
     for post in posts:
         notify(reader, post=post, at=post.created_at)
-    sent = mailing.send_due_notification_emails(now=NOW + DELAY)
+    sent = mailing.send_due_notification_emails(now=NOW + DELAY + timedelta(seconds=40))
     assert sent == 1
     [message] = mailoutbox
     assert message.to == [reader.email]
     for n in range(3):
         assert f"Point number {n}." in message.body
-    assert Notification.objects.filter(user=reader, emailed_at=NOW + DELAY).count() == 3
+    assert Notification.objects.filter(user=reader, emailed_at=NOW + DELAY + timedelta(seconds=40)).count() == 3
 
 
 def test_replies_in_different_threads_make_separate_emails(reader, topic, thread, mailoutbox):
@@ -124,13 +124,17 @@ def test_nothing_is_sent_before_the_first_notification_is_due(reader, thread, ma
     assert Notification.objects.get(user=reader).emailed_at is None
 
 
-def test_a_reply_still_waiting_goes_out_with_an_earlier_one_that_is_due(reader, thread, mailoutbox):
+def test_a_reply_still_waiting_is_left_out_of_an_earlier_email_and_sent_at_its_own_time(reader, thread, mailoutbox):
     notify(reader, post=reply(thread, "The first reply."), at=NOW)
-    notify(reader, post=reply(thread, "A reply a minute later."), at=NOW + timedelta(minutes=1))
-    mailing.send_due_notification_emails(now=NOW + DELAY)
-    [message] = mailoutbox
-    assert "The first reply." in message.body and "A reply a minute later." in message.body
-    assert mailing.send_due_notification_emails(now=NOW + DELAY + timedelta(minutes=1)) == 0
+    later = notify(reader, post=reply(thread, "A reply a minute later."), at=NOW + timedelta(minutes=1))
+    assert mailing.send_due_notification_emails(now=NOW + DELAY) == 1
+    [first] = mailoutbox
+    assert "The first reply." in first.body and "A reply a minute later." not in first.body
+    assert mailing.send_due_notification_emails(now=later.email_due_at - timedelta(seconds=1)) == 0
+    assert mailing.send_due_notification_emails(now=later.email_due_at) == 1
+    assert "A reply a minute later." in mailoutbox[1].body and "The first reply." not in mailoutbox[1].body
+    assert mailing.send_due_notification_emails(now=later.email_due_at + timedelta(minutes=1)) == 0
+    assert len(mailoutbox) == 2
 
 
 def test_a_notification_that_is_not_to_be_emailed_is_never_sent(reader, thread, mailoutbox):
@@ -450,3 +454,32 @@ def test_a_notification_read_on_the_site_while_its_email_waited_is_not_emailed(r
     Notification.objects.filter(pk=notification.pk).update(read_at=NOW + timedelta(minutes=1))
     assert mailing.send_due_notification_emails(now=NOW + DELAY) == 0
     assert mailoutbox == []
+
+
+def test_a_quote_marked_read_does_not_pull_a_later_mention_out_of_its_delay(reader, thread, replier, mailoutbox):
+    quote = notify(reader, kind=Kind.QUOTE, post=reply(thread, "As you said.", author=replier), at=NOW)
+    notifications.mark_read(notification=quote, now=NOW + timedelta(minutes=1))
+    asking = reply(thread, "What do you think, @mei?", author=replier)
+    mention = notify(reader, kind=Kind.MENTION, post=asking, at=NOW + timedelta(minutes=3))
+    assert mailing.send_due_notification_emails(now=quote.email_due_at) == 0
+    assert mailing.send_due_notification_emails(now=mention.email_due_at - timedelta(seconds=1)) == 0
+    assert mailoutbox == []
+    assert mailing.send_due_notification_emails(now=mention.email_due_at) == 1
+    [message] = mailoutbox
+    assert "What do you think, @mei?" in message.body and "As you said." not in message.body
+    quote.refresh_from_db()
+    assert (quote.email_due_at, quote.emailed_at) == (None, None)  # read, so never emailed and not looked at again
+
+
+def test_a_quote_whose_post_the_member_read_before_it_was_made_is_not_emailed(reader, thread, replier, mailoutbox):
+    post = reply(thread, "Quoting you before the task ran.", author=replier)
+    notifications.mark_thread_read(user=reader, thread=thread, number=post.number, now=NOW)
+    quote = notify(reader, kind=Kind.QUOTE, post=post, at=NOW + timedelta(seconds=1))
+    assert quote.read_at is None  # made after the visit: only the read marker says it was seen
+    later = reply(thread, "And @mei, one more thing.", author=replier)
+    mention = notify(reader, kind=Kind.MENTION, post=later, at=NOW + timedelta(minutes=2))
+    assert mailing.send_due_notification_emails(now=quote.email_due_at) == 0
+    assert mailing.send_due_notification_emails(now=mention.email_due_at) == 1
+    [message] = mailoutbox
+    assert "And @mei, one more thing." in message.body and "Quoting you before the task ran." not in message.body
+
