@@ -336,9 +336,9 @@ def _notices(users: list, since: datetime, now: datetime, group_ids: dict[int, s
     """
     by_user = defaultdict(list)
     rows = (
-        Notification.objects.filter(
+        Notification.objects.unread()
+        .filter(
             user_id__in=[user.pk for user in users],
-            read_at__isnull=True,
             email_due_at__isnull=True,  # emailed at once, or about to be: not again in the digest
             emailed_at__isnull=True,
             created_at__gte=since,
@@ -354,7 +354,6 @@ def _notices(users: list, since: datetime, now: datetime, group_ids: dict[int, s
             "thread_id",
             "post_id",
             "created_at",
-            "post__number",
             "post__deleted_at",
             "post__hidden_at",
             "message",
@@ -381,7 +380,6 @@ def _notices(users: list, since: datetime, now: datetime, group_ids: dict[int, s
                 "thread_id": row["thread_id"],
                 "thread_title": row["thread__title"],
                 "post_id": row["post_id"],
-                "post_number": row["post__number"],
                 "created_at": row["created_at"],
                 "chatham_house": bool(row["thread__prompt__chatham_house"]),
                 "actor_name": row["actor__display_name"] or row["actor__username"],
@@ -451,7 +449,6 @@ def digest_contexts_for(users, *, now: datetime, groups=None, latest=None, faile
     notices = _notices(users, since, now, group_ids_of) if group_ids else {}
 
     thread_ids = prompt_thread_ids | set(activity.thread_posts)
-    thread_ids |= {notice["thread_id"] for user_notices in notices.values() for notice in user_notices}
     thread_ids.discard(None)
     reads = defaultdict(dict)
     if thread_ids:
@@ -474,7 +471,6 @@ def digest_contexts_for(users, *, now: datetime, groups=None, latest=None, faile
                 notice
                 for notice in notices.get(user.pk, [])
                 if notice["created_at"] >= since_of[user.pk]
-                and not (notice["post_number"] and notice["post_number"] <= user_reads.get(notice["thread_id"], 0))
             ],
         )
         try:

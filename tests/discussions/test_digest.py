@@ -462,6 +462,10 @@ def test_replies_and_mentions_addressed_to_the_member_are_listed_unless_read_or_
     notify(member, NotificationKind.QUOTE, emailed, email_due_at=nine_hours_ago, emailed_at=nine_hours_ago)
     notify(member, NotificationKind.REPLY, seen, read_at=now - timedelta(hours=4))
     notify(member, NotificationKind.MENTION, pending, email_due_at=now + timedelta(minutes=3))
+    elsewhere = start_thread(topic, member, now - timedelta(days=2), title="Read before it was notified")
+    read_first = reply(elsewhere, moderator, now - timedelta(hours=3), body="Read on the site, not marked read.")
+    read_up_to(member, elsewhere, read_first.number)
+    notify(member, NotificationKind.QUOTE, read_first)
 
     section = section_of(digest.digest_context(member, now=now), settled)
 
