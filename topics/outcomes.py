@@ -10,12 +10,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from discussions import excerpts
 from discussions.models import Post, Thread
 from topics import audit, polls
 from topics.audit import AuditAction
 from topics.models import Membership, Outcome, OutcomeRevision, Prompt, Topic
 
 ANONYMOUS_AUTHOR = "A participant"
+CITE_EXCERPT_CHARS = 120  # enough to tell the posts apart in the list below the outcome form
 SECTIONS = (("takeaways", "Key takeaways"), ("open_questions", "Open questions"), ("dissent", "Dissent"))
 
 
@@ -220,7 +222,7 @@ def citable_posts(thread: Thread) -> list[dict]:
     for post in posts:
         who = "" if anonymous else f" by {post.author.public_name if post.author else 'a former member'}"
         markdown = f"[post {post.number}{who}]({post.get_absolute_url()})"
-        cites.append({"post": post, "markdown": markdown, "excerpt": _excerpt(post.body)})
+        cites.append({"post": post, "markdown": markdown, "excerpt": excerpts.excerpt(post.body_html, CITE_EXCERPT_CHARS)})
     return cites
 
 
@@ -233,7 +235,7 @@ def citable_for_summary(topic: Topic) -> list[dict]:
             {
                 "post": post,
                 "markdown": f"[key insight{who} in “{post.thread.title}”]({post.get_absolute_url()})",
-                "excerpt": _excerpt(post.body),
+                "excerpt": excerpts.excerpt(post.body_html, CITE_EXCERPT_CHARS),
             }
         )
     prompts = Prompt.objects.published().filter(topic=topic, thread__isnull=False).order_by("published_at")
@@ -241,11 +243,6 @@ def citable_for_summary(topic: Topic) -> list[dict]:
         markdown = f"[prompt: {prompt.title}]({prompt.get_absolute_url()})"
         cites.append({"post": None, "markdown": markdown, "excerpt": ""})
     return cites
-
-
-def _excerpt(text: str, words: int = 16) -> str:
-    parts = text.split()
-    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
 
 
 # The export ------------------------------------------------------------------------------------------------------
