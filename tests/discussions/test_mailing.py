@@ -450,3 +450,13 @@ def test_a_notification_read_on_the_site_while_its_email_waited_is_not_emailed(r
     Notification.objects.filter(pk=notification.pk).update(read_at=NOW + timedelta(minutes=1))
     assert mailing.send_due_notification_emails(now=NOW + DELAY) == 0
     assert mailoutbox == []
+
+
+def test_a_notification_email_quotes_the_reply_as_text_without_what_it_quotes(reader, thread, mailoutbox):
+    quoted = "**Mei** wrote:\n\n> My earlier point.\n\n| Drug | Price |\n| --- | --- |\n| Yescarta | 1.2M |\n\n**Agreed**."
+    notify(reader, post=reply(thread, quoted))
+    mailing.send_due_notification_emails(now=NOW + DELAY)
+    [message] = mailoutbox
+    for part in (message.body, html_of(message)):
+        assert "Drug | Price; Yescarta | 1.2M Agreed." in part
+        assert "My earlier point." not in part
