@@ -457,13 +457,19 @@ def test_a_release_without_open_for_days_leaves_the_prompt_open(group, topics):
     assert prompt.closes_at is None
 
 
-def test_a_release_keeps_the_prompts_own_closing_time(group, topics):
+def test_a_release_keeps_the_prompts_own_closing_time_while_it_lies_ahead(group, topics):
     make_programme(group, open_for_days=5)
     own = NOW + timedelta(days=2, hours=3)
-    prompt = backlog(topics[0], closes_at=own)
+    kept = backlog(topics[0], closes_at=own)
+    passed = backlog(topics[2], closes_at=NOW + WEEK - timedelta(hours=1))  # passed by its release a week later
+
     scheduling.release_due_programmes(now=NOW)
-    prompt.refresh_from_db()
-    assert prompt.closes_at == own
+    scheduling.release_due_programmes(now=NOW + WEEK)
+
+    kept.refresh_from_db(), passed.refresh_from_db()
+    assert kept.closes_at == own
+    assert passed.status == Prompt.Status.OPEN
+    assert passed.closes_at == NOW + WEEK + timedelta(days=5)  # the programme's days fill in
 
 
 def test_a_release_keeps_the_prompts_own_closing_time_when_the_programme_sets_no_days(group, topics):
@@ -473,15 +479,6 @@ def test_a_release_keeps_the_prompts_own_closing_time_when_the_programme_sets_no
     scheduling.release_due_programmes(now=NOW)
     prompt.refresh_from_db()
     assert prompt.closes_at == own
-
-
-def test_a_prompts_own_closing_time_passed_by_its_release_gives_way_to_the_programmes_days(group, topics):
-    make_programme(group, open_for_days=5)
-    prompt = backlog(topics[0], closes_at=NOW - timedelta(hours=1))
-    scheduling.release_due_programmes(now=NOW)
-    prompt.refresh_from_db()
-    assert prompt.status == Prompt.Status.OPEN
-    assert prompt.closes_at == NOW + timedelta(days=5)
 
 
 def test_a_prompt_closed_early_by_the_next_release_says_so_and_nowhere_that_it_is_still_open(client, group, topics):
