@@ -10,7 +10,7 @@ from discussions import services
 from discussions.excerpts import excerpt, plain_text
 from discussions.markdown import render_markdown
 from discussions.models import Post
-from tests.factories import make_member, make_open_prompt, make_post, make_thread
+from tests.factories import make_member, make_open_prompt, make_post, make_thread, make_topic
 from topics import outcomes
 
 MARKDOWN = "**Bold** claim, see [the report](https://example.org/r).\n\n| Drug | Price |\n| --- | --- |\n| Yescarta | 1.2M |"
@@ -95,3 +95,10 @@ def test_the_topic_pages_evidence_reads_as_text(client, topic):
     )  # fmt: skip
     page = client.get(topic.get_absolute_url()).content.decode()
     assert_reads_as_text(page[page.index('id="evidence-heading"') :])
+
+
+def test_the_group_pages_briefing_preview_reads_as_text_with_each_character_escaped_once(client, group):
+    make_topic(group=group, briefing="**R&D** costs:\n\n| Drug | Price |\n| --- | --- |\n| Yescarta | 1.2M |")
+    page = client.get(group.get_absolute_url()).content.decode()
+    assert "R&amp;D costs: Drug | Price; Yescarta | 1.2M" in page
+    assert "&amp;amp;" not in page
