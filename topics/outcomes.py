@@ -223,7 +223,8 @@ def citable_posts(thread: Thread) -> list[dict]:
     for post in posts:
         who = "" if anonymous else f" by {post.author.public_name if post.author else 'a former member'}"
         markdown = f"[post {post.number}{who}]({post.get_absolute_url()})"
-        cites.append({"post": post, "markdown": markdown, "excerpt": excerpts.excerpt(post.body_html, CITE_EXCERPT_CHARS)})
+        text = excerpts.excerpt(post.body_html, CITE_EXCERPT_CHARS)
+        cites.append({"post": post, "markdown": markdown, "excerpt": text})
     return cites
 
 
@@ -427,7 +428,8 @@ def export_topic_markdown(topic: Topic, *, member=None, base_url: str = "") -> s
             poll = None
         if poll is not None:
             poll.prompt = prompt  # results_visible asks whether it closed
-            shown = member is None or polls.results_visible(poll, has_voted=poll.pk in voted, is_moderator=False, now=now)
+            has_voted = poll.pk in voted
+            shown = member is None or polls.results_visible(poll, has_voted=has_voted, is_moderator=False, now=now)
             lines += _poll_markdown(poll, member_count=member_count, anonymous=anonymous, results_shown=shown)
         try:
             outcome = prompt.outcome

@@ -58,7 +58,9 @@ def test_the_topic_page_offers_the_export_to_members_and_not_to_outsiders(client
 def test_a_members_export_shows_poll_results_only_once_the_thread_would_show_them(
     client, topic, prompt, member, moderator
 ):
-    poll = polls.save_poll(prompt=prompt, kind=Poll.Kind.CHOICE, options=["Yes", "No"], results_visibility="after_voting")
+    poll = polls.save_poll(
+        prompt=prompt, kind=Poll.Kind.CHOICE, options=["Yes", "No"], results_visibility=Poll.Results.AFTER_VOTING
+    )
     vote(poll, make_member(group=topic.group), "No", reason="Budgets are gone.")
     client.force_login(member)
 
