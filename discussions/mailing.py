@@ -11,7 +11,6 @@ notification twice, and a batch that fails to build rolls its claim back and is 
 Unsubscribing (the one-click link in every email) and the preferences page change what later runs send.
 """
 
-import html
 import logging
 from collections import defaultdict
 from datetime import datetime
@@ -19,9 +18,8 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import strip_tags
-from django.utils.text import Truncator
 
+from discussions import excerpts
 from discussions.emails import (
     DIGEST_SCOPE,
     KIND_PHRASES,
@@ -235,11 +233,11 @@ def _item(notification: Notification, *, anonymous: bool, titles_only: bool) -> 
 
 
 def _excerpt(body_html: str) -> str:
-    """The words of sanitized HTML as plain text on one line, cut short: emails quote posts, the site shows them whole.
+    """Sanitized HTML as plain text on one line, cut short: emails quote posts, the site shows them whole.
 
     Plain text: the text part shows it as it is, the HTML part escapes it again.
     """
-    return Truncator(" ".join(html.unescape(strip_tags(body_html)).split())).chars(EXCERPT_CHARS)
+    return excerpts.excerpt(body_html, EXCERPT_CHARS)
 
 
 def _summary(notification: Notification, who: str | None) -> str:

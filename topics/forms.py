@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from discussions.markdown import validate_renderable
 from groupsite.text import CleanCharField, clean_text
@@ -110,6 +110,7 @@ class PromptForm(forms.ModelForm):
         self.fields["topic"].queryset = group.topics.all()
         self.fields["milestone"].queryset = group.milestones.all()
         self.fields["context"].validators.append(validate_renderable)
+        self.fields["closes_at"].help_text = backlog_closing_help(PromptProgramme.objects.filter(group=group).first())
         prompt = self.instance
         if prompt.pk:
             self.fields["when"].initial = {
@@ -192,6 +193,20 @@ class PromptForm(forms.ModelForm):
         }
 
 
+def backlog_closing_help(programme: PromptProgramme | None) -> str:
+    """What the closing time means for a backlog prompt, which opens whenever the programme releases it."""
+    days = programme.open_for_days if programme is not None else None
+    if days:
+        return gettext(
+            "For the programme backlog: a time set here is kept when the programme releases the prompt; left "
+            "empty (or passed by then), the programme closes it %(days)s days after its release."
+        ) % {"days": days}
+    return gettext(
+        "For the programme backlog: a time set here is kept when the programme releases the prompt; left empty, "
+        "the prompt stays open until closed by hand (the programme sets no number of days)."
+    )
+
+
 class ReopenForm(forms.Form):
     closes_at = forms.DateTimeField(required=False, widget=DateTimeLocalInput(), label="Close again at (optional)")
 
@@ -210,7 +225,13 @@ class DuplicatePromptForm(forms.Form):
 
 class ProgrammeForm(forms.ModelForm):
     open_for_days = forms.IntegerField(
-        required=False, min_value=1, max_value=365, help_text="Close each released prompt after this many days (empty: stays open)."
+        required=False,
+        min_value=1,
+        max_value=365,
+        help_text=gettext_lazy(
+            "Close each released prompt after this many days, unless the prompt has a closing time of its own, "
+            "which is kept (empty: prompts without one stay open)."
+        ),
     )
 
     class Meta:

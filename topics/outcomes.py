@@ -9,13 +9,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
+from discussions import excerpts
 from discussions.models import Post, Thread
 from topics import audit, polls
 from topics.audit import AuditAction
-from topics.models import Membership, Outcome, OutcomeRevision, Prompt, Topic
+from topics.models import Membership, Outcome, OutcomeRevision, Poll, Prompt, Topic, Vote
 
 ANONYMOUS_AUTHOR = "A participant"
+CITE_EXCERPT_CHARS = 120  # enough to tell the posts apart in the list below the outcome form
 SECTIONS = (("takeaways", "Key takeaways"), ("open_questions", "Open questions"), ("dissent", "Dissent"))
 
 
@@ -220,7 +223,8 @@ def citable_posts(thread: Thread) -> list[dict]:
     for post in posts:
         who = "" if anonymous else f" by {post.author.public_name if post.author else 'a former member'}"
         markdown = f"[post {post.number}{who}]({post.get_absolute_url()})"
-        cites.append({"post": post, "markdown": markdown, "excerpt": _excerpt(post.body)})
+        text = excerpts.excerpt(post.body_html, CITE_EXCERPT_CHARS)
+        cites.append({"post": post, "markdown": markdown, "excerpt": text})
     return cites
 
 
@@ -233,7 +237,7 @@ def citable_for_summary(topic: Topic) -> list[dict]:
             {
                 "post": post,
                 "markdown": f"[key insight{who} in “{post.thread.title}”]({post.get_absolute_url()})",
-                "excerpt": _excerpt(post.body),
+                "excerpt": excerpts.excerpt(post.body_html, CITE_EXCERPT_CHARS),
             }
         )
     prompts = Prompt.objects.published().filter(topic=topic, thread__isnull=False).order_by("published_at")
@@ -243,11 +247,6 @@ def citable_for_summary(topic: Topic) -> list[dict]:
     return cites
 
 
-def _excerpt(text: str, words: int = 16) -> str:
-    parts = text.split()
-    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
-
-
 # The export ------------------------------------------------------------------------------------------------------
 
 
@@ -255,9 +254,39 @@ def _when(moment: datetime | None, tzinfo) -> str:
     return moment.astimezone(tzinfo).strftime("%d %b %Y, %H:%M %Z") if moment else ""
 
 
+QUOTE_MARKERS = re.compile(r"^(?:\s{0,3}>)*")
+FENCE = re.compile(r"\s{0,3}(```|~~~)")
+
+
+def _tidy_blank_lines(text: str) -> str:
+    """The post's Markdown with only the blank lines that part two blocks: one between paragraphs, none at the start
+    or end of a quote. Typed runs of empty lines (and the `>` lines a quote-reply carries around them) disappear on
+    the page, but in an exported, re-quoted text each would stay as a stray `>` line."""
+    lines = text.strip().splitlines()
+    depths = [QUOTE_MARKERS.match(line).group().count(">") for line in lines]
+    blank = [not line[QUOTE_MARKERS.match(line).end() :].strip() for line in lines]
+    kept: list[str] = []
+    previous = None  # index of the last line kept
+    in_fence = False
+    for index, line in enumerate(lines):
+        if FENCE.match(line[QUOTE_MARKERS.match(line).end() :]):
+            in_fence = not in_fence
+        if blank[index] and not in_fence:
+            following = next((i for i in range(index + 1, len(lines)) if not blank[i]), None)
+            depth = depths[index]
+            if previous is None or blank[previous] or following is None:
+                continue
+            if depths[previous] < depth or depths[following] < depth:
+                continue  # an empty line at the edge of a quote parts nothing
+            line = " ".join(">" * depth) if depth else ""
+        kept.append(line)
+        previous = index
+    return "\n".join(kept)
+
+
 def _quote(text: str) -> str:
     """A post body as a Markdown blockquote, so its own headings and lists stay inside it."""
-    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.strip().splitlines())
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in _tidy_blank_lines(text).splitlines())
 
 
 QUOTE_ATTRIBUTION = re.compile(r"^(>*\s*)\*\*[^*\n]+\*\* wrote:\s*$", re.MULTILINE)
@@ -286,11 +315,19 @@ def _outcome_markdown(outcome: Outcome, *, level: int, tzinfo) -> list[str]:
     return lines
 
 
-def _poll_markdown(poll, *, member_count: int, anonymous: bool) -> list[str]:
-    results = polls.poll_results(poll, member_count=member_count)
+def _poll_markdown(poll, *, member_count: int, anonymous: bool, results_shown: bool = True) -> list[str]:
     lines = ["#### Poll", ""]
     if poll.statement:
         lines += [f"Statement: “{poll.statement}”", ""]
+    if not results_shown:
+        options = ", ".join(f"“{option.label}”" for option in poll.options.all())
+        if poll.results_visibility == Poll.Results.AFTER_VOTING:
+            when = gettext("once you have voted, or when the prompt closes")
+        else:
+            when = gettext("when the prompt closes")
+        note = gettext("Options: %(options)s. The results are shown %(when)s.") % {"options": options, "when": when}
+        return [*lines, note, ""]
+    results = polls.poll_results(poll, member_count=member_count)
     lines += ["| Option | Votes | Share |", "| --- | ---: | ---: |"]
     for result in results.options:
         label = result.option.label.replace("|", "\\|")
@@ -303,7 +340,8 @@ def _poll_markdown(poll, *, member_count: int, anonymous: bool) -> list[str]:
     reasons = poll.votes.exclude(reason="").select_related("option", "user").order_by("option__position", "created_at")
     reason_lines = []
     for vote in reasons:
-        who = "" if anonymous else f" ({vote.user.public_name})"
+        # A name may hold its own brackets ("Grace Chan (demo member)"), so the voter is not put in brackets.
+        who = "" if anonymous else f" · {vote.user.public_name}"
         reason = " ".join(vote.reason.split())
         reason_lines.append(f"- **{vote.option.label}**{who}: {reason}")
     if reason_lines:
@@ -330,12 +368,13 @@ def _posts_markdown(posts: list[Post], *, anonymous: bool, level: int, tzinfo) -
 SITE_LINK = re.compile(r"\]\((/[^)\s]*)\)")
 
 
-def export_topic_markdown(topic: Topic, *, base_url: str = "") -> str:
+def export_topic_markdown(topic: Topic, *, member=None, base_url: str = "") -> str:
     """The whole topic as one Markdown document: briefing, summary, prompts with polls and outcomes, insights, posts.
 
-    Removed posts are left out, and under the Chatham House rule no author in that prompt's thread is named.
-    `base_url` ("https://example.org") turns the site's own links, such as cited posts, into full addresses
-    that still work once the text is pasted elsewhere.
+    Removed and hidden posts are left out, and under the Chatham House rule no author in that prompt's thread is
+    named, whoever exports. Without `member` it is the moderators' export; with one, what that member may read:
+    a poll's results only where the thread would show them to them. `base_url` ("https://example.org") turns
+    the site's own links, such as cited posts, into full addresses that still work once the text is pasted elsewhere.
     """
     group = topic.group
     tzinfo = group.tzinfo
@@ -356,7 +395,11 @@ def export_topic_markdown(topic: Topic, *, base_url: str = "") -> str:
         Prompt.objects.filter(topic=topic, chatham_house=True, thread__isnull=False).values_list("thread_id", flat=True)
     )
 
-    exported = _when(timezone.now(), tzinfo)
+    now = timezone.now()
+    voted = set()
+    if member is not None:
+        voted = set(Vote.objects.filter(user=member, poll__prompt__topic=topic).values_list("poll_id", flat=True))
+    exported = _when(now, tzinfo)
     header = f"*{group.name} · exported {exported} from [the topic page]({topic.get_absolute_url()})*"
     lines = [f"# {topic.title}", "", header, ""]
     if topic.briefing.strip():
@@ -384,7 +427,10 @@ def export_topic_markdown(topic: Topic, *, base_url: str = "") -> str:
         except ObjectDoesNotExist:
             poll = None
         if poll is not None:
-            lines += _poll_markdown(poll, member_count=member_count, anonymous=anonymous)
+            poll.prompt = prompt  # results_visible asks whether it closed
+            has_voted = poll.pk in voted
+            shown = member is None or polls.results_visible(poll, has_voted=has_voted, is_moderator=False, now=now)
+            lines += _poll_markdown(poll, member_count=member_count, anonymous=anonymous, results_shown=shown)
         try:
             outcome = prompt.outcome
         except ObjectDoesNotExist:

@@ -64,11 +64,11 @@ def publish_prompt(*, prompt_id: int, now: datetime, allowed_from=(Prompt.Status
 
 
 def _opening_post(prompt: Prompt) -> str:
+    # No closing time here: a stored post cannot follow the prompt being closed early or reopened. The thread's
+    # prompt panel says whether it is open, and until when, from the prompt itself.
     parts = [f"**Prompt:** {prompt.title}"]
     if prompt.context.strip():
         parts.append(prompt.context.strip())
-    if prompt.closes_at:
-        parts.append(f"*Open for answers until {prompt.closes_at.astimezone(prompt.topic.group.tzinfo):%A %d %B %Y, %H:%M %Z}.*")
     return "\n\n".join(parts)
 
 
@@ -166,6 +166,14 @@ def release_due_programmes(*, now: datetime) -> list[int]:
     return released
 
 
+def release_closing_time(prompt: Prompt, programme: PromptProgramme, *, now: datetime) -> datetime | None:
+    """When a prompt released `now` closes: its own closing time, as the moderator set it; without one (or once it
+    has passed), the programme's "open for days"; without that, it stays open until closed by hand."""
+    if prompt.closes_at is not None and prompt.closes_at > now:
+        return prompt.closes_at
+    return now + timedelta(days=programme.open_for_days) if programme.open_for_days else None
+
+
 @transaction.atomic
 def release_programme(*, programme_id: int, now: datetime) -> int | None:
     programme = PromptProgramme.objects.select_related("group").get(pk=programme_id)
@@ -182,10 +190,9 @@ def release_programme(*, programme_id: int, now: datetime) -> int | None:
     prompt = next_backlog_prompt(programme)
     if prompt is None:
         return None  # an empty backlog waits for the next release time
-    closes_at = now + timedelta(days=programme.open_for_days) if programme.open_for_days else None
     # Only while it is still in the backlog: a moderator may have published it by hand a moment ago.
     if not Prompt.objects.filter(pk=prompt.pk, status=Prompt.Status.BACKLOG).update(
-        publish_at=now, closes_at=closes_at
+        publish_at=now, closes_at=release_closing_time(prompt, programme, now=now)
     ):
         return None
     if programme.close_previous and programme.last_prompt_id:

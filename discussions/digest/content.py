@@ -2,18 +2,15 @@
 and what was addressed to them, less what they wrote or already read.
 """
 
-import html
 import logging
-import re
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils import timezone
-from django.utils.html import strip_tags
-from django.utils.text import Truncator
 
+from discussions import excerpts
 from discussions.digest.activity import Activity, Reader, first_unread, post_url, thread_url
 from discussions.digest.schedule import covered_since, latest_deliveries, zone_named
 from discussions.emails import DIGEST_SCOPE, absolute, build_email
@@ -38,20 +35,9 @@ ADDRESSED_KINDS = (NotificationKind.REPLY, NotificationKind.QUOTE, NotificationK
 LISTED_KINDS = (*ADDRESSED_KINDS, NotificationKind.NEW_THREAD, NotificationKind.JOIN_APPROVED, NotificationKind.WARNING)
 
 
-_QUOTE_ATTRIBUTION = re.compile(r"<p><strong>[^<]*</strong> wrote:</p>\s*(?=<blockquote)")
-_INNERMOST_QUOTE = re.compile(r"<blockquote>(?:(?!<blockquote>).)*?</blockquote>", re.S)
-
-
 def excerpt(body_html: str, limit: int = EXCERPT_CHARS) -> str:
     """The start of a post as plain text, without what it quotes (the reader wants the new words)."""
-    text = _QUOTE_ATTRIBUTION.sub("", body_html)
-    while "<blockquote>" in text:
-        stripped = _INNERMOST_QUOTE.sub(" ", text)
-        if stripped == text:
-            break
-        text = stripped
-    text = " ".join(html.unescape(strip_tags(text)).split())
-    return Truncator(text).chars(limit)
+    return excerpts.excerpt(body_html, limit)
 
 
 def join_names(names: list[str]) -> str:

@@ -483,3 +483,12 @@ def test_a_quote_whose_post_the_member_read_before_it_was_made_is_not_emailed(re
     [message] = mailoutbox
     assert "And @mei, one more thing." in message.body and "Quoting you before the task ran." not in message.body
 
+
+def test_a_notification_email_quotes_the_reply_as_text_without_what_it_quotes(reader, thread, mailoutbox):
+    quoted = "**Mei** wrote:\n\n> My earlier point.\n\n| Drug | Price |\n| --- | --- |\n| Yescarta | 1.2M |\n\n**Agreed**."
+    notify(reader, post=reply(thread, quoted))
+    mailing.send_due_notification_emails(now=NOW + DELAY)
+    [message] = mailoutbox
+    for part in (message.body, html_of(message)):
+        assert "Drug | Price; Yescarta | 1.2M Agreed." in part
+        assert "My earlier point." not in part

@@ -134,6 +134,12 @@ MEMBER_PAGE = Rule(
     private=" login     404        404       ok     ok     ok        ok    404   404         403       404",
     later=("403", "404"),
 )
+# What members read, taken away whole (the topic export): a suspended member still reads.
+MEMBER_READ_PAGE = Rule(
+    public="  login     403        403       ok     ok     ok        ok    403   403         ok        403",
+    private=" login     404        404       ok     ok     ok        ok    404   404         ok        404",
+    later=("403", "404"),
+)
 MEMBER_ACTION = Rule(
     public="  login     403        403       go     go     go        go    403   403         403       403",
     private=" login     404        404       go     go     go        go    404   404         403       404",
@@ -276,7 +282,7 @@ MATRIX = [
     Row("discussions:topic_subscription", GT, post=WATCH_ACTION),
     Row("topics:topic_summary", GT, get=MODERATOR_PAGE),
     Row("topics:topic_summary_revisions", GT, get=READ_PAGE),
-    Row("topics:topic_export", GT, get=MODERATOR_PAGE),
+    Row("topics:topic_export", GT, get=MEMBER_READ_PAGE),
     # Threads and posts
     Row("discussions:new_thread", GT, get=MEMBER_PAGE),
     Row("discussions:thread_short", ("thread.pk",), get=READ_LINK),

@@ -38,9 +38,69 @@ def test_a_moderator_downloads_the_topic_as_a_markdown_attachment(client, topic,
     assert response.content.decode().startswith(f"# {topic.title}\n")
 
 
-def test_a_member_may_not_export_a_topic(client, topic, member):
+def test_a_member_downloads_the_topic_too(client, topic, prompt, member):
+    make_post(prompt.thread, author=member, body="Hospitals will not front the cost.")
     client.force_login(member)
+    response = client.get(export_url(topic))
+    assert response.status_code == HTTPStatus.OK
+    assert response["Content-Disposition"] == f'attachment; filename="{topic.group.slug}-{topic.slug}.md"'
+    assert "> Hospitals will not front the cost." in response.content.decode()
+
+
+def test_the_topic_page_offers_the_export_to_members_and_not_to_outsiders(client, topic, member, outsider):
+    client.force_login(member)
+    assert export_url(topic) in client.get(topic.get_absolute_url()).content.decode()
+    client.force_login(outsider)  # a public group: they read the topic, but take nothing away whole
+    assert export_url(topic) not in client.get(topic.get_absolute_url()).content.decode()
     assert client.get(export_url(topic)).status_code == HTTPStatus.FORBIDDEN
+
+
+def test_a_members_export_shows_poll_results_only_once_the_thread_would_show_them(
+    client, topic, prompt, member, moderator
+):
+    poll = polls.save_poll(
+        prompt=prompt, kind=Poll.Kind.CHOICE, options=["Yes", "No"], results_visibility=Poll.Results.AFTER_VOTING
+    )
+    vote(poll, make_member(group=topic.group), "No", reason="Budgets are gone.")
+    client.force_login(member)
+
+    before = client.get(export_url(topic)).content.decode()
+    vote(poll, member, "Yes")
+    after = client.get(export_url(topic)).content.decode()
+    client.force_login(moderator)
+    moderators = client.get(export_url(topic)).content.decode()
+
+    assert "| No | 1 |" not in before and "Budgets are gone." not in before
+    assert "The results are shown once you have voted" in before
+    assert "| No | 1 | 50% |" in after and "Budgets are gone." in after
+    assert "| No | 1 | 50% |" in moderators  # moderators always see results
+
+
+def test_a_poll_reason_names_its_voter_without_doubling_brackets(topic, prompt):
+    poll = polls.save_poll(prompt=prompt, kind=Poll.Kind.CHOICE, options=["Yes", "No"])
+    vote(poll, make_member(group=topic.group, display_name="Grace Chan (demo member)"), "No", reason="Too costly.")
+    text = outcomes.export_topic_markdown(topic)
+    assert "- **No** · Grace Chan (demo member): Too costly." in text
+    assert "((" not in text and "))" not in text
+
+
+def test_a_quoted_post_in_the_export_has_no_stray_empty_quote_lines(topic, prompt, member):
+    quoted = make_post(prompt.thread, author=member, body="First point.\n\n\n\nSecond point.\n\n")
+    reply = discussion_services.quote_markdown(quoted) + "\n\n\nI agree with both."
+    make_post(prompt.thread, author=make_member(group=topic.group), body=reply)
+
+    text = outcomes.export_topic_markdown(topic)
+
+    assert "> First point.\n>\n> Second point.\n" in text
+    assert "> **Mei** wrote:\n>\n> > First point.\n> >\n> > Second point.\n>\n> I agree with both.\n" in text
+    lines = text.splitlines()
+    empty_quote_lines = [i for i, line in enumerate(lines) if line.strip() and not line.replace(">", "").strip()]
+    assert [i for i in empty_quote_lines if i + 1 in empty_quote_lines] == []  # never two in a row
+
+
+def test_the_export_tidies_blank_lines_between_paragraphs_but_not_inside_fenced_code(topic, prompt, member):
+    make_post(prompt.thread, author=member, body="Before.\n\n\n```\nline one\n\n\nline four\n```")
+    assert "> Before.\n>\n> ```\n> line one\n>\n>\n> line four\n> ```" in outcomes.export_topic_markdown(topic)
 
 
 def test_anonymous_visitors_are_sent_to_log_in_to_export(client, topic):

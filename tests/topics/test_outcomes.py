@@ -121,18 +121,11 @@ def test_the_history_lists_versions_newest_first_with_who_and_what_changed(promp
     assert older.sections == [("Key takeaways", "<p><em>First</em> reading.</p>")]
 
 
-# Who may write, read and export
+# Who may write and read (the export: tests/topics/test_export.py)
 
 
-@pytest.mark.parametrize(
-    "url_of",
-    [
-        outcome_url,
-        lambda prompt: summary_url(prompt.topic),
-        lambda prompt: reverse("topics:topic_export", args=[prompt.topic.group.slug, prompt.topic.slug]),
-    ],
-)
-def test_a_member_may_not_write_outcomes_or_summaries_or_export(client, prompt, member, url_of):
+@pytest.mark.parametrize("url_of", [outcome_url, lambda prompt: summary_url(prompt.topic)])
+def test_a_member_may_not_write_outcomes_or_summaries(client, prompt, member, url_of):
     client.force_login(member)
     assert client.get(url_of(prompt)).status_code == HTTPStatus.FORBIDDEN
     assert client.post(url_of(prompt), {"takeaways": "Mine."}).status_code == HTTPStatus.FORBIDDEN

@@ -6,7 +6,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from discussions.markdown import render_markdown
 from discussions.models import Thread
 from tests import factories
 from topics import scheduling
@@ -100,13 +102,13 @@ def test_the_opening_post_carries_the_question_and_the_context(topic):
     assert "<strong>price</strong>" in opening.body_html
 
 
-def test_the_opening_post_says_when_the_prompt_closes_in_the_group_time_zone(group, topic):
-    group.timezone = "Asia/Shanghai"
-    group.save()
+def test_the_thread_says_when_the_prompt_closes_from_the_prompt_not_from_its_opening_post(client, group, topic):
     prompt = scheduled(topic, closes_at=datetime(2030, 3, 12, 1, 0, tzinfo=UTC))
     scheduling.publish_due_prompts(now=NOW)
     prompt.refresh_from_db()
-    assert "Tuesday 12 March 2030, 09:00 CST" in prompt.thread.posts.get(number=1).body
+    assert "2030" not in prompt.thread.posts.get(number=1).body  # a stored post cannot follow a later change
+    page = client.get(prompt.thread.get_absolute_url()).content.decode()
+    assert 'until <time datetime="2030-03-12T' in page
 
 
 def test_publishing_counts_the_new_thread_in_its_topic(topic):
@@ -453,6 +455,83 @@ def test_a_release_without_open_for_days_leaves_the_prompt_open(group, topics):
     scheduling.release_due_programmes(now=NOW)
     prompt.refresh_from_db()
     assert prompt.closes_at is None
+
+
+def test_a_release_keeps_the_prompts_own_closing_time_while_it_lies_ahead(group, topics):
+    make_programme(group, open_for_days=5)
+    own = NOW + timedelta(days=2, hours=3)
+    kept = backlog(topics[0], closes_at=own)
+    passed = backlog(topics[2], closes_at=NOW + WEEK - timedelta(hours=1))  # passed by its release a week later
+
+    scheduling.release_due_programmes(now=NOW)
+    scheduling.release_due_programmes(now=NOW + WEEK)
+
+    kept.refresh_from_db(), passed.refresh_from_db()
+    assert kept.closes_at == own
+    assert passed.status == Prompt.Status.OPEN
+    assert passed.closes_at == NOW + WEEK + timedelta(days=5)  # the programme's days fill in
+
+
+def test_a_release_keeps_the_prompts_own_closing_time_when_the_programme_sets_no_days(group, topics):
+    make_programme(group, open_for_days=None)
+    own = NOW + timedelta(days=2)
+    prompt = backlog(topics[0], closes_at=own)
+    scheduling.release_due_programmes(now=NOW)
+    prompt.refresh_from_db()
+    assert prompt.closes_at == own
+
+
+def test_a_prompt_closed_early_by_the_next_release_says_so_and_nowhere_that_it_is_still_open(client, group, topics):
+    make_programme(group, close_previous=True, open_for_days=10)
+    first = backlog(topics[0])
+    backlog(topics[2])
+    scheduling.release_due_programmes(now=NOW)
+    scheduling.release_due_programmes(now=NOW + WEEK)
+    first.refresh_from_db()
+    assert first.status == Prompt.Status.CLOSED
+
+    page = client.get(first.thread.get_absolute_url()).content.decode()
+
+    assert "This prompt is closed" in page
+    assert "Open for answers until" not in page
+    assert "Open for answers until" not in first.thread.posts.get(number=1).body
+
+
+def test_old_opening_posts_lose_the_closing_time_they_stored(group, topics):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    prompt = published(topics[0], closes_at=NOW + WEEK)
+    opening = prompt.thread.posts.get(number=1)
+    stale = f"{opening.body}\n\n*Open for answers until Tuesday 12 March 2030, 09:00 UTC.*"
+    type(opening).objects.filter(pk=opening.pk).update(body=stale, body_html=render_markdown(stale))
+    migration = import_module("discussions.migrations.0006_opening_posts_without_closing_time")
+
+    migration.drop_closing_lines(apps, None)
+
+    opening.refresh_from_db()
+    assert "Open for answers" not in opening.body and "Open for answers" not in opening.body_html
+    assert opening.body_html == render_markdown(opening.body)
+
+
+def test_the_prompt_form_says_what_closes_a_backlog_prompt(client, group, topics):
+    moderator = factories.make_moderator(group=group)
+    make_programme(group, open_for_days=6)
+    client.force_login(moderator)
+    page = client.get(reverse("topics:prompt_new", args=[group.slug])).content.decode()
+    assert "a time set here is kept when the programme releases the prompt" in page
+    assert "the programme closes it 6 days after its release" in page
+
+
+def test_the_programme_page_says_when_the_next_prompt_will_close_and_why(client, group, topics):
+    moderator = factories.make_moderator(group=group)
+    make_programme(group, open_for_days=6, next_release_at=timezone.now() + timedelta(days=1))
+    backlog(topics[0], closes_at=timezone.now() + timedelta(days=3))
+    client.force_login(moderator)
+    page = client.get(reverse("topics:programme", args=[group.slug])).content.decode()
+    assert "its own closing time, kept." in page
+    assert "unless the prompt has a closing time of its own" in page
 
 
 def test_a_programme_releases_nothing_before_its_release_time(group, topics):

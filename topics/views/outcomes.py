@@ -16,7 +16,13 @@ from discussions.markdown import render_markdown, validate_renderable
 from discussions.access import get_post_for_user
 from groupsite.text import CleanCharField
 from topics import outcomes
-from topics.access import get_group_for_moderator, get_group_for_user, get_topic_for_moderator, get_topic_for_user
+from topics.access import (
+    get_group_for_moderator,
+    get_group_for_user,
+    get_topic_for_moderator,
+    get_topic_for_user,
+    require_reader_membership,
+)
 from topics.models import Outcome, Prompt
 
 SECTION_MAX_LENGTH = 20_000
@@ -179,9 +185,11 @@ def topic_summary_revisions(request, group_slug, topic_slug):
 
 @login_required
 def topic_export(request, group_slug, topic_slug):
-    """The topic as one Markdown document to download."""
-    topic, _ = get_topic_for_moderator(request.user, group_slug, topic_slug)
-    text = outcomes.export_topic_markdown(topic, base_url=request.build_absolute_uri("/"))
+    """The topic as one Markdown document to download: for members, what they may read in it."""
+    topic, membership = get_topic_for_user(request.user, group_slug, topic_slug)
+    require_reader_membership(membership)  # a suspended member still reads, so may still export
+    member = None if membership.is_moderator else request.user
+    text = outcomes.export_topic_markdown(topic, member=member, base_url=request.build_absolute_uri("/"))
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, outcomes.export_filename(topic))
     return response

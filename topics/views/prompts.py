@@ -204,13 +204,19 @@ def programme(request, slug):
             messages.success(request, "The programme is saved.")
             return redirect("topics:programme", slug=group.slug)
         backlog = Prompt.objects.filter(topic__group=group, status=Prompt.Status.BACKLOG).select_related("topic")
+        next_prompt = scheduling.next_backlog_prompt(current) if current.pk else None
+        next_closes_at = None
+        if next_prompt is not None and current.next_release_at is not None:
+            next_closes_at = scheduling.release_closing_time(next_prompt, current, now=current.next_release_at)
         context = {
             "group": group,
             "membership": membership,
             "form": form,
             "programme": current if current.pk else None,
             "backlog": backlog.order_by("topic__position", "backlog_position", "pk"),
-            "next_prompt": scheduling.next_backlog_prompt(current) if current.pk else None,
+            "next_prompt": next_prompt,
+            "next_closes_at": next_closes_at,
+            "next_keeps_own_time": next_closes_at is not None and next_closes_at == next_prompt.closes_at,
         }
         status = 400 if request.method == "POST" else 200
         return render(request, "topics/programme.html", context, status=status)
