@@ -68,5 +68,5 @@ def test_a_scheduled_prompt_with_a_poll_is_answered_and_concluded(
     member_page.reload()
     member_page.wait_for_selector(".outcome >> text=instalments")
     assert "1 of 2 members voted" in member_page.inner_text(".poll")
-    check_accessibility(member_page)  # the group page and the poll before the outcome: in the newcomer's journey
+    check_accessibility(member_page)  # with the outcome; the group page and poll form are checked in the newcomer journey
     screenshot(member_page, "prompt-thread-with-outcome")
