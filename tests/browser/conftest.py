@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.browser.axe import accessibility_problems
+
 # `chromium` and `screenshot` live in tests/conftest.py: the XSS proof in tests/security/ drives the same browser.
 
 
@@ -40,3 +42,17 @@ def page(chromium, browser_problems):
     context.close()
     if browser_problems:
         pytest.fail("The browser reported problems:\n" + "\n".join(browser_problems), pytrace=False)
+
+
+@pytest.fixture
+def check_accessibility():
+    """Call with a page after each navigation to a page not yet checked; the test fails at its end, listing every
+    serious or critical WCAG 2.2 AA violation axe-core found (rule, impact, page, the elements' selectors)."""
+    problems: list[str] = []
+
+    def check(page) -> None:
+        problems.extend(accessibility_problems(page))
+
+    yield check
+    if problems:
+        pytest.fail("axe-core found accessibility violations:\n" + "\n".join(problems), pytrace=False)

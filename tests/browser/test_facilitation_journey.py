@@ -7,15 +7,19 @@ from topics import scheduling
 from topics.models import Prompt
 
 
-def log_in(page, live_server, user):
+def log_in(page, live_server, user, check_page=None):
     page.goto(live_server.url + "/accounts/login/")
+    if check_page:
+        check_page(page)
     page.fill("input[name=login]", user.email)
     page.fill("input[name=password]", factories.PASSWORD)
     page.click("form button[type=submit]")
     page.wait_for_selector("text=Log out")
 
 
-def test_a_scheduled_prompt_with_a_poll_is_answered_and_concluded(live_server, chromium, screenshot):
+def test_a_scheduled_prompt_with_a_poll_is_answered_and_concluded(
+    live_server, chromium, screenshot, check_accessibility
+):
     group = factories.make_group(name="China CAR-T Market", slug="china-car-t", timezone="Asia/Shanghai")
     topic = factories.make_topic(group=group, title="Cost, access and reimbursement", slug="cost")
     moderator = factories.make_moderator(group=group, display_name="Dr Lin")
@@ -23,8 +27,9 @@ def test_a_scheduled_prompt_with_a_poll_is_answered_and_concluded(live_server, c
     publish_at = (timezone.now() + timedelta(hours=2)).astimezone(group.tzinfo).replace(second=0, microsecond=0)
 
     moderator_page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    log_in(moderator_page, live_server, moderator)
+    log_in(moderator_page, live_server, moderator, check_page=check_accessibility)
     moderator_page.goto(f"{live_server.url}/g/{group.slug}/prompts/new/")
+    check_accessibility(moderator_page)
     moderator_page.select_option("select[name=topic]", label=topic.title)
     moderator_page.fill("input[name=title]", "Which payment model should come first?")
     moderator_page.fill("textarea[name=context]", "Think about who collects the follow-up data.")
@@ -34,6 +39,7 @@ def test_a_scheduled_prompt_with_a_poll_is_answered_and_concluded(live_server, c
     moderator_page.fill("textarea[name=poll_options]", "Outcome-based payment\nInstalments\nCity insurance")
     moderator_page.click("text=Save prompt")
     moderator_page.wait_for_selector("text=Prompt · Scheduled")
+    check_accessibility(moderator_page)
     screenshot(moderator_page, "prompt-scheduled")
 
     prompt = Prompt.objects.get(title="Which payment model should come first?")
@@ -54,6 +60,7 @@ def test_a_scheduled_prompt_with_a_poll_is_answered_and_concluded(live_server, c
     member_page.wait_for_selector("text=Instalments first, then outcome-based payment")
 
     moderator_page.goto(f"{live_server.url}/g/{group.slug}/prompts/{prompt.pk}/outcome/")
+    check_accessibility(moderator_page)
     moderator_page.fill("textarea[name=takeaways]", "- The group leans towards **instalments** as the first step.")
     moderator_page.click("text=Save outcome")
     moderator_page.wait_for_selector("text=Key takeaways")
@@ -61,4 +68,5 @@ def test_a_scheduled_prompt_with_a_poll_is_answered_and_concluded(live_server, c
     member_page.reload()
     member_page.wait_for_selector(".outcome >> text=instalments")
     assert "1 of 2 members voted" in member_page.inner_text(".poll")
+    check_accessibility(member_page)  # with the outcome; the group page and poll form are checked in the newcomer journey
     screenshot(member_page, "prompt-thread-with-outcome")

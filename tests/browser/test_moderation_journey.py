@@ -4,7 +4,9 @@ from tests.browser.test_facilitation_journey import log_in
 from topics.audit import AuditAction, AuditEntry
 
 
-def test_a_member_flags_a_post_and_a_moderator_hides_it_from_the_review_queue(live_server, chromium, screenshot):
+def test_a_member_flags_a_post_and_a_moderator_hides_it_from_the_review_queue(
+    live_server, chromium, screenshot, check_accessibility
+):
     group = factories.make_group(name="China CAR-T Market", slug="china-car-t", timezone="Asia/Shanghai")
     topic = factories.make_topic(group=group, title="Cost, access and reimbursement", slug="cost")
     moderator = factories.make_moderator(group=group, display_name="Dr Lin")
@@ -18,6 +20,7 @@ def test_a_member_flags_a_post_and_a_moderator_hides_it_from_the_review_queue(li
     member_page.goto(live_server.url + thread.get_absolute_url())
     post = member_page.locator(f"#post-{spam.pk}")
     post.locator("summary", has_text="Flag").click()
+    check_accessibility(member_page)  # with the flag form open
     post.get_by_label("Spam").check()
     post.get_by_role("button", name="Send to the moderators").click()
     member_page.wait_for_selector("text=the moderators will look at this post")
@@ -26,8 +29,10 @@ def test_a_member_flags_a_post_and_a_moderator_hides_it_from_the_review_queue(li
     moderator_page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
     log_in(moderator_page, live_server, moderator)
     moderator_page.goto(live_server.url + group.get_absolute_url())
+    check_accessibility(moderator_page)  # with the moderators' tools
     moderator_page.click("text=Review (1)")
     moderator_page.wait_for_selector("text=Buy cheap CAR-T slots here!")
+    check_accessibility(moderator_page)
     screenshot(moderator_page, "review-queue")
     item = moderator_page.locator(f"#review-{spam.pk}")
     item.locator(f"#hide-{spam.pk}").fill("Advertising")
@@ -36,5 +41,6 @@ def test_a_member_flags_a_post_and_a_moderator_hides_it_from_the_review_queue(li
 
     member_page.goto(live_server.url + thread.get_absolute_url())
     member_page.wait_for_selector("text=This post is hidden by the moderators.")
+    check_accessibility(member_page)
     screenshot(member_page, "hidden-post")
     assert AuditEntry.objects.get().action == AuditAction.HIDE_POST

@@ -85,7 +85,8 @@
     list.insertAdjacentElement("afterend", status);
     textarea.setAttribute("aria-autocomplete", "list");
     textarea.setAttribute("aria-controls", listId);
-    textarea.setAttribute("aria-expanded", "false");
+    // No aria-expanded: ARIA allows it on a combobox, not on a multi-line textbox (axe-core's aria-allowed-attr);
+    // the status line below says when the list opens.
     var options = [];
     var active = -1;
     var timer = null;
@@ -104,7 +105,6 @@
       list.textContent = "";
       options = [];
       active = -1;
-      textarea.setAttribute("aria-expanded", "false");
       textarea.removeAttribute("aria-activedescendant");
     }
 
@@ -158,7 +158,6 @@
         return;
       }
       list.hidden = false;
-      textarea.setAttribute("aria-expanded", "true");
       highlight(0);
       status.textContent = options.length + (options.length === 1 ? " member matches" : " members match") +
         ": arrow keys to choose, Enter to insert, Escape to close.";
