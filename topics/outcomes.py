@@ -7,10 +7,11 @@ from datetime import date, datetime
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.safestring import mark_safe
 
 from discussions.models import Post, Thread
+from groupsite import clock
 from topics import audit, polls
 from topics.audit import AuditAction
 from topics.models import Membership, Outcome, OutcomeRevision, Prompt, Topic
@@ -252,7 +253,8 @@ def _excerpt(text: str, words: int = 16) -> str:
 
 
 def _when(moment: datetime | None, tzinfo) -> str:
-    return moment.astimezone(tzinfo).strftime("%d %b %Y, %H:%M %Z") if moment else ""
+    """ "5 Mar 2030, 09:00 Shanghai time": the group's clock, named as on the site (groupsite.clock)."""
+    return f"{dateformat.format(moment.astimezone(tzinfo), 'j M Y, H:i')} {clock.zone_label(tzinfo)}" if moment else ""
 
 
 def _quote(text: str) -> str:

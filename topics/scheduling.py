@@ -14,7 +14,7 @@ from django.db.models import Max
 from discussions import tasks as discussion_tasks
 from discussions.models import Thread
 from discussions.services import start_thread
-from groupsite import outbox
+from groupsite import clock, outbox
 from topics import audit
 from topics.audit import AuditAction
 from topics.models import Membership, Milestone, Prompt, PromptAnnouncement, PromptProgramme, Topic
@@ -68,7 +68,9 @@ def _opening_post(prompt: Prompt) -> str:
     if prompt.context.strip():
         parts.append(prompt.context.strip())
     if prompt.closes_at:
-        parts.append(f"*Open for answers until {prompt.closes_at.astimezone(prompt.topic.group.tzinfo):%A %d %B %Y, %H:%M %Z}.*")
+        # Stored once, so on the group's clock, named: it cannot follow each reader's own zone.
+        closes = clock.local_day_time(prompt.closes_at, prompt.topic.group.tzinfo)
+        parts.append(f"*Open for answers until {closes}.*")
     return "\n\n".join(parts)
 
 

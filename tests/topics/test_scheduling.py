@@ -106,7 +106,7 @@ def test_the_opening_post_says_when_the_prompt_closes_in_the_group_time_zone(gro
     prompt = scheduled(topic, closes_at=datetime(2030, 3, 12, 1, 0, tzinfo=UTC))
     scheduling.publish_due_prompts(now=NOW)
     prompt.refresh_from_db()
-    assert "Tuesday 12 March 2030, 09:00 CST" in prompt.thread.posts.get(number=1).body
+    assert "Tuesday 12 March, 09:00 Shanghai time" in prompt.thread.posts.get(number=1).body
 
 
 def test_publishing_counts_the_new_thread_in_its_topic(topic):
