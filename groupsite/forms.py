@@ -61,8 +61,8 @@ class EmailPreferencesForm(forms.ModelForm):
                 "You see every time on the site and in emails on this clock (%(label)s), and your digest is sent on it."
             ) % {"label": clock.zone_label(chosen)}
         return _(
-            "Not chosen yet: a group's pages and emails show its own time, other pages %(site)s, each labelled; "
-            "your digest is sent on %(site)s. Choose a zone to see every time on your own clock."
+            "Not chosen yet: a group's pages and emails show its own time, other pages %(site)s, each labelled, "
+            "and the digest time below is in %(site)s. Choose a zone to see every time on your own clock."
         ) % {"site": clock.zone_label(clock.site_zone())}
 
     @staticmethod

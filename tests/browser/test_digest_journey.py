@@ -32,6 +32,7 @@ def test_a_member_tunes_the_digest_previews_it_and_unsubscribes_from_the_email(
     assert page.eval_on_selector(hidden.format("Asia/Tokyo"), "option => option.hidden")
     assert not page.eval_on_selector(hidden.format("Europe/London"), "option => option.hidden")
     page.select_option("select[name=timezone]", "Europe/London")
+    screenshot(page, "email-preferences")
     page.check("input[name=digest_frequency][value=daily]")
     page.fill("input[name=digest_time]", "08:00")
     page.click("text=Save preferences")
