@@ -215,3 +215,11 @@ def test_the_zone_picker_works_without_javascript_and_can_go_back_to_not_chosen(
     assert client.post(url, data | {"timezone": ""}).status_code == HTTPStatus.FOUND
     member.refresh_from_db()
     assert member.timezone == ""
+
+
+def test_a_prompt_s_deadline_on_its_thread_names_its_clock(client, shanghai_group, topic):
+    prompt = factories.make_open_prompt(topic, closes_at=SCHEDULED)
+
+    page = client.get(prompt.thread.get_absolute_url()).content.decode()
+
+    assert "Friday 29 November, 21:59 Shanghai time</time>" in page
