@@ -17,7 +17,6 @@ from datetime import datetime
 
 from django.db import connection, transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from discussions import excerpts
 from discussions.emails import (
@@ -30,6 +29,7 @@ from discussions.emails import (
     scope_kinds,
 )
 from discussions.models import Notification
+from groupsite import clock
 from groupsite.models import DigestFrequency, EmailChoice, NotificationKind, User
 from topics.models import Membership
 
@@ -154,7 +154,7 @@ def build_notification_email(notifications: list[Notification]):
     """One email about one member's notifications of one thread (or prompt, or group), oldest first."""
     user = notifications[0].user
     context = notification_email_context(notifications)
-    with timezone.override(user.tzinfo):  # times in the email read on the member's clock
+    with clock.reading(user, context["group"]):
         return build_email(
             template="notification",
             user=user,
@@ -260,8 +260,8 @@ def _summary(notification: Notification, who: str | None) -> str:
     if kind == Kind.REMINDER:
         prompt = notification.prompt
         if prompt is not None and prompt.closes_at is not None:
-            closes = timezone.localtime(prompt.closes_at, notification.user.tzinfo)
-            return f"This prompt closes {closes:%A %d %B, %H:%M %Z} and you have not answered yet"
+            closes = clock.local_day_time(prompt.closes_at, clock.reader_zone(notification.user, notification.group))
+            return f"This prompt closes {closes} and you have not answered yet"
         return "This prompt closes soon and you have not answered yet"
     return Kind(kind).label
 

@@ -16,6 +16,7 @@ from discussions.flag_forms import ModeratorReasonForm
 from discussions.forms import MoveThreadForm, PostForm, RenameThreadForm, SlowModeForm, ThreadForm
 from discussions.markdown import render_markdown
 from discussions.models import Flag, Post, Thread
+from groupsite import clock
 from topics.outcomes import flag_review_due, group_today
 from topics.prompts import prompt_of, prompt_panel
 from discussions.access import get_post_for_editor, get_post_for_user, get_thread_for_moderator, get_thread_for_user
@@ -129,7 +130,7 @@ def _render_thread(
     if context["prompt"] is not None:
         context.update(prompt_panel(context["prompt"], user=user, membership=membership))
         flag_review_due([context.get("prompt_outcome")], today=group_today(thread.topic.group))
-    with timezone.override(thread.topic.group.tzinfo):  # times read as on the group's clock
+    with clock.reading(request.user, thread.topic.group):
         return render(request, "discussions/thread_detail.html", context, status=status)
 
 
@@ -370,7 +371,8 @@ def post_revisions(request, pk):
         "topic": post.thread.topic,
         "revisions": post.revisions.select_related("replaced_by"),
     }
-    return render(request, "discussions/post_revisions.html", context)
+    with clock.reading(request.user, post.thread.topic.group):
+        return render(request, "discussions/post_revisions.html", context)
 
 
 @require_POST

@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,6 +14,7 @@ from discussions import flags
 from discussions.access import get_post_for_user
 from discussions.flag_forms import FlagForm, ModeratorReasonForm, WarningForm
 from discussions.moderation import RateLimited
+from groupsite import clock
 from topics.access import get_group_for_moderator, require_member, require_moderator
 
 FLAGGED_POSTS_PER_PAGE = 20
@@ -64,7 +64,7 @@ def _review_context(group, membership, page_number, *, invalid_pk=None, invalid_
 def review_queue(request, slug):
     group, membership = get_group_for_moderator(request.user, slug)
     context = _review_context(group, membership, request.GET.get("page"))
-    with timezone.override(group.tzinfo):
+    with clock.reading(request.user, group):
         return render(request, "topics/review_queue.html", context)
 
 
@@ -84,7 +84,7 @@ def _invalid(request, post, membership, form):
     """The queue again, with the form's errors beside its post: nothing was changed."""
     group = post.thread.topic.group
     context = _review_context(group, membership, request.GET.get("page"), invalid_pk=post.pk, invalid_form=form)
-    with timezone.override(group.tzinfo):
+    with clock.reading(request.user, group):
         return render(request, "topics/review_queue.html", context, status=HTTPStatus.BAD_REQUEST)
 
 

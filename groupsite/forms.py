@@ -1,12 +1,10 @@
-import functools
-import zoneinfo
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from groupsite import names
+from groupsite import clock, names
 from groupsite.models import EmailChoice, NotificationKind, User
 from groupsite.text import CleanCharField, NameField
+from groupsite.timezones import TimeZoneSelect, timezone_choices
 
 
 class ProfileForm(forms.ModelForm):
@@ -24,12 +22,6 @@ class ProfileForm(forms.ModelForm):
         return name
 
 
-@functools.cache
-def timezone_choices() -> list[tuple[str, str]]:
-    """Every IANA zone name, sorted; read from disk once per process."""
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
-
-
 class EmailPreferencesForm(forms.ModelForm):
     """Email preferences: the member's clock, the digest's frequency and time, and what is emailed at once.
 
@@ -38,9 +30,7 @@ class EmailPreferencesForm(forms.ModelForm):
 
     KINDS = [kind for kind in NotificationKind if kind != NotificationKind.JOIN_APPROVED]
 
-    timezone = forms.ChoiceField(
-        label="Your time zone", help_text="Times on the site and in emails are shown, and digests sent, on this clock."
-    )
+    timezone = forms.ChoiceField(label=_("Your time zone"), required=False, widget=TimeZoneSelect)
 
     class Meta:
         model = User
@@ -53,7 +43,8 @@ class EmailPreferencesForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["timezone"].choices = timezone_choices()
+        self.fields["timezone"].choices = timezone_choices(blank_label=_("Not chosen: each group's own time"))
+        self.fields["timezone"].help_text = self.timezone_help()
         self.fields["digest_time"].help_text = "On your clock; the digest goes out within a few minutes of it."
         for kind in self.KINDS:
             self.fields[self.kind_field_name(kind)] = forms.ChoiceField(
@@ -62,6 +53,17 @@ class EmailPreferencesForm(forms.ModelForm):
                 widget=forms.RadioSelect,
                 initial=self.instance.email_choice(kind),
             )
+
+    def timezone_help(self) -> str:
+        """Which clock the member sees now (groupsite.clock's rule), so that the choice has a visible effect."""
+        if chosen := clock.chosen_zone(self.instance):
+            return _(
+                "You see every time on the site and in emails on this clock (%(label)s), and your digest is sent on it."
+            ) % {"label": clock.zone_label(chosen)}
+        return _(
+            "Not chosen yet: a group's pages and emails show its own time, other pages %(site)s, each labelled, "
+            "and the digest time below is in %(site)s. Choose a zone to see every time on your own clock."
+        ) % {"site": clock.zone_label(clock.site_zone())}
 
     @staticmethod
     def kind_field_name(kind: str) -> str:

@@ -7,6 +7,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from groupsite import clock
+
 
 def validate_timezone(name: str) -> None:
     if name not in zoneinfo.available_timezones():
@@ -69,8 +71,13 @@ class User(AbstractUser):
         max_length=120, blank=True, help_text='Where you speak from, e.g. "clinician, Shanghai" or "biotech investor".'
     )
     bio = models.TextField(max_length=1000, blank=True, help_text="A few sentences about you (plain text).")
+    # Blank: never chosen, so times follow groupsite.clock's rule (the group's clock, else the site's).
     timezone = models.CharField(
-        max_length=64, default="UTC", validators=[validate_timezone], help_text="Times are shown and digests sent on this clock."
+        max_length=64,
+        blank=True,
+        default="",
+        validators=[validate_timezone],
+        help_text="Times are shown and digests sent on this clock; blank shows each group's own time.",
     )
     digest_frequency = models.CharField(max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY)
     digest_weekday = models.PositiveSmallIntegerField(
@@ -92,7 +99,8 @@ class User(AbstractUser):
 
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.timezone)
+        """The member's clock outside any group: their own zone, else the site's (groupsite.clock)."""
+        return clock.reader_zone(self)
 
     def email_choice(self, kind: str) -> str:
         return self.email_choices.get(kind) or DEFAULT_EMAIL_CHOICES[kind]

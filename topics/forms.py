@@ -1,5 +1,3 @@
-import functools
-import zoneinfo
 from datetime import datetime, time, timedelta
 
 from django import forms
@@ -11,6 +9,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from discussions.markdown import validate_renderable
 from groupsite.text import CleanCharField, clean_text
+from groupsite.timezones import TimeZoneSelect, timezone_choices
 from topics import services
 from topics.models import Group, Membership, Milestone, Poll, Prompt, PromptProgramme, Topic
 
@@ -250,12 +249,6 @@ class MilestoneForm(forms.ModelForm):
         labels = {"happens_at": "Date and time"}
 
 
-@functools.cache
-def timezone_choices() -> list[tuple[str, str]]:
-    # available_timezones() reads the zone database from disk on every call; the list only changes on upgrade.
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
-
-
 class GroupSettingsForm(forms.ModelForm):
     """What moderators may change about their group. The slug is not here: links to the group must keep working."""
 
@@ -317,7 +310,7 @@ class GroupSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.membership = membership
         # The model field's validate_timezone refuses a name the select did not offer (a hand-made request).
-        self.fields["timezone"].widget = forms.Select(choices=timezone_choices())
+        self.fields["timezone"].widget = TimeZoneSelect(choices=timezone_choices())
         if membership.role != Membership.Role.OWNER:
             self.fields["visibility"].help_text = "Only an owner can change who can see the group."
 

@@ -7,12 +7,13 @@ from datetime import date, datetime
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from discussions import excerpts
 from discussions.models import Post, Thread
+from groupsite import clock
 from topics import audit, polls
 from topics.audit import AuditAction
 from topics.models import Membership, Outcome, OutcomeRevision, Poll, Prompt, Topic, Vote
@@ -251,7 +252,8 @@ def citable_for_summary(topic: Topic) -> list[dict]:
 
 
 def _when(moment: datetime | None, tzinfo) -> str:
-    return moment.astimezone(tzinfo).strftime("%d %b %Y, %H:%M %Z") if moment else ""
+    """ "5 Mar 2030, 09:00 Shanghai time": the group's clock, named as on the site (groupsite.clock)."""
+    return f"{dateformat.format(moment.astimezone(tzinfo), 'j M Y, H:i')} {clock.zone_label(tzinfo)}" if moment else ""
 
 
 QUOTE_MARKERS = re.compile(r"^(?:\s{0,3}>)*")

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext, gettext_lazy as _
 
+from groupsite import clock
 from topics import audit
 
 
@@ -78,9 +79,9 @@ class Sanction(models.Model):
             return gettext("You are banned from this group. Reason: %(reason)s") % {"reason": self.reason}
         tzinfo = tzinfo or timezone.get_current_timezone()
         ends = timezone.localtime(self.ends_at, tzinfo)
-        return gettext("You are suspended from this group until %(ends)s (%(zone)s). Reason: %(reason)s") % {
+        return gettext("You are suspended from this group until %(ends)s %(zone)s. Reason: %(reason)s") % {
             "ends": formats.date_format(ends, "j M Y, H:i"),
-            "zone": ends.tzname(),
+            "zone": clock.zone_label(tzinfo),
             "reason": self.reason,
         }
 

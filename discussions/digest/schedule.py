@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Case, DateField, Exists, Max, OuterRef, TimeField, Value, When
 
 from discussions.models import DigestDelivery
+from groupsite import clock
 from groupsite.models import DigestFrequency, User
 from topics.models import Membership
 
@@ -25,10 +26,13 @@ MAX_PERIODS_COVERED = 2
 WALL_CLOCK_SLACK = timedelta(hours=1)
 
 def zone_named(name: str) -> zoneinfo.ZoneInfo:
+    """A member's digest clock: their own zone, else the site's (groupsite.clock; a digest spans groups)."""
+    if not name:
+        return clock.site_zone()
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")  # the field is validated; an unknown name must not stop a whole batch
+        return clock.site_zone()  # the field is validated; an unknown name must not stop a whole batch
 
 
 def local_send_time(day: date, at: time, zone: zoneinfo.ZoneInfo) -> datetime:

@@ -28,6 +28,6 @@ def test_a_moderator_suspends_a_member_who_then_sees_why_on_the_thread(live_serv
     log_in(member_page, live_server, member)
     member_page.goto(live_server.url + thread.get_absolute_url())
     member_page.wait_for_selector("text=You are suspended from this group until")
-    member_page.wait_for_selector("text=Asia/Shanghai, your time")
+    member_page.wait_for_selector(".notice--sanction:has-text('Shanghai time')")  # the group's clock, named
     assert member_page.locator("text=Post reply").count() == 0
     screenshot(member_page, "suspended-member-thread")

@@ -342,7 +342,7 @@ def test_times_in_the_email_are_on_the_member_clock(reader, thread, mailoutbox):
     at = NOW.replace(hour=1, minute=30)  # 09:30 in Shanghai
     notify(reader, post=reply(thread, "Morning in Shanghai.", at=at), at=at)
     mailing.send_due_notification_emails(now=at + DELAY)
-    assert "09:30 CST" in mailoutbox[0].body
+    assert "09:30 Shanghai time" in mailoutbox[0].body
 
 
 def test_a_titles_only_group_sends_titles_and_links_but_no_post_text(reader, thread, group, replier, mailoutbox):

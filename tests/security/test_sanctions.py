@@ -257,7 +257,7 @@ def test_a_suspended_member_reads_the_thread_and_sees_why_and_until_when_on_thei
 
     assert response.status_code == HTTPStatus.OK
     ends = timezone.localtime(suspension.ends_at, ZoneInfo("America/New_York"))
-    assertContains(response, f"until {ends:%-d %b %Y, %H:%M} (America/New_York, your time)")
+    assertContains(response, f"until {ends:%-d %b %Y, %H:%M} New York time")
     assertContains(response, REASON)
     assertNotContains(response, reply_url(thread))  # the notice takes the reply box's place
 

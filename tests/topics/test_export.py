@@ -134,7 +134,7 @@ def test_the_export_has_the_briefing_prompts_outcomes_summary_insights_and_posts
     assert "## Key insights" in text and "Mei" in text
     assert "> Hospitals will not front the cost." in text
     assert f"### {other.title}" in text and "> It halves the cost." in text
-    assert f"{reply.number}. Mei, {reply.created_at:%d %b %Y}" in text
+    assert f"{reply.number}. Mei, {reply.created_at:%-d %b %Y}" in text
     assert f"[post {reply.number}]({reply.get_absolute_url()})" in text  # the key insight's link
 
 

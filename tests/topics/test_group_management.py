@@ -87,7 +87,7 @@ def test_a_moderator_sees_the_settings_with_the_current_values(client, group, mo
 
     assert response.status_code == HTTPStatus.OK
     assertContains(response, 'value="China CAR-T market"')
-    assertContains(response, '<option value="Asia/Shanghai">Asia/Shanghai</option>', html=True)
+    assertContains(response, '<option value="Asia/Shanghai">Asia/Shanghai (UTC+08:00)</option>', html=True)
 
 
 def test_an_owner_sees_the_settings(client, group):

@@ -7,9 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from groupsite import clock
 from groupsite.text import CleanCharField
 from topics.access import get_group_for_moderator
 from topics.audit import AuditAction, AuditEntry
@@ -49,5 +49,5 @@ def audit_log(request, slug):
         "pagination_query": urlencode(filters) + "&" if filters else "",
     }
     status = 200 if form.is_valid() else 400
-    with timezone.override(group.tzinfo):  # times read on the group's clock, with the zone shown
+    with clock.reading(request.user, group):
         return render(request, "topics/audit_log.html", context, status=status)

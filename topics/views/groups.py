@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from discussions.flag_forms import ModeratorReasonForm
 from discussions.models import Thread
 from discussions.services import topic_evidence
+from groupsite import clock
 from topics import sanctions, services
 from topics.access import get_group_for_moderator, get_group_for_user, get_group_to_join, get_topic_for_user
 from topics.outcomes import group_today, topic_conclusions
@@ -65,7 +66,7 @@ def group_detail(request, slug):
             else 0
         ),
     }
-    with timezone.override(group.tzinfo):
+    with clock.reading(request.user, group):
         return render(request, "topics/group_detail.html", context)
 
 
@@ -97,7 +98,8 @@ def render_member_list(request, group, membership, *, sanction_form=None, sancti
             "sanction_form": sanction_form,
             "sanction_target": sanction_target,
         }
-    return render(request, "topics/member_list.html", context, status=status)
+    with clock.reading(request.user, group):
+        return render(request, "topics/member_list.html", context, status=status)
 
 
 @require_POST
@@ -254,7 +256,8 @@ def invitations(request, slug):
         "lifetime_days": settings.INVITATION_LIFETIME_DAYS,
     }
     status = 400 if request.method == "POST" else 200
-    return render(request, "topics/invitations.html", context, status=status)
+    with clock.reading(request.user, group):
+        return render(request, "topics/invitations.html", context, status=status)
 
 
 @require_POST
@@ -311,5 +314,5 @@ def topic_detail(request, group_slug, topic_slug):
         thread.author_hidden = thread.is_chatham_house and not is_moderator
     context |= topic_conclusions(topic, show_all_authors=is_moderator, today=group_today(topic.group))
     context["evidence"] = topic_evidence(topic=topic, today=group_today(topic.group))
-    with timezone.override(topic.group.tzinfo):
+    with clock.reading(request.user, topic.group):
         return render(request, "topics/topic_detail.html", context)

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from groupsite import clock
 from topics import insight
 from topics.access import get_group_for_moderator
 
@@ -26,7 +27,8 @@ def insight_page(request, slug):
         "quiet": insight.quiet_members(group, now, days=insight.QUIET_DAYS),
         "quiet_days": insight.QUIET_DAYS,
     }
-    return render(request, "topics/insight.html", context)
+    with clock.reading(request.user, group):
+        return render(request, "topics/insight.html", context)
 
 
 @never_cache  # members' emails and activity: not for shared caches

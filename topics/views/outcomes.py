@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from discussions.markdown import render_markdown, validate_renderable
 from discussions.access import get_post_for_user
+from groupsite import clock
 from groupsite.text import CleanCharField
 from topics import outcomes
 from topics.access import (
@@ -119,7 +120,8 @@ def _outcome_editor(request, *, membership, topic, prompt, cites, done_url):
         "cites": cites,
         "done_url": done_url,
     }
-    return render(request, "topics/outcome_form.html", context, status=status)
+    with clock.reading(request.user, group):
+        return render(request, "topics/outcome_form.html", context, status=status)
 
 
 @login_required
@@ -162,7 +164,7 @@ def _history(request, *, group, membership, topic, prompt, outcome: Outcome | No
         "outcome": outcome,
         "versions": outcomes.outcome_history(outcome),
     }
-    with timezone.override(group.tzinfo):
+    with clock.reading(request.user, group):
         return render(request, "topics/outcome_revisions.html", context)
 
 

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from groupsite import clock
 from topics import prompts as prompt_services
 from topics import scheduling
 from topics.access import get_group_for_moderator, get_group_for_user
@@ -45,7 +46,7 @@ def agenda(request, slug):
             "programme": PromptProgramme.objects.filter(group=group).first(),
             "milestones": group.milestones.all(),
         }
-    with timezone.override(group.tzinfo):
+    with clock.reading(request.user, group):
         return render(request, "topics/agenda.html", context)
 
 
