@@ -281,7 +281,7 @@ MATRIX = [
     Row("discussions:new_thread", GT, get=MEMBER_PAGE),
     Row("discussions:thread_short", ("thread.pk",), get=READ_LINK),
     Row("discussions:thread", ("thread.pk", "thread.slug"), get=READ_PAGE),
-    Row("discussions:reply", ("thread.pk",), post=MEMBER_ACTION),
+    Row("discussions:reply", ("thread.pk",), get=READ_LINK, post=MEMBER_ACTION),  # GET: to the reply box
     Row("discussions:thread_subscription", ("thread.pk",), post=WATCH_ACTION),
     Row("discussions:pin_thread", ("thread.pk",), post=MODERATOR_ACTION),
     Row("discussions:unpin_thread", ("thread.pk",), post=MODERATOR_ACTION),
