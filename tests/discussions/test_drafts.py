@@ -66,3 +66,12 @@ def test_a_new_thread_sent_after_the_session_ended_is_back_in_the_form_after_log
     assertContains(page, TYPED)
     assertContains(page, "Your thread was kept while you logged in")
     assert not Thread.objects.exists()
+
+
+def test_a_kept_reply_comes_back_as_text_not_markup(client, thread, member):
+    hostile = '</textarea><script>alert(1)</script><img src=x onerror=alert(2)>'
+    client.post(reverse("discussions:reply", args=[thread.pk]), {"body": hostile})
+    page = log_in(client, member, reverse("discussions:reply", args=[thread.pk]))
+    assertContains(page, "&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;")
+    assertNotContains(page, "<script>alert(1)")
+    assertNotContains(page, "<img src=x")
