@@ -209,6 +209,9 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_ADAPTER = "groupsite.adapter.AccountAdapter"
 ACCOUNT_USERNAME_VALIDATORS = "groupsite.names.username_validators"
 ACCOUNT_USERNAME_BLACKLIST = ["admin", "administrator", "moderator", "owner", "staff", "support", "roundtable"]
+ACCOUNT_FORMS = {"login": "groupsite.forms.LoginForm"}  # "Remember me", in the site's words
+# What emails call the site (allauth's "Hello from Roundtable!"); their links keep the host people reached it at.
+SITE_NAME = "Roundtable"
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
 
