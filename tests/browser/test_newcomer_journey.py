@@ -29,7 +29,7 @@ def test_a_newcomer_signs_up_verifies_joins_votes_and_replies_on_a_phone_and_a_l
     polls.save_poll(prompt=prompt, kind="choice", options=["Outcome-based payment", "Instalments"])
 
     page.on("console", lambda message: message.type == "error" and browser_problems.append(
-        f"Console error: {message.text} ({page.url})"
+        f"Console error: {message.text} ({message.location.get('url') or page.url})"
     ))
     too_wide = []
 
