@@ -29,3 +29,9 @@ class AccountAdapter(DefaultAccountAdapter):
             at_login = request.resolver_match is not None and request.resolver_match.url_name == "account_login"
             verification.remember_pending(request.session, user, at_login=at_login)
         return super().respond_email_verification_sent(request, user)
+
+    def confirm_email(self, request, email_address) -> bool:
+        confirmed = super().confirm_email(request, email_address)
+        if confirmed:
+            verification.forget_pending(request.session, email_address.email)
+        return confirmed

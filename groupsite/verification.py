@@ -29,6 +29,13 @@ def pending(session) -> dict | None:
     return session.get(PENDING_SESSION_KEY)
 
 
+def forget_pending(session, email: str) -> None:
+    """The address is confirmed: the "you cannot log in yet" page has nothing left to say about it."""
+    remembered = pending(session)
+    if remembered is not None and remembered["email"].lower() == email.lower():
+        del session[PENDING_SESSION_KEY]
+
+
 def already_confirmed(key: str) -> EmailAddress | None:
     """The address a genuine confirmation link names, if that address is confirmed by now (else None).
 

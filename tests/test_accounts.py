@@ -362,6 +362,7 @@ def test_logging_in_before_confirming_says_why_and_offers_to_send_the_link_again
     assert [message.to for message in mailoutbox] == [["ada@example.org"], ["ada@example.org"]]
     client.post(link_in(mailoutbox[1]))
     assert EmailAddress.objects.get(email="ada@example.org").verified
+    assertNotContains(client.get(reverse("account_email_verification_sent")), "You cannot log in yet")
 
 
 def test_the_resend_button_only_sends_to_the_address_this_browser_logged_in_with(client, db, mailoutbox):
