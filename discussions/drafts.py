@@ -8,6 +8,7 @@ fields are kept, each cut to the longest post, for at most a few places at a tim
 """
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 
 SESSION_KEY = "unsent_drafts"
 MAX_DRAFTS = 5
@@ -21,6 +22,14 @@ def reply_key(thread_pk: int) -> str:
 
 def thread_key(group_slug: str, topic_slug: str) -> str:
     return f"thread:{group_slug}/{topic_slug}"
+
+
+def keep_through_login(request, key: str, fields):
+    """The session ended while they typed: keep what a POST holds under `key`, and send them to log in, coming back
+    to this address after (a GET of the reply address leads to the thread's reply box)."""
+    if request.method == "POST":
+        keep(request.session, key, request.POST, fields)
+    return redirect_to_login(request.get_full_path())
 
 
 def keep(session, key: str, data, fields) -> None:

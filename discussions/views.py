@@ -3,7 +3,6 @@ from http import HTTPStatus
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
@@ -170,11 +169,8 @@ def reply(request, pk):
         # Where a login interrupted a reply lands afterwards (?next=): the thread's reply box, holding the draft.
         thread, _ = get_thread_for_user(request.user, pk)
         return redirect(f"{thread.get_absolute_url()}#reply")
-    if not request.user.is_authenticated:
-        # The session ended while they typed: keep the text for after the login (they may not see the thread yet,
-        # so nothing is looked up; the draft is only shown to someone who may reply).
-        drafts.keep(request.session, drafts.reply_key(pk), request.POST, drafts.REPLY_FIELDS)
-        return redirect_to_login(request.get_full_path())
+    if not request.user.is_authenticated:  # nothing is looked up: the draft is only shown to someone who may reply
+        return drafts.keep_through_login(request, drafts.reply_key(pk), drafts.REPLY_FIELDS)
     thread, membership = get_thread_for_user(request.user, pk)
     require_member(membership)
     if thread.is_locked:
@@ -252,9 +248,7 @@ def _rate_limited_thread(user, membership, topic, body: str) -> str | None:
 
 def new_thread(request, group_slug, topic_slug):
     if not request.user.is_authenticated:
-        if request.method == "POST":  # the session ended while they typed: the form is filled again after login
-            drafts.keep(request.session, drafts.thread_key(group_slug, topic_slug), request.POST, drafts.THREAD_FIELDS)
-        return redirect_to_login(request.get_full_path())
+        return drafts.keep_through_login(request, drafts.thread_key(group_slug, topic_slug), drafts.THREAD_FIELDS)
     topic, membership = get_topic_for_user(request.user, group_slug, topic_slug)
     require_member(membership)
     draft = None if request.method == "POST" else drafts.take(request.session, drafts.thread_key(group_slug, topic_slug))
@@ -290,14 +284,8 @@ def new_thread(request, group_slug, topic_slug):
                 raise
             submissions.remember(request.user, token, thread.get_absolute_url())
             return redirect(thread)
-    context = {
-        "group": topic.group,
-        "topic": topic,
-        "membership": membership,
-        "form": form,
-        "preview_html": preview_html,
-        "draft_restored": draft is not None,
-    }
+    context = {"group": topic.group, "topic": topic, "membership": membership, "form": form, "preview_html": preview_html}
+    context["draft_restored"] = draft is not None
     return render(request, "discussions/thread_form.html", context, status=status)
 
 
