@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from discussions import moderation, notifications, services, submissions
+from discussions import drafts, moderation, notifications, services, submissions
 from discussions.flag_forms import ModeratorReasonForm
 from discussions.forms import MoveThreadForm, PostForm, RenameThreadForm, SlowModeForm, ThreadForm
 from discussions.markdown import render_markdown
@@ -97,6 +97,10 @@ def _render_thread(
         last_number = 0 if role else max((post.number for post in page.object_list), default=0)
         notifications.mark_thread_read(user=user, thread=thread, number=last_number, now=timezone.now())
     can_reply = membership is not None and not thread.is_locked and sanction is None
+    draft = drafts.take(request.session, drafts.reply_key(thread.pk)) if can_reply and form is None else None
+    if draft is not None:  # typed before a login: back in the box, to read again and send
+        quote_pk = draft.pop("quote", None)
+        form = PostForm(initial=draft)
     if can_reply and form is None:
         initial = {}
         quote_pk = request.GET.get("quote")
@@ -117,6 +121,7 @@ def _render_thread(
         "form": form,
         "preview_html": preview_html,
         "quote_pk": quote_pk,
+        "draft_restored": draft is not None,
         "prompt": prompt,
         "role_filter": role,
         "role_filters": services.role_filters(thread=thread, active=role),
@@ -160,9 +165,13 @@ def thread_detail(request, pk, slug=None):
     return _render_thread(request, thread, membership)
 
 
-@require_POST
-@login_required
 def reply(request, pk):
+    if request.method != "POST":
+        # Where a login interrupted a reply lands afterwards (?next=): the thread's reply box, holding the draft.
+        thread, _ = get_thread_for_user(request.user, pk)
+        return redirect(f"{thread.get_absolute_url()}#reply")
+    if not request.user.is_authenticated:  # nothing is looked up: the draft is only shown to someone who may reply
+        return drafts.keep_through_login(request, drafts.reply_key(pk), drafts.REPLY_FIELDS)
     thread, membership = get_thread_for_user(request.user, pk)
     require_member(membership)
     if thread.is_locked:
@@ -238,11 +247,13 @@ def _rate_limited_thread(user, membership, topic, body: str) -> str | None:
     return None
 
 
-@login_required
 def new_thread(request, group_slug, topic_slug):
+    if not request.user.is_authenticated:
+        return drafts.keep_through_login(request, drafts.thread_key(group_slug, topic_slug), drafts.THREAD_FIELDS)
     topic, membership = get_topic_for_user(request.user, group_slug, topic_slug)
     require_member(membership)
-    form = ThreadForm(request.POST or None, today=group_today(topic.group))
+    draft = None if request.method == "POST" else drafts.take(request.session, drafts.thread_key(group_slug, topic_slug))
+    form = ThreadForm(request.POST or None, initial=draft, today=group_today(topic.group))
     preview_html = ""
     status = 200
     if request.method == "POST":
@@ -275,6 +286,7 @@ def new_thread(request, group_slug, topic_slug):
             submissions.remember(request.user, token, thread.get_absolute_url())
             return redirect(thread)
     context = {"group": topic.group, "topic": topic, "membership": membership, "form": form, "preview_html": preview_html}
+    context["draft_restored"] = draft is not None
     return render(request, "discussions/thread_form.html", context, status=status)
 
 

@@ -96,18 +96,50 @@ def manage(*args, env=None, check=True) -> int:
     return run(PYTHON, ROOT / "manage.py", *args, env=env, check=check)
 
 
+# Django's own list when DEBUG is on and ALLOWED_HOSTS is not set (groupsite/settings.py).
+DEFAULT_DEBUG_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+
+
+def site_url(host: str, port) -> str:
+    """The address people (and links in emails) reach the development server at."""
+    if host in {"", "0.0.0.0", "::"}:  # every interface: this machine's own name still reaches it
+        host = "localhost"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address
+    return f"http://{host}:{port}"
+
+
+def serve_environment(base: dict, host: str, port) -> dict:
+    """The environment of the web server, worker and beat: links in emails point at this host and port.
+
+    SITE_URL (and so every invitation, notification and digest link and List-Unsubscribe) follows --host and
+    --port unless SITE_URL is set; a host given by name is allowed too, unless ALLOWED_HOSTS is set.
+    """
+    env = dict(base)
+    env.setdefault("SITE_URL", site_url(host, port))
+    bracketed = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    if "ALLOWED_HOSTS" not in env and host not in {"", "0.0.0.0", "::"} and bracketed not in DEFAULT_DEBUG_HOSTS:
+        env["ALLOWED_HOSTS"] = ",".join([*DEFAULT_DEBUG_HOSTS, host])
+    return env
+
+
+def web_command(host: str, port) -> list:
+    address = f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
+    return [PYTHON, ROOT / "manage.py", "runserver", address]
+
+
 def command_up(args) -> None:
     ensure_virtualenv()
-    env = dict(os.environ)
+    env = serve_environment(os.environ, args.host, args.port)
     prepare_local_state(env)
     manage("migrate", "--noinput", env=env)
     manage("load_demo", env=env)
     processes = {
         "worker": [BIN / "celery", "-A", "groupsite", "worker", "--loglevel=INFO", "--concurrency=2"],
         "beat": [BIN / "celery", "-A", "groupsite", "beat", "--loglevel=INFO"],
-        "web": [PYTHON, ROOT / "manage.py", "runserver", f"{args.host}:{args.port}"],
+        "web": web_command(args.host, args.port),
     }
-    say(f"Starting the web server on http://{args.host}:{args.port}/ with a Celery worker and beat.")
+    say(f"Starting the web server on {site_url(args.host, args.port)}/ with a Celery worker and beat.")
     say("Emails (sign-up verification links too) are printed below by the worker. Stop with Ctrl-C.")
     children = {name: subprocess.Popen([str(a) for a in cmd], cwd=ROOT, env=env) for name, cmd in processes.items()}
 

@@ -183,10 +183,10 @@ else:
 # Sessions live in the database, so any web process behind the load balancer can serve any request.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# allauth's backend alone: it is Django's ModelBackend (permissions too) and also logs in by email. With ModelBackend
+# listed first, a login by email first failed a username lookup and hashed a dummy password (Django's defence against
+# timing attacks), so every login by email paid for two password hashes instead of one.
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -209,6 +209,9 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_ADAPTER = "groupsite.adapter.AccountAdapter"
 ACCOUNT_USERNAME_VALIDATORS = "groupsite.names.username_validators"
 ACCOUNT_USERNAME_BLACKLIST = ["admin", "administrator", "moderator", "owner", "staff", "support", "roundtable"]
+ACCOUNT_FORMS = {"login": "groupsite.forms.LoginForm"}  # "Remember me", in the site's words
+# What emails call the site (allauth's "Hello from Roundtable!"); their links keep the host people reached it at.
+SITE_NAME = "Roundtable"
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
 

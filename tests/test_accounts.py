@@ -5,6 +5,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
@@ -316,3 +317,75 @@ def test_a_deactivated_persons_profile_is_not_found(client, db):
     person = factories.make_user(is_active=False)
     response = client.get(reverse("profile", args=[person.username]))
     assert response.status_code == HTTPStatus.NOT_FOUND
+
+
+# What the confirmation pages say (issue 9, items 6 and 11)
+
+
+def test_a_verification_link_opened_again_says_the_address_is_already_confirmed(client, db, mailoutbox):
+    sign_up(client)
+    link = link_in(mailoutbox[0])
+    client.post(link)  # confirmed, and logged in
+
+    again = client.post(link)  # the Confirm button clicked twice
+    assertContains(again, "ada@example.org is already confirmed")
+    assertContains(again, 'href="/"')  # and on they go
+
+    elsewhere = Client().get(link)  # the link opened later, logged out
+    assertContains(elsewhere, "ada@example.org is already confirmed")
+    assertContains(elsewhere, f'href="{reverse("account_login")}"')
+    assertNotContains(elsewhere, "expired")
+
+
+def test_a_tampered_verification_link_still_says_it_is_not_valid(client, db, mailoutbox):
+    sign_up(client)
+    response = client.get(link_in(mailoutbox[0]).rstrip("/") + "x/")
+    assertContains(response, "expired or is not valid")
+
+
+def test_logging_in_before_confirming_says_why_and_offers_to_send_the_link_again(client, db, mailoutbox):
+    person = factories.make_user(email="ada@example.org", verified=False)
+    page = client.post(
+        reverse("account_login"), {"login": person.username, "password": factories.PASSWORD}, follow=True
+    )
+    assertContains(page, "You cannot log in yet: ada@example.org is not confirmed")
+    assertContains(page, f'action="{reverse("account_resend_verification")}"')
+    assert len(mailoutbox) == 1  # the login attempt sent a fresh link
+
+    soon_after = client.post(reverse("account_resend_verification"), follow=True)
+    assertContains(soon_after, "sent a few minutes ago")  # allauth's confirm_email rate limit
+    assert len(mailoutbox) == 1
+
+    cache.clear()  # three minutes later
+    later = client.post(reverse("account_resend_verification"), follow=True)
+    assertContains(later, "Confirmation email sent to ada@example.org")
+    assert [message.to for message in mailoutbox] == [["ada@example.org"], ["ada@example.org"]]
+    client.post(link_in(mailoutbox[1]))
+    assert EmailAddress.objects.get(email="ada@example.org").verified
+    assertNotContains(client.get(reverse("account_email_verification_sent")), "You cannot log in yet")
+
+
+def test_the_resend_button_only_sends_to_the_address_this_browser_logged_in_with(client, db, mailoutbox):
+    factories.make_user(email="ada@example.org", verified=False)
+    response = client.post(reverse("account_resend_verification"), {"email": "ada@example.org"})
+    assertRedirects(response, reverse("account_login"))
+    assert mailoutbox == []
+
+
+def test_the_account_pages_say_log_in_as_the_site_does(client, db):
+    login_page = client.get(reverse("account_login"))
+    assertContains(login_page, "<h1>Log in</h1>", html=True)
+    assertContains(login_page, '<label for="id_remember">Remember me</label>', html=True)
+    signup_page = client.get(reverse("account_signup"))
+    assertContains(signup_page, f'<a href="{reverse("account_login")}">Log in</a>', html=True)
+    for page in (login_page, signup_page):
+        assertNotContains(page, "Sign In")
+        assertNotContains(page, "sign in")
+        assertNotContains(page, "Remember Me")
+
+
+def test_the_verification_email_greets_from_the_sites_name(client, db, mailoutbox):
+    sign_up(client)
+    [message] = mailoutbox
+    assert message.body.startswith("Hello from Roundtable!")
+    assert "Thank you for using Roundtable!" in message.body

@@ -1,87 +1,92 @@
-import re
+"""A newcomer's first visit, end to end (issue 9, "Done when"): sign up, follow the link in the verification email
+(the live server runs on a port of its own, as `dev.py up --port` would), join, vote and reply.
+
+At a phone's width (375 px) and a laptop's (1280 px), every page fits without scrolling sideways, and the browser
+reports no error in its console. One browser: each page is checked at both widths as the journey passes it.
+"""
 
 from tests import factories
-from tests.browser.keyboard import skip_to_main, tab_to
-from topics.models import Poll, Vote
+from tests.browser.emails import verification_link
+from topics import polls
+
+WIDTHS = (375, 1280)
+# The width the page is wider than the window by, if it is: scrolling sideways.
+OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 
 
-def verification_link(mailoutbox) -> str:
-    [message] = [m for m in mailoutbox if "confirm" in m.subject.lower() or "confirm" in m.body.lower()]
-    return re.search(r"https?://\S+/accounts/confirm-email/\S+/", message.body).group(0)
-
-
-def test_a_newcomer_signs_up_joins_votes_and_posts_markdown_with_the_keyboard_alone(
-    live_server, page, screenshot, mailoutbox, check_accessibility
+def test_a_newcomer_signs_up_verifies_joins_votes_and_replies_on_a_phone_and_a_laptop(
+    live_server, page, browser_problems, screenshot, mailoutbox, check_accessibility
 ):
-    """No mouse anywhere: Tab to each control (every stop shows its focus), type, Enter or Space to act; axe-core checks
-    every page on the way."""
     group = factories.make_group(name="China CAR-T Market", slug="china-car-t")
     topic = factories.make_topic(group=group, title="Cost, access and reimbursement", slug="cost")
     prompt = factories.make_open_prompt(topic, title="Which payment model unlocks access?")
-    poll = Poll.objects.create(prompt=prompt)
-    poll.options.create(label="Outcome-based payment", position=0)
-    poll.options.create(label="Instalments", position=1)
-    keys = page.keyboard
+    polls.save_poll(prompt=prompt, kind="choice", options=["Outcome-based payment", "Instalments"])
 
-    page.goto(live_server.url + "/accounts/signup/")
-    check_accessibility(page)
-    skip_to_main(page)
-    for name, text in [
-        ("email", "li.na@example.org"),
-        ("username", "lina"),
-        ("password1", "a long and unusual passphrase"),
-        ("password2", "a long and unusual passphrase"),
-    ]:
-        tab_to(page, page.locator(f"input[name={name}]"))
-        keys.type(text)
-    tab_to(page, page.locator("form button[type=submit]"))
-    keys.press("Enter")
-    page.wait_for_selector("text=Verify Your Email Address")
-    check_accessibility(page)
+    page.on("console", lambda message: message.type == "error" and browser_problems.append(
+        f"Console error: {message.text} ({message.location.get('url') or page.url})"
+    ))
+    too_wide = []
 
-    link = verification_link(mailoutbox).replace("http://testserver", live_server.url)
-    page.goto(link.replace("http://localhost:8000", live_server.url))
-    check_accessibility(page)
-    tab_to(page, page.locator("form button[type=submit]"))
-    keys.press("Enter")  # confirming is a POST: mail scanners only GET
-    page.wait_for_url(lambda url: "confirm-email" not in url)
+    def fits(name: str) -> None:
+        """The page as it is now, at each width: nothing sticks out sideways."""
+        page.wait_for_load_state("load")
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 800})
+            overflow = page.evaluate(OVERFLOW)
+            if overflow > 0:
+                too_wide.append(f"{name} at {width} px is {overflow} px too wide ({page.url})")
+                screenshot(page, f"too-wide-{name}-{width}")
+            check_accessibility(page)  # axe-core, at each width: a narrow layout can hide or crowd controls
+        page.set_viewport_size({"width": WIDTHS[0], "height": 800})  # the journey itself is on a phone
+
+    page.set_viewport_size({"width": WIDTHS[0], "height": 800})
+    page.goto(live_server.url + group.get_absolute_url())
+    fits("group page, visitor")
+    page.click("header >> text=Sign up")
+    fits("sign-up form")
+    page.fill("input[name=email]", "li.na@example.org")
+    page.fill("input[name=username]", "lina")
+    page.fill("input[name=password1]", "a long and unusual passphrase")
+    page.fill("input[name=password2]", "a long and unusual passphrase")
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("text=We have sent a link to li.na@example.org")
+    fits("check your email")
+
+    link = verification_link(mailoutbox)
+    assert link.startswith(live_server.url + "/"), link  # the email points at the port the site runs on
+    page.goto(link)
+    fits("confirm your address")
+    page.click("main form button[type=submit]")  # confirming is a POST: mail scanners only GET
+    page.wait_for_selector("header >> text=Log out")
 
     page.goto(live_server.url + group.get_absolute_url())
-    tab_to(page, page.get_by_role("button", name="Join group"))
-    keys.press("Enter")
+    page.click("text=Join group")
     page.wait_for_selector("text=Welcome to China CAR-T Market")
-    check_accessibility(page)
-    skip_to_main(page)
-    tab_to(page, page.locator("a.prompt-row__title", has_text="Which payment model unlocks access?"))
-    keys.press("Enter")
+    fits("group page, new member")
 
-    page.wait_for_selector(".poll")
-    check_accessibility(page)
-    skip_to_main(page)
-    tab_to(page, page.get_by_role("radio", name="Outcome-based payment"))
-    keys.press("Space")
-    tab_to(page, page.get_by_label("Your reason"))
-    keys.type("Pays only for what works.")
-    tab_to(page, page.get_by_role("button", name="Vote"))
-    keys.press("Space")
+    page.goto(live_server.url + topic.get_absolute_url())
+    fits("topic page")
+    page.click("text=Which payment model unlocks access?")
+    fits("prompt thread")
+    page.check("text=Instalments")
+    page.click("button:has-text('Vote')")
     page.wait_for_selector(".poll progress")
-    assert Vote.objects.get().option.label == "Outcome-based payment"
+    fits("prompt thread after voting")
 
-    tab_to(page, page.locator("textarea[name=body]"))
-    keys.type(
-        "Two options to compare:\n\n- outcome-based payment\n- instalments\n\nSee [the briefing](https://example.org/brief)."
+    page.fill(
+        "textarea[name=body]",
+        "Two options to compare:\n\n- outcome-based payment\n- instalments\n\nSee [the briefing](https://example.org/brief).",
     )
-    tab_to(page, page.locator("button[name=preview]"))
-    keys.press("Enter")
+    page.click("button[name=preview]")
     page.wait_for_selector(".preview li:has-text('instalments')")
-    tab_to(page, page.get_by_role("button", name="Post reply"), backwards=True)
-    keys.press("Enter")
-
+    page.click("text=Post reply")
     reply = page.locator(".post").last
     reply.locator("li", has_text="outcome-based payment").wait_for()
-    link = reply.locator("a", has_text="the briefing")
-    assert link.get_attribute("href") == "https://example.org/brief"
-    assert link.get_attribute("rel") == "nofollow ugc noopener"
+    fits("prompt thread after replying")
+
+    briefing = reply.locator("a", has_text="the briefing")
+    assert briefing.get_attribute("href") == "https://example.org/brief"
+    assert briefing.get_attribute("rel") == "nofollow ugc noopener"
     assert "lina" in reply.inner_text()
-    check_accessibility(page)  # the poll's results and a rendered post
-    screenshot(page, "thread-after-reply")
+    screenshot(page, "newcomer-after-first-reply")
+    assert too_wide == [], "\n".join(too_wide)

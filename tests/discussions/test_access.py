@@ -248,18 +248,21 @@ def test_a_locked_thread_shows_no_reply_form(client, thread, member):
     assert "This thread is closed" in response.content.decode()
 
 
-def test_getting_the_reply_address_is_not_allowed(client, thread, member):
+def test_getting_the_reply_address_leads_to_the_reply_box(client, thread, member):
+    # Where a login interrupted a reply returns to (?next=): never a blank 405 (issue 9, item 2).
     client.force_login(member)
 
     response = client.get(reply_url(thread))
 
-    assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url == f"{thread.get_absolute_url()}#reply"
 
 
-def test_getting_the_reply_address_is_not_allowed_for_anonymous_visitors_either(client, thread):
+def test_getting_the_reply_address_leads_anonymous_visitors_to_the_thread_too(client, thread):
     response = client.get(reply_url(thread))
 
-    assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url == f"{thread.get_absolute_url()}#reply"
 
 
 def test_a_removed_post_is_still_reachable_by_its_permalink(client, thread, member):

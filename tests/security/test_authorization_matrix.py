@@ -287,7 +287,7 @@ MATRIX = [
     Row("discussions:new_thread", GT, get=MEMBER_PAGE),
     Row("discussions:thread_short", ("thread.pk",), get=READ_LINK),
     Row("discussions:thread", ("thread.pk", "thread.slug"), get=READ_PAGE),
-    Row("discussions:reply", ("thread.pk",), post=MEMBER_ACTION),
+    Row("discussions:reply", ("thread.pk",), get=READ_LINK, post=MEMBER_ACTION),  # GET: to the reply box
     Row("discussions:thread_subscription", ("thread.pk",), post=WATCH_ACTION),
     Row("discussions:pin_thread", ("thread.pk",), post=MODERATOR_ACTION),
     Row("discussions:unpin_thread", ("thread.pk",), post=MODERATOR_ACTION),
@@ -332,6 +332,11 @@ MATRIX = [
         lambda scene: reverse("admin:topics_group_change", args=[scene.group.pk]),
         get=ADMIN_MODEL, site=True, sample="a group",
     ),
+    # allauth's email confirmation pages, as the site words them (groupsite/account_views.py)
+    Row("account_email_verification_sent", get=ANYONE_PAGE, site=True),
+    Row("account_confirm_email", lambda scene: reverse("account_confirm_email", args=["no-such-key"]), get=ANYONE_PAGE,
+        site=True),
+    Row("account_resend_verification", post=SIGNED_IN_ACTION, site=True),  # nothing to resend: on to login or account
     Row(ALLAUTH, lambda scene: reverse("account_login"), get=ACCOUNT_VISITOR, site=True, sample="login"),
     Row(ALLAUTH, lambda scene: reverse("account_signup"), get=ACCOUNT_VISITOR, site=True, sample="signup"),
     Row(ALLAUTH, lambda scene: reverse("account_email"), get=SIGNED_IN_PAGE, site=True, sample="email"),

@@ -211,3 +211,17 @@ def test_invitation_and_join_decision_emails_are_plain_strings(
     assert len(mailoutbox) == 2
     for message in mailoutbox:
         assert not isinstance(message.body, SafeData)
+
+
+def test_a_reply_or_thread_kept_through_a_login_comes_back_as_text(client, hostile):
+    """What a logged-out person typed is put back in the form after their login (discussions/drafts.py)."""
+    thread, topic = hostile["thread"], hostile["topic"]
+    hostile_text = f"</textarea>{IMG} {BREAKOUT}"
+    client.post(reverse("discussions:reply", args=[thread.pk]), {"body": hostile_text, "source_url": BREAKOUT})
+    new_thread_url = reverse("discussions:new_thread", args=[topic.group.slug, topic.slug])
+    client.post(new_thread_url, {"title": hostile_text, "body": hostile_text})
+
+    for url in (thread.get_absolute_url(), new_thread_url):
+        html = page(client, hostile["reader"], url)
+        assert "kept while you logged in" in html
+        assert_no_injected_markup(html)
