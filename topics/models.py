@@ -546,3 +546,4 @@ class OutcomeRevision(models.Model):
         return f"Revision of {self.outcome} from {self.written_at:%Y-%m-%d %H:%M}"
 from topics.audit import AuditEntry  # noqa: E402,F401  (the moderation log lives in its own module)
 from topics.sanctions import Sanction  # noqa: E402,F401  (suspensions and bans live in their own module)
+from topics.followup import PromptReminder  # noqa: E402,F401  (moderators' reminders to answer a prompt)
