@@ -211,3 +211,19 @@ def test_invitation_and_join_decision_emails_are_plain_strings(
     assert len(mailoutbox) == 2
     for message in mailoutbox:
         assert not isinstance(message.body, SafeData)
+
+
+def test_the_follow_up_page_and_the_reminder_it_sends_show_hostile_text_as_text(
+    client, hostile, django_capture_on_commit_callbacks
+):
+    group, prompt = hostile["group"], hostile["prompt"]
+    html = page(client, hostile["moderator"], reverse("topics:prompt_followup", args=[group.slug, prompt.pk]))
+    assert "New &lt;img" in html or "New &amp;lt;img" in html  # the newcomer's name, listed as not answered yet
+    assert_no_injected_markup(html)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("topics:prompt_remind", args=[group.slug, prompt.pk]))
+    html = page(client, hostile["newcomer"], reverse("discussions:notifications"))
+
+    assert "are waiting for your answer" in html
+    assert_no_injected_markup(html)
