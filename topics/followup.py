@@ -47,21 +47,23 @@ def group_day(prompt, now: datetime):
 
 def waiting_members(prompt, *, now: datetime) -> list:
     """The members who have not answered `prompt`, by name, each with `can_be_reminded` (False when suspended
-    or banned, or for the prompt's author) and `sanctioned`."""
+    or banned, for a deactivated account and for the prompt's author) and `sanctioned`."""
     from topics.answers import unanswered_memberships
     from topics.sanctions import sanctioned_user_ids
 
-    memberships = unanswered_memberships(prompt).annotate(
-        sanctioned=models.Exists(sanctioned_user_ids(group=prompt.topic.group, now=now).filter(user_id=models.OuterRef("user_id")))
-    )
+    sanctioned = sanctioned_user_ids(group=prompt.topic.group, now=now).filter(user_id=models.OuterRef("user_id"))
+    memberships = unanswered_memberships(prompt).annotate(sanctioned=models.Exists(sanctioned))
     waiting = sorted(memberships, key=lambda m: (m.user.public_name.lower(), m.user.pk))
     for membership in waiting:
-        membership.can_be_reminded = not membership.sanctioned and membership.user_id != prompt.author_id
+        membership.can_be_reminded = (
+            not membership.sanctioned and membership.user.is_active and membership.user_id != prompt.author_id
+        )
     return waiting
 
 
-def followup_context(prompt, *, now: datetime) -> dict:
-    """What the follow-up page shows: who has not answered, who a reminder would reach, and today's reminder."""
+def followup_context(prompt, *, viewer, now: datetime) -> dict:
+    """What the follow-up page shows `viewer`: who has not answered, how many a reminder from them would reach,
+    and today's reminder."""
     from topics.answers import with_response_counts
     from topics.models import Prompt
 
@@ -72,7 +74,7 @@ def followup_context(prompt, *, now: datetime) -> dict:
     return {
         "counts": counts.get(),
         "waiting": waiting,
-        "remindable_count": sum(1 for membership in waiting if membership.can_be_reminded),
+        "remindable_count": sum(1 for m in waiting if m.can_be_reminded and m.user_id != viewer.pk),
         "reminded_today": prompt.reminders.filter(day=group_day(prompt, now)).select_related("sent_by").first(),
         "reminders": list(prompt.reminders.select_related("sent_by")[:10]),
     }
@@ -103,7 +105,8 @@ def remind_unanswered(*, prompt, by, now: datetime) -> PromptReminder:
                 group=prompt.topic.group,
                 thread=prompt.thread,
                 prompt=prompt,
-                summary=gettext("%(title)s: reminded %(count)d members") % {"title": prompt.title, "count": len(recipients)},
+                summary=gettext("%(title)s: reminded %(count)d members")
+                % {"title": prompt.title, "count": len(recipients)},
                 now=now,
             )
             outbox.enqueue(tasks.send_prompt_reminder, reminder.pk, recipients, now.isoformat())

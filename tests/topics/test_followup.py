@@ -94,7 +94,8 @@ def test_suspended_and_banned_members_are_listed_but_not_reminded(
     banned_user = factories.make_member(group=group)
     banned = Membership.objects.get(group=group, user=banned_user)
     actor = Membership.objects.get(group=group, user=moderator)
-    sanctions.suspend_member(membership=suspended, actor=actor, ends_at=now + timedelta(days=3), reason="Calm.", now=now)
+    ends_at = now + timedelta(days=3)
+    sanctions.suspend_member(membership=suspended, actor=actor, ends_at=ends_at, reason="Calm.", now=now)
     sanctions.ban_member(membership=banned, actor=actor, reason="Spam.", now=now)
 
     waiting = {m.user_id: m for m in followup.waiting_members(prompt, now=now)}
@@ -209,3 +210,38 @@ def test_members_see_no_counts_on_the_agenda(client, member, prompt, people, gro
     response = client.get(reverse("topics:agenda", args=[group.slug]))
     assertNotContains(response, "answered ·")
     assertNotContains(response, followup_url(prompt))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_moderators_reminding_at_the_same_moment_send_one_reminder(topic, moderator, group):
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the race is proven on PostgreSQL (CI pass); SQLite serialises writers when they begin")
+    prompt = factories.make_open_prompt(topic, author=moderator)
+    factories.make_member(group=group)
+    other = factories.make_moderator(group=group)
+    now = timezone.now()
+    outcome = {}
+
+    def second_click():
+        try:
+            followup.remind_unanswered(prompt=prompt, by=other, now=now)
+            outcome["second"] = "sent"
+        except followup.AlreadyRemindedToday:
+            outcome["second"] = "refused"
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        followup.remind_unanswered(prompt=prompt, by=moderator, now=now)
+        worker = threading.Thread(target=second_click)
+        worker.start()
+        worker.join(timeout=1)  # it waits on the unique index until this transaction ends
+        assert worker.is_alive()
+    worker.join(timeout=10)
+
+    assert outcome == {"second": "refused"}
+    assert PromptReminder.objects.count() == 1

@@ -17,8 +17,8 @@ def prompt_followup(request, slug, pk):
     if not prompt.is_published:
         messages.info(request, gettext("A prompt has answers to follow up once it is published."))
         return redirect("topics:prompt_edit", slug=group.slug, pk=prompt.pk)
-    now = timezone.now()
-    context = {"group": group, "membership": membership, "prompt": prompt} | followup.followup_context(prompt, now=now)
+    context = {"group": group, "membership": membership, "prompt": prompt}
+    context |= followup.followup_context(prompt, viewer=request.user, now=timezone.now())
     with timezone.override(group.tzinfo):
         return render(request, "topics/prompt_followup.html", context)
 
