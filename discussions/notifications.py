@@ -26,7 +26,8 @@ from django.utils.translation import gettext
 from discussions.markdown import UnrenderableMarkdown, render_markdown
 from discussions.models import Notification, Post, Subscription, Thread, ThreadRead
 from groupsite.models import EmailChoice, NotificationKind, User
-from topics.models import Group, JoinRequest, Membership, Prompt, PromptAnnouncement, Topic, Vote
+from topics.models import Group, JoinRequest, Membership, Prompt, PromptAnnouncement, Topic
+from topics.answers import answered
 from topics.sanctions import sanctioned_user_ids
 
 Kind = NotificationKind
@@ -478,14 +479,12 @@ def create_prompt_reminders(*, now: datetime) -> int:
 
 def _remind(prompt: Prompt, now: datetime) -> int:
     member = OuterRef("user_id")
-    # An answer is a reply of theirs still shown (the opening post is the prompt itself); a vote counts too.
-    answers = Post.objects.filter(thread_id=prompt.thread_id, author_id=member, number__gt=1, deleted_at__isnull=True)
+    # A member reminded already (by this beat, or by a moderator's follow-up) is not reminded again.
     reminded = Notification.objects.filter(prompt=prompt, kind=Kind.REMINDER, post__isnull=True, user_id=member)
     waiting = (
         Membership.objects.filter(group_id=prompt.topic.group_id)
         .exclude(user_id=prompt.author_id)
-        .exclude(Exists(answers))
-        .exclude(Exists(Vote.objects.filter(poll__prompt=prompt, user_id=member)))
+        .exclude(answered(prompt=prompt.pk, thread=prompt.thread_id, user=member))
         .exclude(Exists(reminded))
         .values_list("user_id", flat=True)
     )
@@ -498,6 +497,38 @@ def _remind(prompt: Prompt, now: datetime) -> int:
         for user_id in users
     ]
     return _create(rows, users, now)
+
+
+def remind_to_answer(*, prompt: Prompt, user_ids, actor_id: int | None, now: datetime) -> int:
+    """A moderator's reminder to answer `prompt`, for each of `user_ids`; emailed as each member chose for reminders.
+
+    A member holds one reminder per prompt (the table's unique constraint): one they already have, read or not, is
+    brought back as new, unread and due for its email again, rather than a second row.
+    """
+    group = prompt.topic.group
+    users = _allowed_recipients(group, dict.fromkeys(user_ids, Kind.REMINDER))
+    delay = timedelta(minutes=settings.NOTIFICATION_EMAIL_DELAY_MINUTES)
+    existing = Notification.objects.filter(prompt=prompt, kind=Kind.REMINDER, post__isnull=True, user_id__in=users)
+    renewed = set(existing.values_list("user_id", flat=True))
+    emailed = {user_id for user_id in renewed if users[user_id].email_choice(Kind.REMINDER) == EmailChoice.IMMEDIATELY}
+    for user_ids_now, email_due_at in ((emailed, now + delay), (renewed - emailed, None)):
+        if user_ids_now:
+            existing.filter(user_id__in=user_ids_now).update(
+                actor_id=actor_id, created_at=now, read_at=None, email_due_at=email_due_at, emailed_at=None
+            )
+    rows = [
+        Notification(
+            user_id=user_id,
+            kind=Kind.REMINDER,
+            actor_id=actor_id,
+            group=group,
+            thread_id=prompt.thread_id,
+            prompt=prompt,
+        )
+        for user_id in users
+        if user_id not in renewed
+    ]
+    return len(renewed) + _create(rows, {user_id: users[user_id] for user_id in users if user_id not in renewed}, now)
 
 
 # Reading -------------------------------------------------------------------------------------------------------
@@ -581,6 +612,9 @@ def notification_text(notification: Notification, *, hide_actor: bool) -> str:
         return f"New prompt in {notification.group.name}: “{notification.prompt.title}”"
     if kind == Kind.JOIN_APPROVED:
         return f"Your request to join {notification.group.name} was approved: welcome!"
+    if kind == Kind.REMINDER and notification.actor_id:
+        # Sent by a moderator from the prompt's follow-up page; it names the group's moderators, not one of them.
+        return f"The moderators of {notification.group.name} are waiting for your answer to “{notification.prompt.title}”"
     if kind == Kind.REMINDER:
         return f"“{notification.prompt.title}” closes within a day and is waiting for your answer"
     if kind == Kind.WARNING:

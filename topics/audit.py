@@ -31,6 +31,7 @@ class AuditAction(models.TextChoices):
     PROMPT_PUBLISH = "prompt_publish", _("Published a prompt")
     PROMPT_CLOSE = "prompt_close", _("Closed a prompt")
     PROMPT_REOPEN = "prompt_reopen", _("Reopened a prompt")
+    PROMPT_REMIND = "prompt_remind", _("Reminded members to answer a prompt")
     OUTCOME_EDIT = "outcome_edit", _("Wrote or edited an outcome")
     SETTINGS = "settings", _("Changed the group's settings")
     SLOW_MODE = "slow_mode", _("Changed a thread's slow mode")

@@ -6,8 +6,8 @@ after it: tests put the clock exactly on the 7- and 30-day boundaries, the view 
 
 Definitions used throughout:
 - a post counts unless it was deleted;
-- a member *answered* a prompt by replying in its thread (its opening post is the prompt itself) or voting
-  in its poll; only current members count, so a response rate is out of the group's members.
+- a member *answered* a prompt by replying in its thread or voting in its poll (topics.answers, the one
+  definition the site uses); only current members count, so a response rate is out of the group's members.
 """
 
 import csv
@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from discussions.models import Post
+from topics import answers
 from topics.models import Group, Membership, Prompt, Topic, Vote
 
 WINDOWS = (7, 30)  # days: "last 7 days" and "last 30 days", both ending at `now`, both ends included
@@ -48,47 +48,24 @@ def topic_activity(group: Group, now: datetime) -> list[Topic]:
     return list(Topic.objects.filter(group=group).annotate(**annotations).order_by("position", "title"))
 
 
-def _answers(*, thread_ref, user_ref):
-    """Replies by `user_ref` in a prompt's thread: not its opening post (the prompt itself), not deleted."""
-    return Post.objects.filter(thread=thread_ref, author=user_ref, number__gt=1, deleted_at__isnull=True)
-
-
-def _votes(*, prompt_ref, user_ref):
-    return Vote.objects.filter(poll__prompt=prompt_ref, user=user_ref)
-
-
 def _published_prompts_with_responses(group: Group):
-    """Published prompts with `answered_count`, `voted_count` and `responded_count` (answered or voted) members."""
-    members = Membership.objects.filter(group=group)
-    user = OuterRef("user_id")
-    answered = Exists(_answers(thread_ref=OuterRef(OuterRef("thread_id")), user_ref=user))
-    voted = Exists(_votes(prompt_ref=OuterRef(OuterRef("pk")), user_ref=user))
-    return (
-        Prompt.objects.published()
-        .filter(topic__group=group)
-        .select_related("topic")
-        .annotate(
-            answered_count=_count(members.filter(answered), "group_id"),
-            voted_count=_count(members.filter(voted), "group_id"),
-            responded_count=_count(members.filter(answered | voted), "group_id"),
-        )
-        .order_by("-published_at", "-pk")
-    )
+    """Published prompts with `answered_count` (replied or voted), `replied_count`, `voted_count`, `member_count`."""
+    prompts = Prompt.objects.published().filter(topic__group=group).select_related("topic")
+    return answers.with_response_counts(prompts).order_by("-published_at", "-pk")
 
 
 def prompt_response_rates(group: Group) -> list[Prompt]:
-    """Each published prompt, newest first, with its response counts, `member_count` and `response_rate` (0-100)."""
-    member_count = Membership.objects.filter(group=group).count()
+    """Each published prompt, newest first, with its response counts and `response_rate` (0-100)."""
     prompts = list(_published_prompts_with_responses(group))
     for prompt in prompts:
-        prompt.member_count = member_count
-        prompt.response_rate = round(100 * prompt.responded_count / member_count) if member_count else 0
+        member_count = prompt.member_count
+        prompt.response_rate = round(100 * prompt.answered_count / member_count) if member_count else 0
     return prompts
 
 
 def prompts_without_answers(group: Group) -> list[Prompt]:
-    """Published prompts no member has answered or voted on yet, newest first."""
-    return list(_published_prompts_with_responses(group).filter(responded_count=0))
+    """Published prompts no member has answered (replied or voted) yet, newest first."""
+    return list(_published_prompts_with_responses(group).filter(answered_count=0))
 
 
 def _group_posts(group: Group, now: datetime, since: datetime | None = None) -> Q:
@@ -134,9 +111,9 @@ MEMBER_ACTIVITY_COLUMNS = (
 def member_activity_rows(group: Group, now: datetime) -> list[dict]:
     """One row per member for the CSV, keyed like MEMBER_ACTIVITY_COLUMNS; dates on the group's clock."""
     user = OuterRef(OuterRef("user_id"))
-    answered = Exists(_answers(thread_ref=OuterRef("thread_id"), user_ref=user).filter(created_at__lte=now))
-    voted = Exists(_votes(prompt_ref=OuterRef("pk"), user_ref=user).filter(created_at__lte=now))
-    prompts_answered = Prompt.objects.published().filter(topic__group=group).filter(answered | voted)
+    replied = Exists(answers.replies(thread=OuterRef("thread_id"), user=user).filter(created_at__lte=now))
+    voted = Exists(answers.votes(prompt=OuterRef("pk"), user=user).filter(created_at__lte=now))
+    prompts_answered = Prompt.objects.published().filter(topic__group=group).filter(replied | voted)
     votes = Vote.objects.filter(poll__prompt__topic__group=group, user=OuterRef("user_id"), created_at__lte=now)
     memberships = (
         Membership.objects.filter(group=group)

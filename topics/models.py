@@ -295,13 +295,10 @@ class PromptQuerySet(models.QuerySet):
         return self.filter(status=Prompt.Status.OPEN, closes_at__lte=now)
 
     def unanswered_by(self, user):
-        """Prompts the user has not answered: no reply of theirs in the prompt's thread (the opening post aside)."""
-        from discussions.models import Post
+        """Prompts the user has not answered (neither replied nor voted: topics.answers says what counts)."""
+        from topics.answers import answered
 
-        replies = Post.objects.filter(
-            thread_id=models.OuterRef("thread_id"), author=user, number__gt=1, deleted_at__isnull=True
-        )
-        return self.filter(~models.Exists(replies))
+        return self.exclude(answered(prompt=models.OuterRef("pk"), thread=models.OuterRef("thread_id"), user=user))
 
 
 class Prompt(models.Model):
@@ -549,3 +546,4 @@ class OutcomeRevision(models.Model):
         return f"Revision of {self.outcome} from {self.written_at:%Y-%m-%d %H:%M}"
 from topics.audit import AuditEntry  # noqa: E402,F401  (the moderation log lives in its own module)
 from topics.sanctions import Sanction  # noqa: E402,F401  (suspensions and bans live in their own module)
+from topics.followup import PromptReminder  # noqa: E402,F401  (moderators' reminders to answer a prompt)

@@ -8,6 +8,7 @@ from topics.views import outcomes
 from topics.views import manage
 from topics.views import sanctions
 from topics.views import audit_log
+from topics.views import followup
 
 app_name = "topics"
 urlpatterns = [
@@ -44,6 +45,8 @@ urlpatterns = [
     path("g/<slug:slug>/prompts/<int:pk>/reopen/", prompts.prompt_reopen, name="prompt_reopen"),
     path("g/<slug:slug>/prompts/<int:pk>/duplicate/", prompts.prompt_duplicate, name="prompt_duplicate"),
     path("g/<slug:slug>/prompts/<int:pk>/delete/", prompts.prompt_delete, name="prompt_delete"),
+    path("g/<slug:slug>/prompts/<int:pk>/follow-up/", followup.prompt_followup, name="prompt_followup"),
+    path("g/<slug:slug>/prompts/<int:pk>/remind/", followup.prompt_remind, name="prompt_remind"),
     path("g/<slug:slug>/prompts/<int:pk>/vote/", polls.vote, name="vote"),
     path("g/<slug:slug>/insight/", insight.insight_page, name="insight"),
     path("g/<slug:slug>/insight/members.csv", insight.member_activity_csv, name="insight_csv"),

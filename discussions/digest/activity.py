@@ -230,7 +230,7 @@ class Reader:
     since: datetime
     frequency: str
     reads: dict  # thread id -> last read number
-    answered: set  # prompt thread ids with a reply of theirs
+    answered: set  # ids of the prompts they answered, by replying or voting (topics.answers)
     voted: set  # prompt ids they voted on
     notices: list
 

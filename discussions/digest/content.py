@@ -16,6 +16,7 @@ from discussions.digest.schedule import covered_since, latest_deliveries, zone_n
 from discussions.emails import DIGEST_SCOPE, absolute, build_email
 from discussions.models import Notification, Post, ThreadRead
 from groupsite.models import DigestFrequency, EmailChoice, NotificationKind, User
+from topics import answers
 from topics.models import Membership, Prompt, Vote
 
 logger = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ def _prompt_item(prompt: Prompt, activity: Activity, reader: Reader) -> dict:
         "is_open": prompt.is_open(),
         "is_new": prompt.published_at is not None and prompt.published_at >= reader.since,
         "closes_at": prompt.closes_at,
-        "answered": thread.pk in reader.answered,
+        "answered": prompt.pk in reader.answered,  # replied or voted (topics.answers)
         "has_poll": prompt.has_poll,
         "voted": prompt.pk in reader.voted,
         "unread_answers": unread_answers,
@@ -419,13 +420,9 @@ def digest_contexts_for(users, *, now: datetime, groups=None, latest=None, faile
     activity = Activity(group_ids=group_ids, since=since, now=now)
 
     prompt_thread_ids = {prompt.thread_id for prompt in activity.prompts}
-    answered, voted = defaultdict(set), defaultdict(set)
+    answered = answers.answered_prompt_ids(user_ids=user_ids, prompts=activity.prompts)
+    voted = defaultdict(set)
     if activity.prompts:
-        replies = Post.objects.filter(
-            author_id__in=user_ids, thread_id__in=prompt_thread_ids, number__gt=1, deleted_at__isnull=True
-        )
-        for author_id, thread_id in replies.values_list("author_id", "thread_id").distinct():
-            answered[author_id].add(thread_id)
         prompt_ids = [prompt.pk for prompt in activity.prompts]
         votes = Vote.objects.filter(user_id__in=user_ids, poll__prompt_id__in=prompt_ids)
         for user_id, prompt_id in votes.values_list("user_id", "poll__prompt_id"):

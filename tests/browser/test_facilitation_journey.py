@@ -24,6 +24,7 @@ def test_a_scheduled_prompt_with_a_poll_is_answered_and_concluded(
     topic = factories.make_topic(group=group, title="Cost, access and reimbursement", slug="cost")
     moderator = factories.make_moderator(group=group, display_name="Dr Lin")
     member = factories.make_member(group=group, display_name="Grace Chan")
+    factories.make_member(group=group, display_name="Wei Zhang")  # never answers: the follow-up reminds them
     publish_at = (timezone.now() + timedelta(hours=2)).astimezone(group.tzinfo).replace(second=0, microsecond=0)
 
     moderator_page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
@@ -67,6 +68,17 @@ def test_a_scheduled_prompt_with_a_poll_is_answered_and_concluded(
 
     member_page.reload()
     member_page.wait_for_selector(".outcome >> text=instalments")
-    assert "1 of 2 members voted" in member_page.inner_text(".poll")
+    assert "1 of 3 members voted" in member_page.inner_text(".poll")
     check_accessibility(member_page)  # with the outcome; the group page and poll form are checked in the newcomer journey
     screenshot(member_page, "prompt-thread-with-outcome")
+
+    # The follow-up: from the Agenda's counts to the one reminder a day.
+    moderator_page.goto(f"{live_server.url}/g/{group.slug}/agenda/")
+    assert "1 answered · 1 voted · 3 members" in moderator_page.inner_text(".prompt-row__counts")
+    moderator_page.click(".prompt-row__counts >> text=Follow up")
+    assert "Grace Chan" not in moderator_page.inner_text(".followup-list")
+    assert "Wei Zhang" in moderator_page.inner_text(".followup-list")
+    moderator_page.click("button:has-text('Remind 1 member')")
+    moderator_page.wait_for_selector("text=1 member who has not answered will be reminded.")
+    moderator_page.wait_for_selector("text=The next reminder can go tomorrow.")
+    screenshot(moderator_page, "prompt-follow-up")

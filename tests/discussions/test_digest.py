@@ -328,6 +328,18 @@ def test_prompts_closing_within_two_days_that_the_member_has_not_answered_come_f
     assert closing.title not in {item["title"] for item in section["prompts"]}
 
 
+def test_a_vote_alone_answers_a_prompt_closing_soon_as_everywhere_else(settled, topic, member, moderator, now):
+    three_days_ago, tomorrow = now - timedelta(days=3), now + timedelta(hours=30)
+    voted = open_prompt(topic, moderator, three_days_ago, title="Voted already?", closes_at=tomorrow)
+    poll = polls.save_poll(prompt=voted, kind="choice", options=["Yes", "No"])
+    polls.cast_vote(poll=poll, user=member, option_id=poll.options.first().pk, reason="", now=now - timedelta(hours=2))
+
+    section = section_of(digest.digest_context(member, now=now), settled)
+
+    assert voted.title not in [item["title"] for item in section["closing_soon"]]
+    assert Prompt.objects.filter(pk=voted.pk).unanswered_by(member).exists() is False
+
+
 def test_the_best_answers_so_far_are_key_insights_first_then_the_most_quoted_never_removed_ones(
     settled, topic, member, moderator, now
 ):

@@ -157,6 +157,7 @@ def test_members_cannot_open_the_insight_page_or_a_posts_revisions(client, scene
         reverse("topics:insight", args=[group.slug]),
         reverse("topics:insight_csv", args=[group.slug]),
         reverse("discussions:post_revisions", args=[scene["answer"].pk]),
+        reverse("topics:prompt_followup", args=[group.slug, scene["prompt"].pk]),
     ):
         client.force_login(scene["reader"])
         response = client.get(url)
@@ -210,3 +211,14 @@ def test_moderators_see_the_names_of_whoever_posted_on_the_insight_page(client, 
     page = get(client, scene["host"], reverse("topics:insight", args=[scene["group"].slug]))
 
     assert "Reader" in page  # the quiet members, by name
+
+
+def test_the_follow_up_page_names_who_has_not_answered_and_nothing_of_what_anyone_said(client, scene):
+    factories.make_member(group=scene["group"], display_name="Silent Sam")
+    url = reverse("topics:prompt_followup", args=[scene["group"].slug, scene["prompt"].pk])
+
+    page = get(client, scene["host"], url)
+
+    assert "Silent Sam" in page  # moderators may see who has (not) answered...
+    assert "never pay list price" not in page and "Budgets are gone." not in page  # ...never what was said
+    assert_names_nobody(page)  # the speaker answered, so is not listed

@@ -225,3 +225,19 @@ def test_a_reply_or_thread_kept_through_a_login_comes_back_as_text(client, hosti
         html = page(client, hostile["reader"], url)
         assert "kept while you logged in" in html
         assert_no_injected_markup(html)
+
+
+def test_the_follow_up_page_and_the_reminder_it_sends_show_hostile_text_as_text(
+    client, hostile, django_capture_on_commit_callbacks
+):
+    group, prompt = hostile["group"], hostile["prompt"]
+    html = page(client, hostile["moderator"], reverse("topics:prompt_followup", args=[group.slug, prompt.pk]))
+    assert "New &lt;img" in html or "New &amp;lt;img" in html  # the newcomer's name, listed as not answered yet
+    assert_no_injected_markup(html)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("topics:prompt_remind", args=[group.slug, prompt.pk]))
+    html = page(client, hostile["newcomer"], reverse("discussions:notifications"))
+
+    assert "are waiting for your answer" in html
+    assert_no_injected_markup(html)

@@ -217,6 +217,10 @@ def hostile_world(settings):
             {"takeaways": body, "open_questions": "", "dissent": ""},
         )
 
+    # A moderator's reminder to answer the first prompt: its notification names the group and the prompt.
+    first_prompt = Prompt.objects.filter(topic=topic).order_by("pk").first()
+    site.as_user(owner).post(reverse("topics:prompt_remind", args=[group.slug, first_prompt.pk]), {})
+
     # Milestones.
     happens_at = (timezone.now() + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")
     for title in pack(PACKABLE, 200):
@@ -324,6 +328,7 @@ def pages_to_open(world) -> list[tuple[str, str]]:
     for prompt in Prompt.objects.filter(topic=topic).exclude(thread=None):
         pages.append(("owner", reverse("topics:prompt_outcome_revisions", args=[group.slug, prompt.pk])))
         pages.append(("owner", reverse("topics:prompt_outcome", args=[group.slug, prompt.pk])))
+        pages.append(("owner", reverse("topics:prompt_followup", args=[group.slug, prompt.pk])))
     for person in world["people"]:
         pages.append(("reader", person.get_absolute_url()))
     for private in world["private_groups"]:

@@ -744,6 +744,14 @@ def test_an_answered_prompt_no_longer_waits(client, group, topic, member):
     assertNotContains(client.get(group_url(group)), "Waiting for your answer")
 
 
+def test_a_vote_alone_answers_the_prompt_so_it_no_longer_waits(client, group, topic, member):
+    prompt = open_prompt(topic)
+    poll = polls.save_poll(prompt=prompt, kind="choice", options=["Yes", "No"])
+    polls.cast_vote(poll=poll, user=member, option_id=poll.options.first().pk, reason="", now=timezone.now())
+    client.force_login(member)
+    assert waiting(client, group) == []
+
+
 def test_a_deleted_answer_does_not_count(client, group, topic, member):
     prompt = open_prompt(topic)
     post = discussion_services.publish_post(thread=prompt.thread, author=member, body="Second thoughts.")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from groupsite import clock
+from topics import answers
 from topics import prompts as prompt_services
 from topics import scheduling
 from topics.access import get_group_for_moderator, get_group_for_user
@@ -30,11 +31,13 @@ def agenda(request, slug):
     group, membership = get_group_for_user(request.user, slug)
     is_moderator = membership is not None and membership.is_moderator
     prompts = Prompt.objects.filter(topic__group=group).select_related("topic", "thread")
+    # Moderators see each published prompt's answered / voted / members, as subqueries of the same query.
+    published = answers.with_response_counts(prompts) if is_moderator else prompts
     context = {
         "group": group,
         "membership": membership,
-        "open_prompts": prompts.filter(status=Prompt.Status.OPEN).order_by("closes_at", "-published_at"),
-        "closed_prompts": prompts.filter(status=Prompt.Status.CLOSED).order_by("-closed_at")[:RECENTLY_CLOSED_SHOWN],
+        "open_prompts": published.filter(status=Prompt.Status.OPEN).order_by("closes_at", "-published_at"),
+        "closed_prompts": published.filter(status=Prompt.Status.CLOSED).order_by("-closed_at")[:RECENTLY_CLOSED_SHOWN],
     }
     if is_moderator:
         context |= {
