@@ -310,6 +310,7 @@ class ThreadRead(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "thread"], name="one_read_marker_per_thread")]
+        verbose_name = "read marker"
 
     def __str__(self):
         return f"{self.user} read {self.thread} to {self.last_read_number}"
@@ -336,6 +337,7 @@ class DigestDelivery(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "period"], name="one_digest_per_member_and_period")]
         indexes = [models.Index(fields=["user", "-covers_until"], name="digest_latest_idx")]
+        verbose_name_plural = "digest deliveries"  # Django only adds an "s"
 
     def __str__(self):
         return f"Digest for {self.user} ({self.period})"
