@@ -294,10 +294,28 @@ class Notification(models.Model):
         return f"{self.get_kind_display()} for {self.user}"
 
     @property
+    def kind_label(self) -> str:
+        """What the notifications page calls the kind: a short noun, where the kind's own label names an email
+        choice ("New prompts in your groups") and read after an "Unread" badge doubled its words."""
+        return NOTIFICATION_KIND_LABELS.get(self.kind, self.get_kind_display())
+
+    @property
     def is_chatham_house(self) -> bool:
         if self.prompt is not None and self.prompt.chatham_house:
             return True
         return self.thread is not None and self.thread.is_chatham_house
+
+
+NOTIFICATION_KIND_LABELS = {
+    NotificationKind.REPLY: _("Reply"),
+    NotificationKind.QUOTE: _("Quote"),
+    NotificationKind.MENTION: _("Mention"),
+    NotificationKind.PROMPT: _("Prompt"),
+    NotificationKind.NEW_THREAD: _("Thread"),
+    NotificationKind.JOIN_APPROVED: _("Join request"),
+    NotificationKind.REMINDER: _("Reminder"),
+    NotificationKind.WARNING: _("Warning"),
+}
 
 
 class ThreadRead(models.Model):
