@@ -18,6 +18,14 @@ class ThreadQuerySet(models.QuerySet):
         """Pinned threads first, then the most recently active (the topic page's order)."""
         return self.order_by("-is_pinned", "-last_activity_at", "-pk")
 
+    def with_read_number(self, user):
+        """Threads annotated with `read_number`, how far the member has read (None: never opened), in the same
+        query: a list of threads can then link each to its first unread post. Anonymous visitors get no marker."""
+        if not user.is_authenticated:
+            return self
+        markers = ThreadRead.objects.filter(user=user, thread=models.OuterRef("pk")).values("last_read_number")
+        return self.annotate(read_number=models.Subquery(markers[:1]))
+
 
 class Thread(models.Model):
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="threads")
@@ -60,6 +68,20 @@ class Thread(models.Model):
     @property
     def reply_count(self) -> int:
         return max(self.post_count - 1, 0)
+
+    def get_number_url(self, number: int) -> str:
+        """The address of post `number`: the thread page holding it, scrolled to it. Posts are numbered one after
+        another and removed ones keep their place, so the number alone says which page it is on."""
+        page = (number - 1) // settings.POSTS_PER_PAGE + 1
+        query = f"?page={page}" if page > 1 else ""
+        return f"{self.get_absolute_url()}{query}#n{number}"
+
+    def first_unread_number(self, read_number: int | None) -> int | None:
+        """The first post after the member's read marker; None when they have never opened the thread (all of it
+        is new, and it opens at the start) or have read it all."""
+        if read_number is None or read_number >= self.post_count:
+            return None
+        return read_number + 1
 
 
 class PostQuerySet(models.QuerySet):
