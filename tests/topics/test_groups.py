@@ -2,6 +2,8 @@ import re
 from http import HTTPStatus
 
 import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -144,3 +146,12 @@ def test_no_breadcrumb_trail_ends_in_a_separator(client, topic, moderator):
 
     assert all(trails)
     assert [trail.group() for trail in trails if re.search(r"›\s*</nav>", trail.group())] == []
+
+
+def test_every_page_links_a_favicon_that_is_served(client, db):
+    html = client.get(reverse("topics:home")).content.decode()
+
+    href = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html).group(1)
+
+    assert href.startswith(settings.STATIC_URL) or href.startswith("/" + settings.STATIC_URL)
+    assert finders.find(href.split(settings.STATIC_URL, 1)[1])
