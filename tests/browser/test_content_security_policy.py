@@ -48,6 +48,8 @@ def preview_and_mention(page, browser_problems) -> None:
     textarea.press("End")
     textarea.type(" @me")
     page.wait_for_selector(".mention-list__option")
+    # Read aloud or copied, the name and the handle are two words, not "Mei Ling@meiling".
+    assert page.locator(".mention-list__option").first.text_content() == "Mei Ling @meiling"
     assert browser_problems == [], page.url
 
 
