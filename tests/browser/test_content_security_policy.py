@@ -69,6 +69,7 @@ def test_a_member_uses_the_main_pages_under_the_policy(live_server, page, browse
         reverse("topics:topic", args=[group.slug, topic.slug]),
         reverse("topics:agenda", args=[group.slug]),
         reverse("topics:members", args=[group.slug]),
+        reverse("topics:leave", args=[group.slug]),
         site["prompt"].thread.get_absolute_url(),
         reverse("profile", args=[member.username]),
         reverse("edit_profile"),

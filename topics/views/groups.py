@@ -8,7 +8,7 @@ from django.db.models import Case, Count, When
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from discussions.flag_forms import ModeratorReasonForm
 from discussions.models import Thread
@@ -181,12 +181,15 @@ def withdraw_join_request(request, slug):
     return redirect("topics:home")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def leave(request, slug):
+    """GET asks to confirm (a page that works without JavaScript); POST leaves."""
     group, membership = get_group_for_user(request.user, slug)
     if membership is None:
         return redirect(group)
+    if request.method == "GET":
+        return render(request, "topics/leave_confirm.html", {"group": group, "membership": membership})
     try:
         services.leave_group(group=group, user=request.user)
     except ValidationError as error:
