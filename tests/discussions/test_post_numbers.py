@@ -3,9 +3,11 @@
 import re
 
 import pytest
+from django.core.paginator import Paginator
 
 from discussions import services
 from discussions.models import ThreadRead
+from groupsite.templatetags.pagination import page_numbers
 from tests.factories import make_post, make_thread
 
 
@@ -126,3 +128,13 @@ def test_the_topic_page_links_a_thread_with_new_posts_to_its_first_unread_one(cl
     content = client.get(long_thread.topic.get_absolute_url()).content.decode()
 
     assert f'<a class="badge badge--unread" href="{long_thread.get_absolute_url()}?page=5#n10">3 new posts' in content
+
+
+@pytest.mark.parametrize(
+    ("current", "far"),
+    [(4, [6]), (108, [106, 110]), (113, [111]), (1, [3])],
+)
+def test_a_phone_leaves_out_only_the_window_pages_next_to_an_ellipsis(current, far):
+    page = Paginator(range(115), 1).get_page(current)
+
+    assert [number for number, is_far in page_numbers(page) if is_far] == far
