@@ -18,6 +18,14 @@ class ThreadQuerySet(models.QuerySet):
         """Pinned threads first, then the most recently active (the topic page's order)."""
         return self.order_by("-is_pinned", "-last_activity_at", "-pk")
 
+    def with_read_number(self, user):
+        """Threads annotated with `read_number`, how far the member has read (None: never opened), in the same
+        query: a list of threads can then link each to its first unread post. Anonymous visitors get no marker."""
+        if not user.is_authenticated:
+            return self
+        markers = ThreadRead.objects.filter(user=user, thread=models.OuterRef("pk")).values("last_read_number")
+        return self.annotate(read_number=models.Subquery(markers[:1]))
+
 
 class Thread(models.Model):
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="threads")
@@ -60,6 +68,20 @@ class Thread(models.Model):
     @property
     def reply_count(self) -> int:
         return max(self.post_count - 1, 0)
+
+    def get_number_url(self, number: int) -> str:
+        """The address of post `number`: the thread page holding it, scrolled to it. Posts are numbered one after
+        another and removed ones keep their place, so the number alone says which page it is on."""
+        page = (number - 1) // settings.POSTS_PER_PAGE + 1
+        query = f"?page={page}" if page > 1 else ""
+        return f"{self.get_absolute_url()}{query}#n{number}"
+
+    def first_unread_number(self, read_number: int | None) -> int | None:
+        """The first post after the member's read marker; None when they have never opened the thread (all of it
+        is new, and it opens at the start) or have read it all."""
+        if read_number is None or read_number >= self.post_count:
+            return None
+        return read_number + 1
 
 
 class PostQuerySet(models.QuerySet):
@@ -316,10 +338,28 @@ class Notification(models.Model):
         return f"{self.get_kind_display()} for {self.user}"
 
     @property
+    def kind_label(self) -> str:
+        """What the notifications page calls the kind: a short noun, where the kind's own label names an email
+        choice ("New prompts in your groups") and read after an "Unread" badge doubled its words."""
+        return NOTIFICATION_KIND_LABELS.get(self.kind, self.get_kind_display())
+
+    @property
     def is_chatham_house(self) -> bool:
         if self.prompt is not None and self.prompt.chatham_house:
             return True
         return self.thread is not None and self.thread.is_chatham_house
+
+
+NOTIFICATION_KIND_LABELS = {
+    NotificationKind.REPLY: _("Reply"),
+    NotificationKind.QUOTE: _("Quote"),
+    NotificationKind.MENTION: _("Mention"),
+    NotificationKind.PROMPT: _("Prompt"),
+    NotificationKind.NEW_THREAD: _("Thread"),
+    NotificationKind.JOIN_APPROVED: _("Join request"),
+    NotificationKind.REMINDER: _("Reminder"),
+    NotificationKind.WARNING: _("Warning"),
+}
 
 
 class ThreadRead(models.Model):
@@ -332,6 +372,7 @@ class ThreadRead(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "thread"], name="one_read_marker_per_thread")]
+        verbose_name = "read marker"
 
     def __str__(self):
         return f"{self.user} read {self.thread} to {self.last_read_number}"
@@ -358,6 +399,7 @@ class DigestDelivery(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "period"], name="one_digest_per_member_and_period")]
         indexes = [models.Index(fields=["user", "-covers_until"], name="digest_latest_idx")]
+        verbose_name_plural = "digest deliveries"  # Django only adds an "s"
 
     def __str__(self):
         return f"Digest for {self.user} ({self.period})"

@@ -92,6 +92,8 @@ def _render_thread(
         post.hidden_readable = post.can_read_hidden(user, membership)
         post.can_flag = may_flag and not post.is_deleted and post.author_id != user.pk
         post.flagged_by_me = post.pk in flagged
+    # Read before this visit moves the marker: where the member left off last time.
+    first_unread = thread.first_unread_number(getattr(thread, "read_number", None))
     if user.is_authenticated:
         # A filtered page skips posts, so it only records the visit; an unfiltered one reads up to its last post.
         last_number = 0 if role else max((post.number for post in page.object_list), default=0)
@@ -117,6 +119,8 @@ def _render_thread(
         "group": thread.topic.group,
         "membership": membership,
         "page": page,
+        "first_unread": first_unread,
+        "first_unread_url": thread.get_number_url(first_unread) if first_unread else "",
         "can_reply": can_reply,
         "form": form,
         "preview_html": preview_html,

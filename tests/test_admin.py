@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -70,6 +71,17 @@ def one_of_everything(topic, member, moderator, private_group):
     OutboxMessage.objects.create(task="groupsite.tasks.deliver_email", args=[])
     flags.flag_post(post=post, user=moderator, reason="other", text="Needs a source.")
     assert milestone.pk
+
+
+def test_the_admin_names_every_kind_of_record_with_an_english_plural():
+    # Django makes a plural by adding "s": "digest deliverys", "boxs", "matchs".
+    naive = [
+        model._meta.verbose_name_plural
+        for model in REGISTERED
+        if re.search(r"([^aeiou]ys|[sxz]s|[cs]hs)$", str(model._meta.verbose_name_plural))
+    ]
+
+    assert naive == []
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=IDS)

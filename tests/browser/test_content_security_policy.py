@@ -48,6 +48,8 @@ def preview_and_mention(page, browser_problems) -> None:
     textarea.press("End")
     textarea.type(" @me")
     page.wait_for_selector(".mention-list__option")
+    # Read aloud or copied, the name and the handle are two words, not "Mei Ling@meiling".
+    assert page.locator(".mention-list__option").first.text_content() == "Mei Ling @meiling"
     assert browser_problems == [], page.url
 
 
@@ -67,6 +69,7 @@ def test_a_member_uses_the_main_pages_under_the_policy(live_server, page, browse
         reverse("topics:topic", args=[group.slug, topic.slug]),
         reverse("topics:agenda", args=[group.slug]),
         reverse("topics:members", args=[group.slug]),
+        reverse("topics:leave", args=[group.slug]),
         site["prompt"].thread.get_absolute_url(),
         reverse("profile", args=[member.username]),
         reverse("edit_profile"),

@@ -1,10 +1,12 @@
 from datetime import timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 
+from discussions.models import Thread
 from tests import factories
 from topics import scheduling
-from topics.models import Prompt
+from topics.models import Prompt, Topic
 
 
 def log_in(page, live_server, user, check_page=None):
@@ -15,6 +17,30 @@ def log_in(page, live_server, user, check_page=None):
     page.fill("input[name=password]", factories.PASSWORD)
     page.click("form button[type=submit]")
     page.wait_for_selector("text=Log out")
+
+
+# The boxes whose content must stay inside them (rows of lists, cards, panels, posts).
+SPILLED = """() => [...document.querySelectorAll('.topic-row, .thread-row, .prompt-row, .card, .panel, .post')]
+  .filter(box => [...box.querySelectorAll('*')].some(
+    inner => inner.getBoundingClientRect().right > box.getBoundingClientRect().right + 1))
+  .map(box => box.className)"""
+
+
+def assert_no_sideways_scrolling(page, live_server, paths, screenshot) -> None:
+    """Each page fits the window at a phone's width and a laptop's: nothing scrolls horizontally, and nothing
+    spills out of its card."""
+    too_wide = []
+    for width in (375, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        for name, path in paths.items():
+            page.goto(live_server.url + path)
+            if width == 375:
+                screenshot(page, f"narrow-{name}")
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            if overflow > 0:
+                too_wide.append(f"the {name} page scrolls {overflow}px sideways at {width}px")
+            too_wide += [f"on the {name} page at {width}px, a {box} spills" for box in page.evaluate(SPILLED)]
+    assert not too_wide
 
 
 def test_a_scheduled_prompt_with_a_poll_is_answered_and_concluded(
@@ -82,3 +108,20 @@ def test_a_scheduled_prompt_with_a_poll_is_answered_and_concluded(
     moderator_page.wait_for_selector("text=1 member who has not answered will be reminded.")
     moderator_page.wait_for_selector("text=The next reminder can go tomorrow.")
     screenshot(moderator_page, "prompt-follow-up")
+
+    # The pages a moderator and a member read most fit a phone: long words, links and tables included, and
+    # "Last activity" reads as it would after a quiet afternoon ("3 hours ago", wider than "now").
+    factories.make_invitation(group=group, email="a.very.long.address.for.a.clinician@hospital.example.org")
+    factories.make_post(thread=prompt.thread, body="Source: https://example.org/" + "ReimbursementData" * 12)
+    earlier = timezone.now() - timedelta(hours=3)
+    Topic.objects.filter(pk=topic.pk).update(last_activity_at=earlier)
+    Thread.objects.filter(pk=prompt.thread_id).update(last_activity_at=earlier)
+    paths = {
+        "group": group.get_absolute_url(),
+        "topic": topic.get_absolute_url(),
+        "thread": prompt.thread.get_absolute_url(),
+        "invitations": reverse("topics:invitations", args=[group.slug]),
+        "agenda": reverse("topics:agenda", args=[group.slug]),
+        "profile": member.get_absolute_url(),
+    }
+    assert_no_sideways_scrolling(moderator_page, live_server, paths, screenshot)

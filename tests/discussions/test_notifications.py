@@ -501,6 +501,16 @@ def test_the_notifications_page_says_who_did_what_where(client, member, reply_no
     assert "Dr Lin replied in “Who pays for CAR-T?”" in response.content.decode()
 
 
+def test_the_notifications_page_names_a_prompts_kind_once(client, published_prompt, member):
+    notifications.notify_prompt_published(prompt_id=published_prompt.pk, now=NOW)
+    client.force_login(member)
+
+    content = client.get(reverse("discussions:notifications")).content.decode()
+
+    assert "New New" not in content
+    assert '<span class="badge">Unread</span> Prompt · China CAR-T market' in content
+
+
 def test_the_notifications_page_shows_only_your_own(client, group, reply_notification):
     client.force_login(make_member(group=group))
 

@@ -264,7 +264,7 @@ MATRIX = [
     Row("topics:audit_log", G, get=MODERATOR_PAGE),
     Row("topics:join", G, get=JOIN_DOOR, post=JOIN_DOOR),
     Row("topics:withdraw_join_request", G, post=JOIN_DOOR),
-    Row("topics:leave", G, post=READER_ACTION),
+    Row("topics:leave", G, get=READER_ACTION, post=READER_ACTION),
     Row("topics:join_requests", G, get=MODERATOR_PAGE),
     Row("topics:decide_join_request", ("group.slug", "join_request.pk"), post=MODERATOR_ACTION),
     Row("topics:invitations", G, get=MODERATOR_PAGE),

@@ -153,6 +153,7 @@ def test_the_pages_that_show_the_hostile_values_show_them_as_text(client, hostil
         topic.get_absolute_url(),
         reverse("topics:agenda", args=[group.slug]),
         reverse("topics:members", args=[group.slug]),
+        reverse("topics:leave", args=[group.slug]),
         hostile["prompt"].thread.get_absolute_url(),  # the poll's options and reasons, the reply with a code span
         hostile["thread"].get_absolute_url(),
         reverse("profile", args=[hostile["author"].username]),

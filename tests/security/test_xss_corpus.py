@@ -301,6 +301,7 @@ def pages_to_open(world) -> list[tuple[str, str]]:
         ("reader", group.get_absolute_url()),
         ("reader", reverse("topics:members", args=[group.slug])),
         ("reader", reverse("topics:agenda", args=[group.slug])),
+        ("reader", reverse("topics:leave", args=[group.slug])),
         ("reader", topic.get_absolute_url()),
         ("reader", common.get_absolute_url()),
         ("reader", reverse("discussions:notifications")),

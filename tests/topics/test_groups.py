@@ -1,6 +1,9 @@
+import re
 from http import HTTPStatus
 
 import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -129,3 +132,26 @@ def test_a_private_groups_pages_open_for_its_members(client, private_group, page
     client.force_login(factories.make_member(group=private_group))
     response = client.get(private_pages(private_group)[page])
     assert response.status_code == HTTPStatus.OK
+
+
+def test_no_breadcrumb_trail_ends_in_a_separator(client, topic, moderator):
+    client.force_login(moderator)
+    pages = [
+        topic.get_absolute_url(),
+        reverse("topics:topic_new", args=[topic.group.slug]),
+        reverse("topics:topic_edit", args=[topic.group.slug, topic.slug]),
+    ]
+
+    trails = [re.search(r'<nav class="breadcrumbs".*?</nav>', client.get(url).content.decode(), re.S) for url in pages]
+
+    assert all(trails)
+    assert [trail.group() for trail in trails if re.search(r"›\s*</nav>", trail.group())] == []
+
+
+def test_every_page_links_a_favicon_that_is_served(client, db):
+    html = client.get(reverse("topics:home")).content.decode()
+
+    href = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html).group(1)
+
+    assert href.startswith(settings.STATIC_URL) or href.startswith("/" + settings.STATIC_URL)
+    assert finders.find(href.split(settings.STATIC_URL, 1)[1])

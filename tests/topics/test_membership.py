@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
-from pytest_django.asserts import assertContains, assertRedirects
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from tests import factories
 from topics import services
@@ -278,11 +278,23 @@ def test_leaving_a_group_ends_the_membership(client, group, member):
     assert not Membership.objects.filter(group=group, user=member).exists()
 
 
-def test_leaving_takes_a_post(client, group, member):
+def test_leaving_asks_for_confirmation_first(client, group, member):
     client.force_login(member)
+
     response = client.get(reverse("topics:leave", args=[group.slug]))
-    assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+    assertContains(response, "Leave China CAR-T market?")
+    assertContains(response, '<button type="submit" class="button button--danger">Leave the group</button>')
     assert Membership.objects.filter(group=group, user=member).exists()
+
+
+def test_the_group_page_leads_to_the_confirmation_not_straight_out(client, group, member):
+    client.force_login(member)
+
+    response = client.get(group.get_absolute_url())
+
+    assertContains(response, f'<a class="button button--quiet" href="{reverse("topics:leave", args=[group.slug])}">')
+    assertNotContains(response, f'action="{reverse("topics:leave", args=[group.slug])}"')
 
 
 def test_the_only_owner_cannot_leave(client, group):

@@ -8,7 +8,7 @@ from django.db.models import Case, Count, When
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from discussions.flag_forms import ModeratorReasonForm
 from discussions.models import Thread
@@ -183,12 +183,15 @@ def withdraw_join_request(request, slug):
     return redirect("topics:home")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def leave(request, slug):
+    """GET asks to confirm (a page that works without JavaScript); POST leaves."""
     group, membership = get_group_for_user(request.user, slug)
     if membership is None:
         return redirect(group)
+    if request.method == "GET":
+        return render(request, "topics/leave_confirm.html", {"group": group, "membership": membership})
     try:
         services.leave_group(group=group, user=request.user)
     except ValidationError as error:
@@ -304,6 +307,7 @@ def invitation(request, token):
 def topic_detail(request, group_slug, topic_slug):
     topic, membership = get_topic_for_user(request.user, group_slug, topic_slug)
     threads = Thread.objects.filter(topic=topic).by_activity().select_related("author", "prompt")
+    threads = threads.with_read_number(request.user)  # links each thread to the member's first unread post
     page = Paginator(threads, settings.THREADS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"group": topic.group, "topic": topic, "membership": membership, "page": page}
     # A suspended member reads the topic but is offered nothing that would only answer 403.
@@ -312,6 +316,10 @@ def topic_detail(request, group_slug, topic_slug):
     for thread in page.object_list:
         # The Chatham House rule: who started a prompt's thread is as hidden as who posted in it.
         thread.author_hidden = thread.is_chatham_house and not is_moderator
+        read_number = getattr(thread, "read_number", None)
+        if first_unread := thread.first_unread_number(read_number):
+            thread.unread_count = thread.post_count - read_number
+            thread.first_unread_url = thread.get_number_url(first_unread)
     context |= topic_conclusions(topic, show_all_authors=is_moderator, today=group_today(topic.group))
     context["evidence"] = topic_evidence(topic=topic, today=group_today(topic.group))
     with clock.reading(request.user, topic.group):

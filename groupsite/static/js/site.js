@@ -144,6 +144,7 @@
         handle.className = "mention-list__username";
         handle.textContent = "@" + member.username;
         option.appendChild(name);
+        option.appendChild(document.createTextNode(" ")); // read aloud as two words, not "Grace Chan@grace"
         option.appendChild(handle);
         // mousedown, not click: the textarea keeps its focus and caret.
         option.addEventListener("mousedown", function (event) {
