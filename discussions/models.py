@@ -76,10 +76,14 @@ class Thread(models.Model):
         query = f"?page={page}" if page > 1 else ""
         return f"{self.get_absolute_url()}{query}#n{number}"
 
-    def first_unread_number(self, read_number: int | None) -> int | None:
-        """The first post after the member's read marker; None when they have never opened the thread (all of it
-        is new, and it opens at the start) or have read it all."""
-        if read_number is None or read_number >= self.post_count:
+    def first_unread_number(self, read_number: int | None, own_last_number: int | None = None) -> int | None:
+        """The first post after the member's read marker, or after their own newest post (they replied having read
+        that far); None when they have never opened the thread (all of it is new, and it opens at the start) or
+        have read it all."""
+        if read_number is None:
+            return None
+        read_number = max(read_number, own_last_number or 0)
+        if read_number >= self.post_count:
             return None
         return read_number + 1
 

@@ -110,6 +110,10 @@ def with_reader_state(threads, user):
         has_unread_notifications=Exists(
             Notification.objects.filter(user=user, thread=OuterRef("pk"), read_at__isnull=True)
         ),
+        # The member's own newest post: what they wrote is not new to them (the jump to the first unread post).
+        own_last_number=Subquery(
+            Post.objects.filter(thread=OuterRef("pk"), author=user).order_by("-number").values("number")[:1]
+        ),
     )
 
 

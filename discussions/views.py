@@ -93,7 +93,9 @@ def _render_thread(
         post.can_flag = may_flag and not post.is_deleted and post.author_id != user.pk
         post.flagged_by_me = post.pk in flagged
     # Read before this visit moves the marker: where the member left off last time.
-    first_unread = thread.first_unread_number(getattr(thread, "read_number", None))
+    first_unread = thread.first_unread_number(
+        getattr(thread, "read_number", None), getattr(thread, "own_last_number", None)
+    )
     if user.is_authenticated:
         # A filtered page skips posts, so it only records the visit; an unfiltered one reads up to its last post.
         last_number = 0 if role else max((post.number for post in page.object_list), default=0)

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core.paginator import Paginator
+from django.urls import reverse
 
 from discussions import services
 from discussions.models import ThreadRead
@@ -111,6 +112,26 @@ def test_there_is_no_jump_when_everything_is_read(client, long_thread, member):
 
     assert response.context["first_unread"] is None
     assert "Jump to the first unread post" not in response.content.decode()
+
+
+def test_a_members_own_reply_is_not_unread_to_them(client, long_thread, member):
+    ThreadRead.objects.create(user=member, thread=long_thread, last_read_number=12)
+    client.force_login(member)
+
+    client.post(reverse("discussions:reply", args=[long_thread.pk]), {"body": "My own answer."})
+    response = client.get(long_thread.get_absolute_url())
+
+    assert response.context["first_unread"] is None
+    assert "Jump to the first unread post" not in response.content.decode()
+
+
+def test_posts_after_the_members_own_reply_are_still_new_to_them(client, long_thread, member):
+    ThreadRead.objects.create(user=member, thread=long_thread, last_read_number=2)
+    make_post(thread=long_thread, author=member)
+    make_post(thread=long_thread)
+    client.force_login(member)
+
+    assert client.get(long_thread.get_absolute_url()).context["first_unread"] == 14
 
 
 def test_a_first_visit_opens_at_the_start_with_no_jump(client, long_thread, member):

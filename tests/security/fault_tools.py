@@ -58,6 +58,9 @@ class RedisServer:
             stderr=subprocess.DEVNULL,
         )
         wait_until(lambda: not _free(self.port), timeout=10, what=f"redis-server on port {self.port}")
+        # The port answering is not proof enough: another process may hold it, and this redis-server have exited.
+        if self.process.poll() is not None:
+            raise AssertionError(f"redis-server could not listen on port {self.port}: another process holds it")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
