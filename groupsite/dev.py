@@ -215,7 +215,7 @@ def command_test(args) -> None:
     pytest_pass("PostgreSQL, Redis broker and cache", service_env, args.pytest_args)
 
 
-def main() -> None:
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="set up and run the site with its Celery worker and beat")
@@ -223,9 +223,17 @@ def main() -> None:
     up.add_argument("--port", default="8000")
     up.set_defaults(func=command_up)
     test = sub.add_parser("test", help="run the whole test suite")
-    test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")
     test.set_defaults(func=command_test)
-    args = parser.parse_args()
+    # Whatever the test command does not know goes to pytest as it is: `dev.py test -k invitation -x`.
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.pytest_args = rest
+    return args
+
+
+def main() -> None:
+    args = parse_arguments()
     args.func(args)
 
 

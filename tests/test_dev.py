@@ -28,6 +28,17 @@ def test_dev_up_creates_the_folder_beat_keeps_its_schedule_in_even_on_postgresql
     assert var_dir.is_dir()
 
 
+def test_the_test_command_hands_pytest_options_on_to_pytest():
+    assert dev.parse_arguments(["test", "-k", "invitation", "-x", "--junitxml=report.xml"]).pytest_args == [
+        "-k",
+        "invitation",
+        "-x",
+        "--junitxml=report.xml",
+    ]
+    with pytest.raises(SystemExit):
+        dev.parse_arguments(["up", "--verbose"])
+
+
 def test_links_follow_the_host_and_port_the_server_runs_on():
     assert dev.serve_environment({}, "127.0.0.1", "8101")["SITE_URL"] == "http://127.0.0.1:8101"
     assert dev.serve_environment({}, "0.0.0.0", "8101")["SITE_URL"] == "http://localhost:8101"
