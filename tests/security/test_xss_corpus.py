@@ -71,6 +71,11 @@ DOM_CHECK = """
 """
 
 
+# The outcomes of the first OUTCOMES_CYCLE prompts hold every payload between them (every 20th, in three sections).
+OUTCOMES_CYCLE = 20
+FOLLOW_UP_PAGES = 2
+
+
 def pack(payloads, limit: int, separator: str = " ") -> list[str]:
     """Payloads joined into values of at most `limit` characters; a payload longer than that gets its own, cut."""
     values, current = [], ""
@@ -201,7 +206,7 @@ def hostile_world(settings):
             reverse("topics:vote", args=[group.slug, prompt.pk]),
             {"option": option.pk, "reason": reasons[index % len(reasons)]},
         )
-        sections = markdown_blocks(PAYLOADS[index % 20 * 9 :], 3)
+        sections = markdown_blocks(PAYLOADS[index % OUTCOMES_CYCLE :: OUTCOMES_CYCLE], 4)
         site.as_user(owner).post(
             reverse("topics:prompt_outcome", args=[group.slug, prompt.pk]),
             {"takeaways": sections[0], "open_questions": sections[1 % len(sections)], "dissent": sections[-1]},
@@ -228,6 +233,7 @@ def hostile_world(settings):
 
     # Private groups: names, descriptions and questions, and the answers of people who ask to join.
     private_groups = []
+    answers = pack(PACKABLE, 2000, separator="\n")
     for index, name in enumerate(pack(PACKABLE, 120)):
         private = factories.make_group(slug=f"private-{index}", visibility=Group.Visibility.PRIVATE)
         Membership.objects.create(group=private, user=owner, role=Membership.Role.OWNER)
@@ -246,7 +252,6 @@ def hostile_world(settings):
             },
         )
         private.refresh_from_db()
-        answers = pack(PACKABLE, 2000, separator="\n")
         data = {f"answer_{i}": answers[(index + i) % len(answers)] for i in range(len(private.question_list))}
         site.as_user(people[index % len(people)]).post(reverse("topics:join", args=[private.slug]), data)
         private_groups.append(private)
@@ -290,6 +295,7 @@ def hostile_world(settings):
         "common": common,
         "edited": edited,
         "private_groups": private_groups,
+        "join_answers": answers,
     }
 
 
@@ -326,16 +332,24 @@ def pages_to_open(world) -> list[tuple[str, str]]:
         pages.append(("reader", other.get_absolute_url()))
     for thread in Thread.objects.filter(topic=topic).exclude(pk=common.pk):
         pages.append(("reader", thread.get_absolute_url()))
-    for prompt in Prompt.objects.filter(topic=topic).exclude(thread=None):
-        pages.append(("owner", reverse("topics:prompt_outcome_revisions", args=[group.slug, prompt.pk])))
-        pages.append(("owner", reverse("topics:prompt_outcome", args=[group.slug, prompt.pk])))
-        pages.append(("owner", reverse("topics:prompt_followup", args=[group.slug, prompt.pk])))
+    # Every prompt's title is on its thread page (above) and the agenda. The outcomes of the first OUTCOMES_CYCLE
+    # prompts already hold every payload, and every follow-up page lists the same people: those suffice.
+    prompts = Prompt.objects.filter(topic=topic).exclude(thread=None).order_by("pk")
+    for index, prompt in enumerate(prompts):
+        if index < OUTCOMES_CYCLE:
+            pages.append(("owner", reverse("topics:prompt_outcome_revisions", args=[group.slug, prompt.pk])))
+            pages.append(("owner", reverse("topics:prompt_outcome", args=[group.slug, prompt.pk])))
+        if index < FOLLOW_UP_PAGES:
+            pages.append(("owner", reverse("topics:prompt_followup", args=[group.slug, prompt.pk])))
     for person in world["people"]:
         pages.append(("reader", person.get_absolute_url()))
-    for private in world["private_groups"]:
+    # Each private group's name is on its own page and settings; the answers of those asking to join all sit in the
+    # first few groups' requests (see hostile_world).
+    for index, private in enumerate(world["private_groups"]):
         pages.append(("owner", private.get_absolute_url()))
-        pages.append(("owner", reverse("topics:join_requests", args=[private.slug])))
         pages.append(("owner", reverse("topics:group_settings", args=[private.slug])))
+        if index < len(world["join_answers"]):
+            pages.append(("owner", reverse("topics:join_requests", args=[private.slug])))
     pages.append(("owner", reverse("topics:group_settings", args=[group.slug])))
     return pages
 
