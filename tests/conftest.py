@@ -158,11 +158,10 @@ def start_worker(tmp_path):
     yield start
     celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
     for process, log, log_path in started:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        # The test has its answer, and the worker's queue is its own: nothing it still holds matters. Killing it
+        # spares the five seconds its shutdown waits (warm or cold) on the broker's polling.
+        process.kill()
+        process.wait(timeout=20)
         log.close()
         print(log_path.read_text()[-3000:])
 

@@ -30,7 +30,8 @@ from tests.factories import (
 )
 
 BEYOND_BIGINT = 99_999_999_999_999_999_999
-GARBAGE_PAGES = ["0", "-1", "abc", str(BEYOND_BIGINT), "1e9", "%EF%BF%BD", "[]"]
+# One of each kind a page number can go wrong in: below 1, beyond the database's integers, not an integer, not text.
+GARBAGE_PAGES = ["-1", str(BEYOND_BIGINT), "1e9", "abc", "%EF%BF%BD"]
 GARBAGE_PARAMETERS = [
     ("next", "//evil.example"),
     ("quote", "²"),
