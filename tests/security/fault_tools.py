@@ -19,8 +19,10 @@ from django.core.mail.backends.filebased import EmailBackend as FileBackend
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 REDIS_SERVER = shutil.which("redis-server")
-# Ports for a Redis of the tests' own, clear of the shared one on 6379.
-REDIS_PORTS = range(6390, 6400)
+# Ports for a Redis of the tests' own, clear of the shared one on 6379: ten per pytest-xdist worker, so that proofs
+# running at once in two workers never take (and stop, or publish to) each other's server.
+_WORKER_NUMBER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_PORTS = range(6390 + 10 * _WORKER_NUMBER, 6400 + 10 * _WORKER_NUMBER)
 MESSAGE_SEPARATOR = "\n" + "-" * 79 + "\n"
 
 

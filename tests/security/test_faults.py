@@ -33,13 +33,12 @@ from tests.security.fault_tools import (
     wait_until,
 )
 
-# One xdist worker runs them all: they pick free ports for their own redis-server from one small range.
+# Each starts a redis-server of its own, on a port from its xdist worker's own range (fault_tools.REDIS_PORTS).
 # They prove what production runs, so the test command runs them once, in the PostgreSQL pass when it runs.
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.worker,
     pytest.mark.one_pass,
-    pytest.mark.xdist_group("own-redis-server"),
 ]
 
 FILE_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
