@@ -83,6 +83,8 @@ def site_environment(*, database_url: str, redis_url: str, broker_url: str, queu
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "EMAIL_DELIVERY_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "ROUNDTABLE_VAR_DIR": str(var_dir),
+        # collectstatic into the run's own folder: the tests running beside the smoke version read the shared one.
+        "STATIC_ROOT": str(var_dir / "static"),
         "LOG_LEVEL": "WARNING",
     }
 
