@@ -168,9 +168,9 @@ def command_up(args) -> None:
 
 # Spread over every core (pytest-xdist). Arguments given to the test command come after these, so they can override
 # them. With pytest 9, xdist 3.8's loadgroup no longer keeps a marked group on one worker, so nothing relies on
-# that (the fault proofs take redis-server ports from their own worker's range); its scheduler, which hands out
-# tests one at a time, is what the suite runs with: under the default one, a test that stops a subprocess could end
-# a worker's run while the subprocess's database session was still closing.
+# that (the fault proofs take redis-server ports from their own worker's range). Its scheduler is what the suite has
+# run green with; under the default `load` one, two runs here ended warning that a test database was still in use
+# when it was dropped.
 PARALLEL = ["-n", "auto", "--dist", "loadgroup"]
 # Proofs about pages and rendering, not the database, run in one pass: the PostgreSQL one when it runs.
 NOT_ONE_PASS = ["-m", "not one_pass"]
