@@ -4,6 +4,22 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from groupsite.models import OutboxMessage, User
 
 
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """Rows the site writes itself: shown in the admin, never added or edited by hand, nor deleted unless
+    `deletable`."""
+
+    deletable = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return self.deletable and super().has_delete_permission(request, obj)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "email", "display_name", "affiliation", "is_staff", "is_active", "date_joined")
@@ -12,16 +28,12 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyModelAdmin):
     """What waits for the broker, and which emails were delivered: to look at, never to edit by hand."""
+
+    deletable = True
 
     list_display = ["task", "created_at", "sent_at", "handoffs", "delivered_at"]
     list_filter = ["task"]
     search_fields = ["task"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

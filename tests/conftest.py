@@ -10,7 +10,7 @@ from django.core.cache import cache, caches
 from django.db import connection
 
 from groupsite.celery import app as celery_app
-from tests import factories
+from tests import factories, subprocesses
 
 IN_CI = os.environ.get("CI", "").strip().lower() == "true"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -133,15 +133,7 @@ def start_worker(tmp_path):
 
     def start(**extra_env) -> str:
         queue = f"test-{uuid.uuid4().hex[:12]}"
-        env = dict(os.environ, CELERY_QUEUE=queue, **extra_env)
-        database = django_settings.DATABASES["default"]
-        if database["ENGINE"].endswith("sqlite3"):
-            env["DATABASE_URL"] = f"sqlite:///{database['NAME']}"
-        else:
-            env["DATABASE_URL"] = (
-                f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:{database['PORT']}"
-                f"/{database['NAME']}"
-            )
+        env = dict(os.environ, CELERY_QUEUE=queue, DATABASE_URL=subprocesses.database_url(), **extra_env)
         log_path = tmp_path / f"worker-{queue}.log"
         log = log_path.open("w")
         process = subprocess.Popen(

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from groupsite import dev
 from groupsite.models import EMAIL_DELIVERY_TASK, OutboxMessage
-from tests import factories
+from tests import factories, subprocesses
 
 
 def test_dev_up_creates_the_folder_beat_keeps_its_schedule_in_even_on_postgresql(tmp_path):
@@ -101,15 +101,7 @@ def free_port() -> int:
 def server_environment(tmp_path) -> dict:
     """This test's database; the test's own folder for local state and a broker of files nobody reads."""
     env = {k: v for k, v in os.environ.items() if k not in {"SITE_URL", "ALLOWED_HOSTS", "CELERY_BROKER_URL"}}
-    database = settings.DATABASES["default"]
-    if database["ENGINE"].endswith("sqlite3"):
-        env["DATABASE_URL"] = f"sqlite:///{database['NAME']}"
-    else:
-        env["DATABASE_URL"] = (
-            f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:{database['PORT']}"
-            f"/{database['NAME']}"
-        )
-    env.update(ROUNDTABLE_VAR_DIR=str(tmp_path / "var"), CELERY_BROKER_URL="filesystem://", DEBUG="true")
+    env.update(DATABASE_URL=subprocesses.database_url(), ROUNDTABLE_VAR_DIR=str(tmp_path / "var"), CELERY_BROKER_URL="filesystem://", DEBUG="true")
     return env
 
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from groupsite.admin import ReadOnlyModelAdmin
 from topics.audit import AuditEntry
 from topics.sanctions import Sanction
 from topics.models import (
@@ -159,7 +160,7 @@ class PromptAnnouncementAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyModelAdmin):
     """The moderation log is read-only everywhere, here too: nobody edits or deletes what happened."""
 
     list_display = ["created_at", "group", "actor", "action", "target_user", "summary"]
@@ -167,30 +168,12 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ["summary", "reason", "actor__username", "target_user__username"]
     list_select_related = ["group", "actor", "target_user"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Sanction)
-class SanctionAdmin(admin.ModelAdmin):
+class SanctionAdmin(ReadOnlyModelAdmin):
     """Suspensions and bans are given and lifted on the member list, where they reach the moderation log."""
 
     list_display = ["user", "group", "kind", "starts_at", "ends_at", "lifted_at", "created_by"]
     list_filter = ["kind", "group"]
     search_fields = ["user__username", "user__display_name", "reason"]
     list_select_related = ["user", "group", "created_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -14,8 +14,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from django.conf import settings
 from django.core.mail.backends.filebased import EmailBackend as FileBackend
+
+from tests import subprocesses
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 REDIS_SERVER = shutil.which("redis-server")
@@ -71,22 +72,13 @@ class RedisServer:
         wait_until(lambda: _free(self.port), timeout=10, what=f"redis-server on port {self.port} stopping")
 
 
-def worker_database_url() -> str:
-    database = settings.DATABASES["default"]
-    if database["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{database['NAME']}"
-    return (
-        f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
-    )
-
-
 class Worker:
     """A `celery worker` process (solo pool) on `queue`, with this test's database; kill() is a SIGKILL."""
 
     def __init__(self, queue: str, log_path: Path, **env):
         self.log_path = log_path
         self.log = log_path.open("a")
-        environment = dict(os.environ, CELERY_QUEUE=queue, DATABASE_URL=worker_database_url(), **env)
+        environment = dict(os.environ, CELERY_QUEUE=queue, DATABASE_URL=subprocesses.database_url(), **env)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "groupsite", "worker", "--pool=solo", "-Q", queue, "-l", "INFO"],
             cwd=ROOT,

@@ -9,7 +9,6 @@ It needs PostgreSQL and Redis, so it runs in the second pass of `groupsite/dev.p
 import os
 import random
 import uuid
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -18,18 +17,13 @@ from django.utils import timezone
 
 from bench import load
 from bench.load_traffic import format_report, run_load
+from tests import subprocesses
 
 pytestmark = pytest.mark.worker
 
 MEMBERS = 10
 SECONDS = 10
 THINK_SECONDS = 1  # busier than the benchmark's members, so that ten of them write enough in ten seconds
-
-
-def _database_url() -> str:
-    database = connection.settings_dict  # the test database, which gunicorn and the worker must share
-    credentials = quote(database["USER"] or "") + ":" + quote(database["PASSWORD"] or "")
-    return f"postgres://{credentials}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
 
 
 @pytest.fixture
@@ -55,7 +49,7 @@ def test_ten_members_for_ten_seconds_get_no_server_error_and_lose_no_acknowledge
     plan = load.seed_site(members=MEMBERS, threads_per_topic=1, max_replies=25, rng=random.Random(5))
     queue = f"test-load-{uuid.uuid4().hex[:12]}"
     environment = load.site_environment(
-        database_url=_database_url(), redis_url=redis_url, broker_url=broker_url, queue=queue,
+        database_url=subprocesses.database_url(), redis_url=redis_url, broker_url=broker_url, queue=queue,
         secret_key=settings.SECRET_KEY, var_dir=tmp_path,
     )
     try:
