@@ -218,6 +218,21 @@ def command_test(args) -> None:
     pytest_pass("PostgreSQL, Redis broker and cache", service_env, args.pytest_args)
 
 
+# Files that hold no interface text: tests, benchmarks and the virtual environment.
+MESSAGE_IGNORES = [".venv", "tests", "bench", "staticfiles", "var", "test-artifacts", "node_modules"]
+
+
+def command_messages(args) -> None:
+    """Gather every translatable string into groupsite/locale, then compile the catalogues the site reads."""
+    ensure_virtualenv()
+    ignores = [f"--ignore={name}" for name in MESSAGE_IGNORES]
+    env = dict(os.environ, DEBUG="true")
+    for domain in ("django", "djangojs"):
+        manage("makemessages", "--locale=zh_Hans", f"--domain={domain}", "--no-obsolete", "--add-location=file",
+               *ignores, env=env)
+    manage("compilemessages", "--locale=zh_Hans", *ignores, env=env)
+
+
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -227,6 +242,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     up.set_defaults(func=command_up)
     test = sub.add_parser("test", help="run the whole test suite")
     test.set_defaults(func=command_test)
+    messages = sub.add_parser("messages", help="update groupsite/locale from the code and compile it (needs gettext)")
+    messages.set_defaults(func=command_messages)
     # Whatever the test command does not know goes to pytest as it is: `dev.py test -k invitation -x`.
     args, rest = parser.parse_known_args(argv)
     if rest and args.command != "test":

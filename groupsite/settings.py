@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Local state of the demo set-up (SQLite file, broker folder, sent mail); never used in production.
@@ -104,6 +105,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "groupsite.middleware.RefuseMalformedTextMiddleware",  # 400 for NUL bytes and invalid UTF-8, before any view
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # the browser's language until a member chooses one
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -216,6 +218,9 @@ LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
 
 LANGUAGE_CODE = "en-gb"
+# The interface ships in these languages; translations live in groupsite/locale (`python3 groupsite/dev.py messages`).
+LANGUAGES = [("en-gb", gettext_lazy("English")), ("zh-hans", gettext_lazy("Simplified Chinese"))]
+LOCALE_PATHS = [BASE_DIR / "groupsite" / "locale"]
 TIME_ZONE = env("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
