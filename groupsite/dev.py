@@ -77,6 +77,26 @@ def ensure_chromium() -> bool:
     return True
 
 
+# What `manage.py makemessages` and the translation tests (tests/test_translations.py) run: Debian's gettext package.
+GETTEXT_TOOLS = ("xgettext", "msgmerge", "msguniq", "msgfmt")
+
+
+def ensure_gettext() -> bool:
+    """Install Debian's gettext for the translation tests when possible, as ensure_chromium does for the browser."""
+    if all(shutil.which(tool) for tool in GETTEXT_TOOLS):
+        return True
+    apt = shutil.which("apt-get")
+    if apt and os.geteuid() == 0:
+        say("Installing Debian's gettext for the translation tests")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run([apt, "update", "-qq"], env=env, stdout=subprocess.DEVNULL)
+        subprocess.run([apt, "install", "-y", "-qq", "gettext"], env=env, stdout=subprocess.DEVNULL)
+    if not all(shutil.which(tool) for tool in GETTEXT_TOOLS):
+        say("gettext is not installed: the translation tests will be SKIPPED (install Debian's gettext package)")
+        return False
+    return True
+
+
 def reachable(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=2):
@@ -187,6 +207,7 @@ def pytest_pass(label: str, env: dict, pytest_args: list[str], *, may_select_not
 def command_test(args) -> None:
     ensure_virtualenv()
     ensure_chromium()
+    ensure_gettext()
     base_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}}
     base_env["DEBUG"] = "true"
 
@@ -222,15 +243,25 @@ def command_test(args) -> None:
 MESSAGE_IGNORES = [".venv", "tests", "bench", "staticfiles", "var", "test-artifacts", "node_modules"]
 
 
+MESSAGE_LOCALE = "zh_Hans"
+MESSAGE_DOMAINS = ("django", "djangojs")
+
+
+def makemessages_arguments(domain: str) -> list[str]:
+    """`manage.py makemessages` as the messages command runs it; tests/test_translations.py runs the same."""
+    ignores = [f"--ignore={name}" for name in MESSAGE_IGNORES]
+    return ["makemessages", f"--locale={MESSAGE_LOCALE}", f"--domain={domain}", "--no-obsolete",
+            "--add-location=file", *ignores]
+
+
 def command_messages(args) -> None:
     """Gather every translatable string into groupsite/locale, then compile the catalogues the site reads."""
     ensure_virtualenv()
-    ignores = [f"--ignore={name}" for name in MESSAGE_IGNORES]
     env = dict(os.environ, DEBUG="true")
-    for domain in ("django", "djangojs"):
-        manage("makemessages", "--locale=zh_Hans", f"--domain={domain}", "--no-obsolete", "--add-location=file",
-               *ignores, env=env)
-    manage("compilemessages", "--locale=zh_Hans", *ignores, env=env)
+    for domain in MESSAGE_DOMAINS:
+        manage(*makemessages_arguments(domain), env=env)
+    ignores = [f"--ignore={name}" for name in MESSAGE_IGNORES]
+    manage("compilemessages", f"--locale={MESSAGE_LOCALE}", *ignores, env=env)
 
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
