@@ -6,6 +6,7 @@ JSON, so a page with JavaScript updates in place.
 
 from http import HTTPStatus
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,9 +23,6 @@ from groupsite import clock
 from topics.access import require_member, require_reader_membership
 from topics.models import Membership
 from topics.prompts import prompt_of
-
-BOOKMARKS_PER_PAGE = 20
-
 
 def _wants_json(request) -> bool:
     return request.headers.get("Accept", "").startswith("application/json")
@@ -115,7 +113,7 @@ def bookmark(request, pk):
 
 @login_required
 def bookmark_list(request):
-    page = Paginator(reactions.bookmarks_of(request.user), BOOKMARKS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(reactions.bookmarks_of(request.user), settings.BOOKMARKS_PER_PAGE).get_page(request.GET.get("page"))
     moderated = set(
         Membership.objects.filter(
             user=request.user, role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR]
