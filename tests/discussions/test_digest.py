@@ -385,6 +385,8 @@ def test_insightful_reactions_count_with_quotes_in_ranking_the_best_answers(sett
     urls = [answer["url"] for answer in section["best_answers"]]
     assert urls == [digest.post_url(post.pk) for post in (insightful, quoted_once)]
     assert section["best_answers"][0]["insightful"] == 3
+    text = digest.build_digest_message(member, digest.digest_context(member, now=now)).body
+    assert "3 members found it insightful" in text
 
 
 def test_the_best_answers_cost_the_same_queries_with_or_without_reactions(
