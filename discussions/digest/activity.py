@@ -166,10 +166,9 @@ class Activity:
             return
         rows = (
             Post.objects.shown().filter(thread_id__in=list(self.open_prompt_threads), number__gt=1)
-            # distinct: the two counts join two tables, whose rows would otherwise multiply each other's.
             .annotate(
-                quotes=Count("quoted_by", filter=Q(quoted_by__deleted_at__isnull=True), distinct=True),
-                insightful=insightful_count(),
+                quotes=Count("quoted_by", filter=Q(quoted_by__deleted_at__isnull=True)),
+                insightful=insightful_count(),  # a subquery: it does not multiply the quotes' rows
             )
             .order_by("thread_id", "number")
             .values_list("pk", "thread_id", "number", "author_id", "is_key_insight", "created_at", "quotes", "insightful")
