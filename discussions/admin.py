@@ -1,6 +1,8 @@
 from django.contrib import admin
 
 from discussions.models import DigestDelivery, Flag, Notification, Post, PostRevision, Subscription, Thread, ThreadRead
+from discussions.reactions import Bookmark, Reaction
+from groupsite.admin import ReadOnlyModelAdmin
 
 
 @admin.register(Thread)
@@ -97,3 +99,20 @@ class FlagAdmin(admin.ModelAdmin):
     list_select_related = ["post__thread", "flagged_by", "resolved_by"]
     raw_id_fields = ["post", "flagged_by", "resolved_by"]
     readonly_fields = ["created_at"]
+
+
+@admin.register(Reaction)
+class ReactionAdmin(ReadOnlyModelAdmin):
+    """Members' reactions: to look at (who found what insightful), never to edit by hand."""
+
+    list_display = ["post", "user", "kind", "created_at"]
+    list_filter = ["kind"]
+    list_select_related = ["post__thread", "user"]
+    raw_id_fields = ["post", "user"]
+
+
+@admin.register(Bookmark)
+class BookmarkAdmin(ReadOnlyModelAdmin):
+    list_display = ["post", "user", "created_at"]
+    list_select_related = ["post__thread", "user"]
+    raw_id_fields = ["post", "user"]

@@ -407,3 +407,6 @@ class DigestDelivery(models.Model):
 
     def __str__(self):
         return f"Digest for {self.user} ({self.period})"
+
+
+from discussions.reactions import Bookmark, Reaction  # noqa: E402,F401  (reactions and bookmarks: their own module)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from discussions import views, views_digest, views_email, views_flags, views_notifications
+from discussions import views, views_digest, views_email, views_flags, views_notifications, views_reactions
 
 app_name = "discussions"
 urlpatterns = [
@@ -23,6 +23,10 @@ urlpatterns = [
     path("p/<int:pk>/hide/", views_flags.hide_post, name="hide_post"),
     path("p/<int:pk>/unhide/", views_flags.unhide_post, name="unhide_post"),
     path("p/<int:pk>/warn/", views_flags.warn_author, name="warn_author"),
+    path("p/<int:pk>/react/", views_reactions.react, name="react"),
+    path("p/<int:pk>/reactions/", views_reactions.who_reacted, name="who_reacted"),
+    path("p/<int:pk>/bookmark/", views_reactions.bookmark, name="bookmark"),
+    path("bookmarks/", views_reactions.bookmark_list, name="bookmarks"),
     path("g/<slug:slug>/review/", views_flags.review_queue, name="review_queue"),
     path("preview/", views.preview, name="preview"),
     path("g/<slug:group_slug>/topics/<slug:topic_slug>/new/", views.new_thread, name="new_thread"),

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from discussions import drafts, moderation, notifications, services, submissions
+from discussions import drafts, moderation, notifications, reactions, services, submissions
 from discussions.flag_forms import ModeratorReasonForm
 from discussions.forms import MoveThreadForm, PostForm, RenameThreadForm, SlowModeForm, ThreadForm
 from discussions.markdown import render_markdown
@@ -74,7 +74,8 @@ def _render_thread(
     role = _role_filter(request) or ""
     # The authors' role badges come with the posts, so they cost no query of their own.
     posts = thread.posts.select_related("author").annotate(
-        author_role=staff_role("author_id", group_id=thread.topic.group_id)
+        author_role=staff_role("author_id", group_id=thread.topic.group_id),
+        bookmarked=reactions.is_bookmarked_by(request.user),
     )
     if role:
         posts = posts.filter(role=role, deleted_at__isnull=True)
@@ -92,6 +93,7 @@ def _render_thread(
         post.hidden_readable = post.can_read_hidden(user, membership)
         post.can_flag = may_flag and not post.is_deleted and post.author_id != user.pk
         post.flagged_by_me = post.pk in flagged
+    reactions.add_reactions(page.object_list, user, may_react=membership is not None and sanction is None)
     # Read before this visit moves the marker: where the member left off last time.
     first_unread = thread.first_unread_number(
         getattr(thread, "read_number", None), getattr(thread, "own_last_number", None)

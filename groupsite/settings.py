@@ -312,6 +312,7 @@ OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 7)
 POST_BODY_MAX_LENGTH = 50_000
 POSTS_PER_PAGE = env_int("POSTS_PER_PAGE", 20)
 THREADS_PER_PAGE = env_int("THREADS_PER_PAGE", 25)
+BOOKMARKS_PER_PAGE = env_int("BOOKMARKS_PER_PAGE", 20)
 INVITATION_LIFETIME_DAYS = env_int("INVITATION_LIFETIME_DAYS", 14)
 # A notification the member wants "at once" is emailed after this wait, with whatever else its thread brings meanwhile.
 NOTIFICATION_EMAIL_DELAY_MINUTES = env_int("NOTIFICATION_EMAIL_DELAY_MINUTES", 5)
@@ -385,3 +386,4 @@ JOIN_REQUESTS_PER_HOUR = env_int("JOIN_REQUESTS_PER_HOUR", 5)  # per person, acr
 MENTIONS_PER_POST = env_int("MENTIONS_PER_POST", 10)
 MENTIONS_PER_HOUR = env_int("MENTIONS_PER_HOUR", 30)  # people notified by someone's @mentions in an hour
 FLAGS_PER_HOUR = env_int("FLAGS_PER_HOUR", 10)  # flags a member may raise (discussions/flags.py)
+REACTIONS_PER_HOUR = env_int("REACTIONS_PER_HOUR", 300)  # reactions given or taken back (discussions/reactions.py)

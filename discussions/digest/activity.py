@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from discussions.emails import absolute
 from discussions.models import Post, Thread
+from discussions.reactions import insightful_count
 from groupsite.models import User
 from topics.models import Membership, Outcome, Poll, Prompt
 
@@ -159,18 +160,22 @@ class Activity:
             del insights[CANDIDATES_PER_GROUP:]
 
     def _load_answers(self):
-        """Every answer in the open prompts, with how often it was quoted: links and the best answers so far."""
+        """Every answer in the open prompts, with how often it was quoted and found insightful (💡): links, and the
+        best answers so far, ranked by both together."""
         if not self.open_prompt_threads:
             return
         rows = (
             Post.objects.shown().filter(thread_id__in=list(self.open_prompt_threads), number__gt=1)
-            .annotate(quotes=Count("quoted_by", filter=Q(quoted_by__deleted_at__isnull=True)))
+            .annotate(
+                quotes=Count("quoted_by", filter=Q(quoted_by__deleted_at__isnull=True)),
+                insightful=insightful_count(),  # a subquery: it does not multiply the quotes' rows
+            )
             .order_by("thread_id", "number")
-            .values_list("pk", "thread_id", "number", "author_id", "is_key_insight", "created_at", "quotes")
+            .values_list("pk", "thread_id", "number", "author_id", "is_key_insight", "created_at", "quotes", "insightful")
         )
-        for pk, thread_id, number, author_id, key, created_at, quotes in rows:
+        for pk, thread_id, number, author_id, key, created_at, quotes, insightful in rows:
             self.answers_by_thread[thread_id].append((number, pk))
-            if key or quotes:
+            if key or quotes or insightful:
                 prompt = self.open_prompt_threads[thread_id]
                 self.best_answers[prompt.topic.group_id].append(
                     {
@@ -180,12 +185,17 @@ class Activity:
                         "author_id": author_id,
                         "is_key_insight": key,
                         "quotes": quotes,
+                        "insightful": insightful,
                         "created_at": created_at,
                         "prompt": prompt,
                     }
                 )
         for answers in self.best_answers.values():
-            answers.sort(key=lambda row: (not row["is_key_insight"], -row["quotes"], -row["created_at"].timestamp()))
+            answers.sort(
+                key=lambda row: (
+                    not row["is_key_insight"], -(row["quotes"] + row["insightful"]), -row["created_at"].timestamp()
+                )
+            )
             del answers[CANDIDATES_PER_GROUP:]
 
     def _load_outcomes(self, group_ids, since, now):

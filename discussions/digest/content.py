@@ -135,6 +135,7 @@ def _best_answers(group, reader: Reader, activity: Activity, texts: _Texts) -> l
                 "author": _author_name(row["author_id"], texts.names, prompt.chatham_house),
                 "is_key_insight": row["is_key_insight"],
                 "quotes": row["quotes"],
+                "insightful": row["insightful"],
                 "excerpt": texts.excerpt(row["post_id"], group),
             }
         )

@@ -10,12 +10,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from http import HTTPStatus
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from discussions import digest, emails
+from discussions import digest, emails, reactions
 from discussions import services as discussion_services
 from discussions.models import DigestDelivery, Notification, Post, ThreadRead
+from discussions.reactions import Reaction
 from groupsite.models import DigestFrequency, EmailChoice, NotificationKind
 from tests import factories
 from topics import polls, scheduling
@@ -363,6 +366,47 @@ def test_the_best_answers_so_far_are_key_insights_first_then_the_most_quoted_nev
     assert section["best_answers"][0]["is_key_insight"]
     assert section["best_answers"][1]["quotes"] == 2
     assert digest.post_url(plain.pk) not in urls
+
+
+def test_insightful_reactions_count_with_quotes_in_ranking_the_best_answers(settled, topic, member, moderator, now):
+    prompt = open_prompt(topic, moderator, now - timedelta(days=10), title="What limits access?")
+    others = [factories.make_member(group=settled) for _ in range(4)]
+    Membership.objects.update(joined_at=now - timedelta(days=30))
+    quoted_once = reply(prompt.thread, others[0], now - timedelta(days=9), body="Quoted once.")
+    insightful = reply(prompt.thread, others[1], now - timedelta(days=9), body="Found insightful by three.")
+    agreed = reply(prompt.thread, others[2], now - timedelta(days=9), body="Agreed with, not insightful.")
+    reply(prompt.thread, moderator, now - timedelta(days=2), body="Quoting.", quoted_post=quoted_once)
+    for reader in (others[0], others[3], moderator):
+        reactions.set_reaction(post=insightful, user=reader, kind=Reaction.Kind.INSIGHTFUL, on=True)
+        reactions.set_reaction(post=agreed, user=reader, kind=Reaction.Kind.AGREE, on=True)
+
+    section = section_of(digest.digest_context(member, now=now), settled)
+
+    urls = [answer["url"] for answer in section["best_answers"]]
+    assert urls == [digest.post_url(post.pk) for post in (insightful, quoted_once)]
+    assert section["best_answers"][0]["insightful"] == 3
+    text = digest.build_digest_message(member, digest.digest_context(member, now=now)).body
+    assert "3 members found it insightful" in text
+
+
+def test_the_best_answers_cost_the_same_queries_with_or_without_reactions(
+    settled, topic, member, moderator, now
+):
+    prompt = open_prompt(topic, moderator, now - timedelta(days=10), title="What limits access?")
+    answers = [reply(prompt.thread, factories.make_member(group=settled), now - timedelta(days=9)) for _ in range(3)]
+    for answer in answers:  # best answers already, by their quotes: the reactions add no section of their own
+        reply(prompt.thread, moderator, now - timedelta(days=2), body="Quoting.", quoted_post=answer)
+    Membership.objects.update(joined_at=now - timedelta(days=30))
+    digest.digest_context(member, now=now)
+
+    with CaptureQueriesContext(connection) as before:
+        digest.digest_context(member, now=now)
+    for answer in answers:
+        reactions.set_reaction(post=answer, user=moderator, kind=Reaction.Kind.INSIGHTFUL, on=True)
+    with CaptureQueriesContext(connection) as after:
+        digest.digest_context(member, now=now)
+
+    assert len(after) == len(before)
 
 
 def test_new_outcomes_and_key_insights_are_listed(settled, topic, member, moderator, now):

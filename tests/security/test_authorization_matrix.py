@@ -250,6 +250,7 @@ MATRIX = [
     Row("discussions:email_preferences", get=SIGNED_IN_PAGE, site=True),
     Row("discussions:digest_preview", get=SIGNED_IN_PAGE, site=True),
     Row("discussions:notifications", get=SIGNED_IN_PAGE, site=True),
+    Row("discussions:bookmarks", get=SIGNED_IN_PAGE, site=True),
     Row("discussions:notification_read", ("notification.pk",), post=SELF_ONLY, site=True),
     Row("discussions:notifications_read_all", post=SIGNED_IN_ACTION, site=True),
     Row("deactivate_account", ("member.username",), post=STAFF_ACTION, site=True),
@@ -303,6 +304,9 @@ MATRIX = [
     Row("topics:key_insight", ("post.pk",), post=MODERATOR_ACTION),
     # Flags and the review queue
     Row("discussions:flag_post", ("post.pk",), get=MEMBER_PAGE),
+    Row("discussions:react", ("post.pk",), post=MEMBER_ACTION),
+    Row("discussions:who_reacted", ("post.pk",), get=READ_PAGE),
+    Row("discussions:bookmark", ("post.pk",), post=WATCH_ACTION),  # a bookmark only concerns the member's reading
     Row("discussions:review_queue", G, get=MODERATOR_PAGE),
     Row("discussions:dismiss_flags", ("post.pk",), post=MODERATOR_ACTION),
     Row("discussions:hide_post", ("post.pk",), post=MODERATOR_ACTION),

@@ -6,6 +6,7 @@ a reply whose code span holds a tag; the pages and emails that repeat them are p
 """
 
 from datetime import timedelta
+from html import unescape as html_unescape
 from html.parser import HTMLParser
 from http import HTTPStatus
 
@@ -14,9 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeData
 
-from discussions import digest, mailing
+from discussions import digest, mailing, reactions
 from discussions import services as discussion_services
 from discussions.models import Post
+from discussions.reactions import Reaction
 from groupsite.models import EmailChoice, NotificationKind
 from tests import factories
 from topics import outcomes, polls, scheduling, services
@@ -242,3 +244,23 @@ def test_the_follow_up_page_and_the_reminder_it_sends_show_hostile_text_as_text(
 
     assert "are waiting for your answer" in html
     assert_no_injected_markup(html)
+
+
+def test_the_bookmarks_and_who_reacted_pages_show_hostile_text_as_text(client, hostile):
+    """Bookmarked posts show their excerpt, group, topic, thread and author; who reacted shows members' names."""
+    opening = hostile["thread"].posts.get(number=1)
+    answer = hostile["prompt"].thread.posts.filter(author=hostile["author"]).get()
+    for post in (opening, answer):
+        reactions.set_bookmark(post=post, user=hostile["reader"], on=True)
+        for reactor in (hostile["moderator"], hostile["newcomer"]):
+            reactions.set_reaction(post=post, user=reactor, kind=Reaction.Kind.INSIGHTFUL, on=True)
+
+    bookmarks = page(client, hostile["reader"], reverse("discussions:bookmarks"))
+    assert hostile["thread"].title in html_unescape(bookmarks)
+    assert_no_injected_markup(bookmarks)
+    for viewer in ("reader", "moderator"):
+        who = page(client, hostile[viewer], reverse("discussions:who_reacted", args=[opening.pk]))
+        assert hostile["moderator"].display_name in html_unescape(who)
+        assert_no_injected_markup(who)
+    # The moderator's topic page suggests the insightful posts as key insights, excerpts and titles included.
+    assert_no_injected_markup(page(client, hostile["moderator"], hostile["topic"].get_absolute_url()))

@@ -128,6 +128,7 @@ def hostile_world(settings):
     settings.NEW_THREADS_PER_HOUR = 100_000
     settings.PREVIEWS_PER_MINUTE = 100_000
     settings.FLAGS_PER_HOUR = 100_000
+    settings.BOOKMARKS_PER_PAGE = 1000
     site = Site()
     group = factories.make_group(name="Hostile input group", slug="hostile")
     owner = factories.make_user(username="owner", display_name="Group owner")
@@ -269,6 +270,14 @@ def hostile_world(settings):
     )
     group.refresh_from_db()
 
+    # Reactions (who reacted shows their names) and the reader's bookmarks (excerpts of every post in the thread).
+    opening = common.posts.get(number=1)
+    for person in people:
+        if person.pk != opening.author_id:
+            site.as_user(person).post(reverse("discussions:react", args=[opening.pk]), {"kind": "insightful", "on": "1"})
+    for post in common.posts.order_by("number"):
+        site.as_user(reader).post(reverse("discussions:bookmark", args=[post.pk]), {"on": "1"})
+
     # Moderation: flag details, hiding reasons, warnings to an author and the reasons for suspensions.
     replies = list(common.posts.filter(number__gt=1).exclude(author=people[0]).order_by("number"))
     for post, text in zip(replies, pack(PACKABLE, 500)):
@@ -312,6 +321,9 @@ def pages_to_open(world) -> list[tuple[str, str]]:
         ("reader", common.get_absolute_url()),
         ("reader", reverse("discussions:notifications")),
         ("reader", reverse("discussions:digest_preview")),
+        ("reader", reverse("discussions:bookmarks")),
+        ("reader", reverse("discussions:who_reacted", args=[common.posts.get(number=1).pk])),
+        ("owner", topic.get_absolute_url()),  # the key insights suggested from members' reactions
         ("owner", reverse("topics:insight", args=[group.slug])),
         ("owner", reverse("topics:milestones", args=[group.slug])),
         ("owner", reverse("topics:agenda", args=[group.slug])),

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from discussions.flag_forms import ModeratorReasonForm
+from discussions import reactions
 from discussions.models import Thread
 from discussions.services import topic_evidence
 from groupsite import clock
@@ -322,5 +323,7 @@ def topic_detail(request, group_slug, topic_slug):
             thread.first_unread_url = thread.get_number_url(first_unread)
     context |= topic_conclusions(topic, show_all_authors=is_moderator, today=group_today(topic.group))
     context["evidence"] = topic_evidence(topic=topic, today=group_today(topic.group))
+    if is_moderator:  # what members found insightful, for the moderators to confirm as key insights
+        context["suggested_insights"] = reactions.suggested_key_insights(topic)
     with clock.reading(request.user, topic.group):
         return render(request, "topics/topic_detail.html", context)

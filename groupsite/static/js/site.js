@@ -246,3 +246,59 @@
 
   document.querySelectorAll("select[data-zone-filter]").forEach(enhanceZoneSelect);
 })();
+
+// Reactions and bookmarks without a reload: each button's form is sent with fetch and the button shows the new
+// state (aria-pressed, the count, and the state its next click asks for). Anything unexpected falls back to the
+// plain form POST, which works without this script.
+(function () {
+  "use strict";
+  if (!window.fetch) return;
+
+  function show(form, message) {
+    var status = form.closest("[data-signals]") && form.closest("[data-signals]").querySelector("[data-signal-status]");
+    if (status) status.textContent = message;
+  }
+
+  function enhanceToggle(form) {
+    var button = form.querySelector("button[aria-pressed]");
+    var next = form.querySelector("input[name=on]");
+    var token = form.querySelector("input[name=csrfmiddlewaretoken]");
+    if (!button || !next || !token) return;
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (button.disabled) return;
+      button.disabled = true;
+      show(form, "");
+      fetch(form.action, {
+        method: "POST",
+        body: new FormData(form),
+        headers: { "X-CSRFToken": token.value, Accept: "application/json" },
+        credentials: "same-origin",
+      })
+        .then(function (response) {
+          var type = response.headers.get("Content-Type") || "";
+          if (type.indexOf("application/json") !== 0) throw new Error("not JSON");
+          return response.json();
+        })
+        .then(function (data) {
+          if (data.error) {
+            show(form, data.error);
+            return;
+          }
+          var pressed = data.pressed !== undefined ? data.pressed : data.bookmarked;
+          button.setAttribute("aria-pressed", pressed ? "true" : "false");
+          next.value = pressed ? "0" : "1";
+          var count = button.querySelector(".reaction__count");
+          if (count && typeof data.count === "number") count.textContent = String(data.count);
+        })
+        .then(function () { button.disabled = false; })
+        .catch(function () {
+          button.disabled = false;
+          form.submit(); // the plain POST: the server's answer, whatever it is, on a page of its own
+        });
+    });
+  }
+
+  document.querySelectorAll("form[data-toggle]").forEach(enhanceToggle);
+})();
