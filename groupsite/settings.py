@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "groupsite",
     "topics",
     "discussions",
+    "feeds",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
