@@ -135,6 +135,15 @@ def test_feed_content_is_the_sanitized_html_of_the_page_and_runs_nothing(client,
         assert {content.get("type") for content in root.iter(f"{ATOM}content")} == {"html"}
 
 
+def test_the_follow_page_shows_hostile_titles_as_text(client, hostile_feeds):
+    group, thread = hostile_feeds["group"], hostile_feeds["thread"]
+
+    page = client.get(reverse("feeds:follow", args=[group.slug]) + f"?thread={thread.pk}").content.decode()
+
+    assert_no_injected_markup(page)
+    assert reverse("feeds:thread", args=[thread.pk]) in page
+
+
 def test_a_hostile_title_is_text_in_the_thread_pages_link_preview(client, hostile_feeds):
     thread = hostile_feeds["thread"]
 
