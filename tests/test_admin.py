@@ -13,6 +13,7 @@ from groupsite.models import OutboxMessage
 from discussions import flags
 from discussions import services as discussion_services
 from discussions.models import DigestDelivery, Notification, Subscription, ThreadRead
+from feeds.models import FeedToken
 from tests import factories
 from topics import outcomes, polls, scheduling
 from topics import audit, sanctions
@@ -24,7 +25,7 @@ from topics import services as topic_services
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 IDS = [model._meta.label for model in REGISTERED]
 # Records nobody may write by hand: the admin shows them, and offers no add page.
-READ_ONLY = {AuditEntry, OutboxMessage, Sanction}
+READ_ONLY = {AuditEntry, OutboxMessage, Sanction, FeedToken}
 
 
 def admin_url(model, action: str, *args) -> str:
@@ -69,6 +70,7 @@ def one_of_everything(topic, member, moderator, private_group):
         now=now,
     )
     OutboxMessage.objects.create(task="groupsite.tasks.deliver_email", args=[])
+    FeedToken.objects.create(membership=Membership.objects.get(group=topic.group, user=moderator))
     flags.flag_post(post=post, user=moderator, reason="other", text="Needs a source.")
     assert milestone.pk
 
