@@ -27,7 +27,8 @@ class FeedPlace:
         """The absolute address of this group's feed of `kind` (group, prompts, topic, thread), reached the same way."""
         if self.token:
             return settings.SITE_URL + reverse(f"feeds:secret_{kind}", args=[self.group.slug, self.token, *args])
-        return settings.SITE_URL + reverse(f"feeds:{kind}", args=[*(() if kind == "thread" else (self.group.slug,)), *args])
+        group_args = () if kind == "thread" else (self.group.slug,)  # a public thread feed is known by its id alone
+        return settings.SITE_URL + reverse(f"feeds:{kind}", args=[*group_args, *args])
 
 
 def public_feed_place(slug: str) -> FeedPlace:

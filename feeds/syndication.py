@@ -13,7 +13,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext
 
 from discussions.models import Thread
-from feeds.access import public_feed_place, secret_feed_place
+from feeds.access import FeedPlace, public_feed_place, secret_feed_place
 from feeds.entries import latest_post_entries, new_thread_entries, prompt_entries, xml_text
 from topics.models import Topic
 
@@ -142,10 +142,13 @@ class ThreadFeed(_GroupFeed):
     def get_object(self, request, pk, slug="", token=""):
         if token:
             place = self.place(slug, token)
-            thread = get_object_or_404(Thread.objects.select_related("topic", "prompt"), pk=pk, topic__group=place.group)
+            threads = Thread.objects.select_related("topic", "prompt")
+            thread = get_object_or_404(threads, pk=pk, topic__group=place.group)
         else:
             thread = get_object_or_404(Thread.objects.select_related("topic__group", "prompt"), pk=pk)
-            place = public_feed_place(thread.topic.group.slug)
+            if not thread.topic.group.is_public:
+                raise Http404("No such feed")
+            place = FeedPlace(group=thread.topic.group)
         prompt = getattr(thread, "prompt", None)
         if prompt is not None and not prompt.is_published:  # never so today: a prompt's thread opens on publishing
             raise Http404("No such feed")
