@@ -87,7 +87,6 @@ INSTALLED_APPS = [
     "groupsite",
     "topics",
     "discussions",
-    "feeds",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

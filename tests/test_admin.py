@@ -13,7 +13,7 @@ from groupsite.models import OutboxMessage
 from discussions import flags
 from discussions import services as discussion_services
 from discussions.models import DigestDelivery, Notification, Subscription, ThreadRead
-from feeds.models import FeedToken
+from discussions.models import FeedToken
 from tests import factories
 from topics import outcomes, polls, scheduling
 from topics import audit, sanctions

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from feeds.models import FeedToken
+from discussions.models import FeedToken
 from tests import factories
 from tests.feeds.atom import fetch
 from topics import sanctions, services

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from discussions.emails import DIGEST_SCOPE, unsubscribe_token
 from discussions.models import Notification
-from feeds.models import FeedToken
+from discussions.models import FeedToken
 from tests import factories
 from topics import outcomes, polls, sanctions, scheduling
 from topics.models import Group, JoinRequest, Membership, Milestone

@@ -333,7 +333,7 @@ MATRIX = [
     Row("topics:prompt_outcome_revisions", ("group.slug", "open_prompt.pk"), get=READ_PAGE),
     Row("topics:insight", G, get=MODERATOR_PAGE),
     Row("topics:insight_csv", G, get=MODERATOR_PAGE),
-    # Feeds: public ones for public groups; a member's secret address is the key, whoever holds it (feeds.access).
+    # Feeds: public ones for public groups; a member's secret address is the key, whoever holds it (discussions.feeds.access).
     Row("feeds:group", G, get=PUBLIC_FEED),
     Row("feeds:prompts", G, get=PUBLIC_FEED),
     Row("feeds:topic", GT, get=PUBLIC_FEED),

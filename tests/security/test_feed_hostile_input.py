@@ -15,8 +15,8 @@ import pytest
 from django.urls import reverse
 
 from discussions import services as discussion_services
-from feeds import entries as feed_entries
-from feeds.models import FeedToken
+from discussions.feeds import entries as feed_entries
+from discussions.models import FeedToken
 from tests import factories
 from tests.feeds.atom import ATOM, fetch, raw_entries
 from tests.security.test_plain_text_stays_text import assert_no_injected_markup

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from discussions.emails import DIGEST_SCOPE, unsubscribe_token
 from discussions.models import Notification
-from feeds.models import FeedToken
+from discussions.models import FeedToken
 from topics.models import JoinRequest, Membership, Milestone
 from topics.polls import save_poll
 from tests.factories import (

@@ -2,7 +2,7 @@
 
 A public feed of a private group is a 404 for everyone, members included: a feed reader fetches without a session,
 so the secret address is the only way in. The address is checked on every request against a membership that still
-exists and a person whose account is active (feeds.models.FeedToken).
+exists and a person whose account is active (discussions.models.FeedToken).
 """
 
 from dataclasses import dataclass
@@ -11,8 +11,9 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 
-from feeds.models import FeedToken
+from discussions.models import FeedToken, new_feed_token
 from topics.models import Group
 
 
@@ -47,3 +48,11 @@ def secret_feed_place(slug: str, token: str) -> FeedPlace:
     if membership.group.slug != slug or not membership.user.is_active:
         raise Http404("No such feed")
     return FeedPlace(group=membership.group, token=token)
+
+
+def reset_feed_token(*, membership) -> FeedToken:
+    """Give the member a new secret feed address for the group (their first, or one that replaces the old)."""
+    feed_token, _ = FeedToken.objects.update_or_create(
+        membership=membership, defaults={"token": new_feed_token(), "created_at": timezone.now()}
+    )
+    return feed_token

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from feeds import views
-from feeds.syndication import GroupFeed, PromptFeed, ThreadFeed, TopicFeed
+from discussions.feeds import views
+from discussions.feeds.syndication import GroupFeed, PromptFeed, ThreadFeed, TopicFeed
 
 group_feed, prompt_feed, topic_feed, thread_feed = GroupFeed(), PromptFeed(), TopicFeed(), ThreadFeed()
-SECRET = "g/<slug:slug>/private-feed/<slug:token>/"  # a member's secret address (feeds.models.FeedToken)
+SECRET = "g/<slug:slug>/private-feed/<slug:token>/"  # a member's secret address (discussions.models.FeedToken)
 
 app_name = "feeds"
 urlpatterns = [

@@ -1,7 +1,7 @@
 """Atom feeds (django.contrib.syndication) for a group, a topic, a thread and a group's prompts.
 
 Each feed is reached two ways (feeds.urls): at a public address, for public groups only, and under a member's
-secret address (feeds.access), which also serves private groups. What an entry holds is decided in feeds.entries.
+secret address (discussions.feeds.access), which also serves private groups. What an entry holds is decided in discussions.feeds.entries.
 """
 
 from django.conf import settings
@@ -13,8 +13,8 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext
 
 from discussions.models import Thread
-from feeds.access import FeedPlace, public_feed_place, secret_feed_place
-from feeds.entries import latest_post_entries, new_thread_entries, prompt_entries, xml_text
+from discussions.feeds.access import FeedPlace, public_feed_place, secret_feed_place
+from discussions.feeds.entries import latest_post_entries, new_thread_entries, prompt_entries, xml_text
 from topics.models import Topic
 
 

@@ -5,8 +5,9 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from discussions.models import Thread
-from feeds.access import FeedPlace
-from feeds.models import FeedToken, reset_feed_token
+from discussions.feeds.access import FeedPlace
+from discussions.feeds.access import reset_feed_token
+from discussions.models import FeedToken
 from topics.access import get_group_for_user, require_reader_membership
 
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 
 from discussions.excerpts import excerpt
 from discussions.models import Thread
-from feeds.access import FeedPlace
+from discussions.feeds.access import FeedPlace
 from topics.models import Group, Topic
 
 register = template.Library()
