@@ -1,6 +1,7 @@
 """One way in to threads and posts, on top of topics.access: the object, or 404 / 403."""
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 
 from discussions import notifications
@@ -10,6 +11,9 @@ from topics.access import reader_membership, require_member, require_moderator
 
 def get_thread_for_user(user, pk: int):
     threads = Thread.objects.select_related("topic__group", "author", "prompt__poll", "prompt__outcome__author")
+    # The opening post's HTML, for the page's link preview (feeds.templatetags.sharing), in the same query.
+    opening = Post.objects.shown().filter(thread=OuterRef("pk"), number=1).values("body_html")[:1]
+    threads = threads.annotate(opening_html=Subquery(opening))
     # The member's read marker and watch levels come along in the same query (discussions.notifications).
     thread = get_object_or_404(notifications.with_reader_state(threads, user), pk=pk)
     return thread, reader_membership(user, thread.topic.group)

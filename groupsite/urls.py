@@ -17,5 +17,6 @@ urlpatterns = [
     path("people/<str:username>/", views.profile, name="profile"),
     path("people/<str:username>/deactivate/", views.deactivate_account, name="deactivate_account"),
     path("", include("discussions.urls")),
+    path("", include("discussions.feeds.urls")),
     path("", include("topics.urls")),
 ]

@@ -14,6 +14,7 @@ from discussions import flags
 from discussions import services as discussion_services
 from discussions.models import DigestDelivery, Notification, Subscription, ThreadRead
 from discussions.reactions import Bookmark, Reaction
+from discussions.models import FeedToken
 from tests import factories
 from topics import outcomes, polls, scheduling
 from topics import audit, sanctions
@@ -25,7 +26,7 @@ from topics import services as topic_services
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 IDS = [model._meta.label for model in REGISTERED]
 # Records nobody may write by hand: the admin shows them, and offers no add page.
-READ_ONLY = {AuditEntry, Bookmark, OutboxMessage, Reaction, Sanction}
+READ_ONLY = {AuditEntry, Bookmark, FeedToken, OutboxMessage, Reaction, Sanction}
 
 
 def admin_url(model, action: str, *args) -> str:
@@ -70,6 +71,7 @@ def one_of_everything(topic, member, moderator, private_group):
         now=now,
     )
     OutboxMessage.objects.create(task="groupsite.tasks.deliver_email", args=[])
+    FeedToken.objects.create(membership=Membership.objects.get(group=topic.group, user=moderator))
     flags.flag_post(post=post, user=moderator, reason="other", text="Needs a source.")
     Reaction.objects.create(post=post, user=moderator, kind=Reaction.Kind.INSIGHTFUL)
     Bookmark.objects.create(post=post, user=moderator)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from discussions.emails import DIGEST_SCOPE, unsubscribe_token
 from discussions.models import Notification
+from discussions.models import FeedToken
 from tests import factories
 from topics import outcomes, polls, sanctions, scheduling
 from topics.models import Group, JoinRequest, Membership, Milestone
@@ -111,6 +112,7 @@ class Scene:
     member: object = None
     notification: object = None  # the member's
     unsubscribe_token: str = ""
+    feed_token: object = None  # the member's secret feed address
 
 
 @dataclass
@@ -146,6 +148,7 @@ def _build_scene(visibility, group, users) -> Scene:
         user=member, kind="reply", group=group, thread=scene.thread, post=scene.post, actor=author
     )
     scene.unsubscribe_token = unsubscribe_token(member, DIGEST_SCOPE)
+    scene.feed_token = FeedToken.objects.create(membership=scene.membership)
     return scene
 
 

@@ -118,6 +118,12 @@ READ_PAGE = Rule(
     private=" 404       404        404       ok     ok     ok        ok    404   404         ok        404",
     later=("ok", "404"),
 )
+# A public feed (feeds.urls): a feed reader has no session, so a private group's is a 404 for everyone.
+PUBLIC_FEED = Rule(
+    public="  ok        ok         ok        ok     ok     ok        ok    ok    ok          ok        ok",
+    private=" 404       404        404       404    404    404       404   404   404         404       404",
+    later=("ok", "404"),
+)
 # Permalinks: they redirect to the page the thing is on.
 READ_LINK = Rule(
     public="  go        go         go        go     go     go        go    go    go          go        go",
@@ -331,6 +337,17 @@ MATRIX = [
     Row("topics:prompt_outcome_revisions", ("group.slug", "open_prompt.pk"), get=READ_PAGE),
     Row("topics:insight", G, get=MODERATOR_PAGE),
     Row("topics:insight_csv", G, get=MODERATOR_PAGE),
+    # Feeds: public ones for public groups; a member's secret address is the key, whoever holds it (discussions.feeds.access).
+    Row("feeds:group", G, get=PUBLIC_FEED),
+    Row("feeds:prompts", G, get=PUBLIC_FEED),
+    Row("feeds:topic", GT, get=PUBLIC_FEED),
+    Row("feeds:thread", ("thread.pk",), get=PUBLIC_FEED),
+    Row("feeds:secret_group", ("group.slug", "feed_token.token"), get=ANYONE_PAGE),
+    Row("feeds:secret_prompts", ("group.slug", "feed_token.token"), get=ANYONE_PAGE),
+    Row("feeds:secret_topic", ("group.slug", "feed_token.token", "topic.slug"), get=ANYONE_PAGE),
+    Row("feeds:secret_thread", ("group.slug", "feed_token.token", "thread.pk"), get=ANYONE_PAGE),
+    Row("feeds:follow", G, get=READ_PAGE),
+    Row("feeds:reset", G, post=WATCH_ACTION),  # a suspended member still reads, so still follows
     # Includes, on representative addresses
     Row(ADMIN, lambda scene: reverse("admin:index"), get=ADMIN_INDEX, site=True, sample="index"),
     Row(

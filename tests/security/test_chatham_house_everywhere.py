@@ -222,3 +222,18 @@ def test_the_follow_up_page_names_who_has_not_answered_and_nothing_of_what_anyon
     assert "Silent Sam" in page  # moderators may see who has (not) answered...
     assert "never pay list price" not in page and "Budgets are gone." not in page  # ...never what was said
     assert_names_nobody(page)  # the speaker answered, so is not listed
+
+
+def test_the_feeds_name_nobody(client, scene):
+    group, thread = scene["group"], scene["prompt"].thread
+    feeds = [
+        reverse("feeds:thread", args=[thread.pk]),
+        reverse("feeds:group", args=[group.slug]),
+        reverse("feeds:topic", args=[group.slug, scene["topic"].slug]),
+        reverse("feeds:prompts", args=[group.slug]),
+    ]
+    texts = [get(client, None, url) for url in feeds]
+
+    assert "they will never pay list price" in texts[0]
+    for text in texts:
+        assert_names_nobody(text, host_too=True)

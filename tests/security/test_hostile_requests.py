@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from discussions.emails import DIGEST_SCOPE, unsubscribe_token
 from discussions.models import Notification
+from discussions.models import FeedToken
 from topics.models import JoinRequest, Membership, Milestone
 from topics.polls import save_poll
 from tests.factories import (
@@ -103,6 +104,10 @@ def world(db):
         "tokens": {
             "topics:invitation": invitation.token,
             "discussions:unsubscribe": unsubscribe_token(member, DIGEST_SCOPE),
+            **dict.fromkeys(
+                ("feeds:secret_group", "feeds:secret_prompts", "feeds:secret_topic", "feeds:secret_thread"),
+                FeedToken.objects.create(membership=Membership.objects.get(group=group, user=member)).token,
+            ),
         },
         "thread_slug": thread.slug,
     }

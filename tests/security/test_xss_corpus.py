@@ -319,6 +319,7 @@ def pages_to_open(world) -> list[tuple[str, str]]:
         ("reader", reverse("topics:leave", args=[group.slug])),
         ("reader", topic.get_absolute_url()),
         ("reader", common.get_absolute_url()),
+        ("reader", reverse("feeds:follow", args=[group.slug]) + f"?thread={common.pk}"),
         ("reader", reverse("discussions:notifications")),
         ("reader", reverse("discussions:digest_preview")),
         ("reader", reverse("discussions:bookmarks")),

@@ -245,6 +245,23 @@
   }
 
   document.querySelectorAll("select[data-zone-filter]").forEach(enhanceZoneSelect);
+
+  // "Copy link" under a post: without this it is the post's permalink; with it, the absolute address goes to the
+  // clipboard and a live region says so. Where the clipboard is unavailable (no secure context) the link is followed.
+  document.querySelectorAll("a[data-copy-link]").forEach(function (link) {
+    if (!navigator.clipboard || !window.isSecureContext) return;
+    var status = link.parentNode.querySelector(".post-share__status");
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      navigator.clipboard.writeText(link.href).then(function () {
+        if (!status) return;
+        status.textContent = status.dataset.copied;
+        window.setTimeout(function () { status.textContent = ""; }, 3000);
+      }, function () {
+        window.location.href = link.href;
+      });
+    });
+  });
 })();
 
 // Reactions and bookmarks without a reload: each button's form is sent with fetch and the button shows the new
