@@ -19,13 +19,13 @@ def reader_membership(user, group: Group) -> Membership | None:
     """The user's membership of a group they may read; a private group is a 404 to anyone outside it."""
     membership = membership_of(user, group)
     if not group.is_public and membership is None:
-        raise Http404("No such group")
+        raise Http404(gettext("No such group"))
     return membership
 
 
 def require_moderator(membership: Membership | None) -> Membership:
     if membership is None or not membership.is_moderator:
-        raise PermissionDenied("Only the group's moderators can do this.")
+        raise PermissionDenied(gettext("Only the group's moderators can do this."))
     # Moderators are not suspended (topics.sanctions), but a suspended member may since have been made one.
     suspension = membership.active_suspension()
     if suspension is not None:

@@ -12,18 +12,18 @@ from datetime import datetime
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy as _
 
 
 class PromptReminder(models.Model):
     """One moderator's reminder to the members who had not answered a prompt, on one day of the group's clock."""
 
     prompt = models.ForeignKey("topics.Prompt", on_delete=models.CASCADE, related_name="reminders")
-    day = models.DateField(help_text="The day it was sent, on the group's clock: one reminder per prompt a day.")
+    day = models.DateField(help_text=_("The day it was sent, on the group's clock: one reminder per prompt a day."))
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
-    member_count = models.PositiveIntegerField(default=0, help_text="How many members it was for.")
-    notified_at = models.DateTimeField(null=True, blank=True, help_text="When its notifications were made.")
+    member_count = models.PositiveIntegerField(default=0, help_text=_("How many members it was for."))
+    notified_at = models.DateTimeField(null=True, blank=True, help_text=_("When its notifications were made."))
 
     class Meta:
         ordering = ["-created_at"]

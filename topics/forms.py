@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext_lazy
 
 from discussions.markdown import validate_renderable
 from groupsite.text import CleanCharField, clean_text
@@ -25,7 +25,7 @@ class JoinRequestForm(forms.Form):
                 label=question,
                 max_length=2000,
                 widget=forms.Textarea(attrs={"rows": 3}),
-                error_messages={"required": "Please answer this question."},
+                error_messages={"required": _("Please answer this question.")},
             )
 
     def answers(self) -> list[tuple[str, str]]:
@@ -50,7 +50,7 @@ class VoteForm(forms.Form):
 
 
 class EmailInvitationForm(forms.Form):
-    email = forms.EmailField(label="Email address to invite")
+    email = forms.EmailField(label=_("Email address to invite"))
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -64,38 +64,38 @@ class PromptForm(forms.ModelForm):
     """A prompt, when it goes out, and its optional stance poll. Times are in the group's time zone."""
 
     class When(models.TextChoices):
-        DRAFT = "draft", "Keep as a draft"
-        SCHEDULE = "schedule", "Schedule it"
-        BACKLOG = "backlog", "Add to the programme backlog"
-        NOW = "now", "Publish now"
+        DRAFT = "draft", _("Keep as a draft")
+        SCHEDULE = "schedule", _("Schedule it")
+        BACKLOG = "backlog", _("Add to the programme backlog")
+        NOW = "now", _("Publish now")
 
     class PollKind(models.TextChoices):
-        NONE = "", "No poll"
-        CHOICE = Poll.Kind.CHOICE, "Single choice"
-        SCALE = Poll.Kind.SCALE, "Agree/disagree scale on a statement"
+        NONE = "", _("No poll")
+        CHOICE = Poll.Kind.CHOICE, _("Single choice")
+        SCALE = Poll.Kind.SCALE, _("Agree/disagree scale on a statement")
 
-    when = forms.ChoiceField(choices=When.choices, initial=When.DRAFT, widget=forms.RadioSelect)
-    publish_at = forms.DateTimeField(required=False, widget=DateTimeLocalInput(), label="Publish at")
-    closes_at = forms.DateTimeField(required=False, widget=DateTimeLocalInput(), label="Close at (optional)")
+    when = forms.ChoiceField(choices=When.choices, initial=When.DRAFT, widget=forms.RadioSelect, label=_("When"))
+    publish_at = forms.DateTimeField(required=False, widget=DateTimeLocalInput(), label=_("Publish at"))
+    closes_at = forms.DateTimeField(required=False, widget=DateTimeLocalInput(), label=_("Close at (optional)"))
     milestone = forms.ModelChoiceField(
-        queryset=Milestone.objects.none(), required=False, label="Or publish relative to a milestone"
+        queryset=Milestone.objects.none(), required=False, label=_("Or publish relative to a milestone")
     )
     milestone_offset_days = forms.IntegerField(
-        required=False, min_value=-365, max_value=365, label="Days after the milestone (negative: before)"
+        required=False, min_value=-365, max_value=365, label=_("Days after the milestone (negative: before)")
     )
-    poll_kind = forms.ChoiceField(choices=PollKind.choices, required=False, label="Stance poll")
-    poll_statement = CleanCharField(required=False, max_length=300, label="Statement (for a scale)")
+    poll_kind = forms.ChoiceField(choices=PollKind.choices, required=False, label=_("Stance poll"))
+    poll_statement = CleanCharField(required=False, max_length=300, label=_("Statement (for a scale)"))
     poll_options = CleanCharField(
         required=False,
         max_length=5000,  # about twenty options of up to 200 characters
         widget=forms.Textarea(attrs={"rows": 4}),
-        label="Options (one per line, for a single choice)",
+        label=_("Options (one per line, for a single choice)"),
     )
-    poll_reason_required = forms.BooleanField(required=False, label="Voters must give a reason")
+    poll_reason_required = forms.BooleanField(required=False, label=_("Voters must give a reason"))
     poll_results_visibility = forms.ChoiceField(
-        choices=Poll.Results.choices, initial=Poll.Results.AFTER_VOTING, label="Show results"
+        choices=Poll.Results.choices, initial=Poll.Results.AFTER_VOTING, label=_("Show results")
     )
-    poll_quorum = forms.IntegerField(required=False, min_value=1, label="Quorum (voters needed, optional)")
+    poll_quorum = forms.IntegerField(required=False, min_value=1, label=_("Quorum (voters needed, optional)"))
 
     class Meta:
         model = Prompt
@@ -142,11 +142,12 @@ class PromptForm(forms.ModelForm):
         options = [clean_text(line) for line in lines]
         for number, option in enumerate(options, start=1):
             if not option:
-                raise ValidationError(f"Option {number} is empty: write it or remove the blank line.")
+                message = gettext("Option %(number)s is empty: write it or remove the blank line.")
+                raise ValidationError(message % {"number": number})
             if len(option) > 200:
-                raise ValidationError(f"Option {number} is longer than 200 characters.")
+                raise ValidationError(gettext("Option %(number)s is longer than 200 characters.") % {"number": number})
         if len(set(option.lower() for option in options)) != len(options):
-            raise ValidationError("Two options are the same.")
+            raise ValidationError(gettext("Two options are the same."))
         return options
 
     def clean(self):
@@ -156,26 +157,26 @@ class PromptForm(forms.ModelForm):
         milestone, offset = data.get("milestone"), data.get("milestone_offset_days")
         if milestone is not None:
             if offset is None:
-                self.add_error("milestone_offset_days", "Say how many days after the milestone to publish.")
+                self.add_error("milestone_offset_days", gettext("Say how many days after the milestone to publish."))
             else:
                 publish_at = data["publish_at"] = milestone.happens_at + timedelta(days=offset)
         if when == self.When.SCHEDULE:
             if publish_at is None:
-                self.add_error("publish_at", "Choose when to publish, or a milestone to follow.")
+                self.add_error("publish_at", gettext("Choose when to publish, or a milestone to follow."))
             elif publish_at <= self.now:
-                self.add_error("publish_at", "The publishing time is in the past: choose a later one.")
+                self.add_error("publish_at", gettext("The publishing time is in the past: choose a later one."))
         if closes_at is not None:
             # A draft keeps the publishing time typed in, so the prompt_closes_after_publishing constraint applies to it too.
             opens = publish_at if when in {self.When.SCHEDULE, self.When.DRAFT} and publish_at else self.now
             if closes_at <= self.now:
-                self.add_error("closes_at", "The closing time is in the past.")
+                self.add_error("closes_at", gettext("The closing time is in the past."))
             elif closes_at <= opens:
-                self.add_error("closes_at", "The prompt must close after it is published.")
+                self.add_error("closes_at", gettext("The prompt must close after it is published."))
         kind = data.get("poll_kind")
         if kind == Poll.Kind.CHOICE and "poll_options" in data and len(data["poll_options"]) < 2:
-            self.add_error("poll_options", "A single-choice poll needs at least two options, one per line.")
+            self.add_error("poll_options", gettext("A single-choice poll needs at least two options, one per line."))
         if kind == Poll.Kind.SCALE and not data.get("poll_statement", "").strip():
-            self.add_error("poll_statement", "Write the statement members agree or disagree with.")
+            self.add_error("poll_statement", gettext("Write the statement members agree or disagree with."))
         return data
 
     def poll_settings(self) -> dict | None:
@@ -196,9 +197,12 @@ def backlog_closing_help(programme: PromptProgramme | None) -> str:
     """What the closing time means for a backlog prompt, which opens whenever the programme releases it."""
     days = programme.open_for_days if programme is not None else None
     if days:
-        return gettext(
+        return ngettext(
             "For the programme backlog: a time set here is kept when the programme releases the prompt; left "
-            "empty (or passed by then), the programme closes it %(days)s days after its release."
+            "empty (or passed by then), the programme closes it %(days)s day after its release.",
+            "For the programme backlog: a time set here is kept when the programme releases the prompt; left "
+            "empty (or passed by then), the programme closes it %(days)s days after its release.",
+            days,
         ) % {"days": days}
     return gettext(
         "For the programme backlog: a time set here is kept when the programme releases the prompt; left empty, "
@@ -207,11 +211,11 @@ def backlog_closing_help(programme: PromptProgramme | None) -> str:
 
 
 class ReopenForm(forms.Form):
-    closes_at = forms.DateTimeField(required=False, widget=DateTimeLocalInput(), label="Close again at (optional)")
+    closes_at = forms.DateTimeField(required=False, widget=DateTimeLocalInput(), label=_("Close again at (optional)"))
 
 
 class DuplicatePromptForm(forms.Form):
-    topic = forms.ModelChoiceField(queryset=Topic.objects.none(), label="Copy into")
+    topic = forms.ModelChoiceField(queryset=Topic.objects.none(), label=_("Copy into"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -224,6 +228,7 @@ class DuplicatePromptForm(forms.Form):
 
 class ProgrammeForm(forms.ModelForm):
     open_for_days = forms.IntegerField(
+        label=_("Open for days"),
         required=False,
         min_value=1,
         max_value=365,
@@ -237,7 +242,7 @@ class ProgrammeForm(forms.ModelForm):
         model = PromptProgramme
         fields = ["is_active", "weekday", "time_of_day", "close_previous", "open_for_days"]
         widgets = {"time_of_day": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
-        labels = {"is_active": "Release prompts automatically", "time_of_day": "Time"}
+        labels = {"is_active": _("Release prompts automatically"), "time_of_day": pgettext_lazy("time of day", "Time")}
 
 
 class MilestoneForm(forms.ModelForm):
@@ -246,7 +251,7 @@ class MilestoneForm(forms.ModelForm):
         fields = ["title", "happens_at"]
         widgets = {"happens_at": DateTimeLocalInput()}
         field_classes = {"title": CleanCharField}
-        labels = {"happens_at": "Date and time"}
+        labels = {"happens_at": _("Date and time")}
 
 
 class GroupSettingsForm(forms.ModelForm):
@@ -258,8 +263,8 @@ class GroupSettingsForm(forms.ModelForm):
     evidence_stale_after_days = forms.IntegerField(
         min_value=1,
         max_value=3650,
-        label="Evidence counts as possibly stale after (days)",
-        help_text="Evidence whose 'as of' date is older than this is flagged on topic pages.",
+        label=_("Evidence counts as possibly stale after (days)"),
+        help_text=_("Evidence whose 'as of' date is older than this is flagged on topic pages."),
     )
 
     flags_to_hide = forms.IntegerField(
@@ -291,9 +296,9 @@ class GroupSettingsForm(forms.ModelForm):
         }
         field_classes = {"name": CleanCharField, "description": CleanCharField, "membership_questions": CleanCharField}
         labels = {
-            "visibility": "Who can see the group",
-            "timezone": "Time zone",
-            "emails_titles_only": "Emails carry titles and links only, never the text of posts",
+            "visibility": _("Who can see the group"),
+            "timezone": _("Time zone"),
+            "emails_titles_only": _("Emails carry titles and links only, never the text of posts"),
             "new_member_post_limit": _("New members: posts in their first day"),
             "new_member_link_limit": _("New members: links per post in their first day"),
         }
@@ -312,16 +317,22 @@ class GroupSettingsForm(forms.ModelForm):
         # The model field's validate_timezone refuses a name the select did not offer (a hand-made request).
         self.fields["timezone"].widget = TimeZoneSelect(choices=timezone_choices())
         if membership.role != Membership.Role.OWNER:
-            self.fields["visibility"].help_text = "Only an owner can change who can see the group."
+            self.fields["visibility"].help_text = gettext("Only an owner can change who can see the group.")
 
     def clean_membership_questions(self) -> str:
         lines = (clean_text(line) for line in self.cleaned_data["membership_questions"].splitlines())
         questions = [line for line in lines if line]
         if len(questions) > self.MAX_QUESTIONS:
-            raise ValidationError(f"Ask at most {self.MAX_QUESTIONS} questions; there are {len(questions)}.")
+            raise ValidationError(
+                gettext("Ask at most %(most)s questions; there are %(count)s.")
+                % {"most": self.MAX_QUESTIONS, "count": len(questions)}
+            )
         for number, question in enumerate(questions, start=1):
             if len(question) > self.MAX_QUESTION_LENGTH:
-                raise ValidationError(f"Question {number} is longer than {self.MAX_QUESTION_LENGTH} characters.")
+                raise ValidationError(
+                    gettext("Question %(number)s is longer than %(most)s characters.")
+                    % {"number": number, "most": self.MAX_QUESTION_LENGTH}
+                )
         return "\n".join(questions)
 
     def clean(self):
@@ -343,12 +354,14 @@ class TopicForm(forms.ModelForm):
         model = Topic
         fields = ["title", "slug", "briefing"]
         widgets = {"briefing": forms.Textarea(attrs={"rows": 12, "data-preview": "true"})}
-        labels = {"slug": "Web address"}
+        labels = {"slug": _("Web address")}
         field_classes = {"title": CleanCharField, "briefing": CleanCharField}
         help_texts = {
-            "slug": "Lowercase letters, numbers and hyphens, as in /g/…/topics/cost-and-reimbursement/. "
-            "Leave it empty to make one from the title.",
-            "briefing": "Markdown: what the group is trying to find out here.",
+            "slug": _(
+                "Lowercase letters, numbers and hyphens, as in /g/…/topics/cost-and-reimbursement/. "
+                "Leave it empty to make one from the title."
+            ),
+            "briefing": _("Markdown: what the group is trying to find out here."),
         }
 
     def __init__(self, *args, group: Group, **kwargs):
@@ -357,7 +370,11 @@ class TopicForm(forms.ModelForm):
         self.fields["slug"].required = False
         self.fields["briefing"].validators.append(validate_renderable)
         if self.instance.pk:
-            self.fields["slug"].help_text += " Changing it breaks links to the topic that were already shared."
+            self.fields["slug"].help_text = gettext(
+                "Lowercase letters, numbers and hyphens, as in /g/…/topics/cost-and-reimbursement/. "
+                "Leave it empty to make one from the title. Changing it breaks links to the topic that were already "
+                "shared."
+            )
 
     def clean(self):
         data = super().clean()
@@ -366,7 +383,9 @@ class TopicForm(forms.ModelForm):
             if slug:
                 data["slug"] = slug
             else:
-                self.add_error("slug", "The title has no letters or numbers to make a web address from: type one.")
+                self.add_error(
+                    "slug", gettext("The title has no letters or numbers to make a web address from: type one.")
+                )
         if data.get("slug"):
             try:
                 services.check_topic_slug(

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from groupsite.models import Weekday, validate_timezone  # noqa: F401  (validate_timezone: named by migration 0002)
 
@@ -27,43 +28,46 @@ class GroupQuerySet(models.QuerySet):
 
 class Group(models.Model):
     class Visibility(models.TextChoices):
-        PUBLIC = "public", "Public: anyone can read, members post"
-        PRIVATE = "private", "Private: only members see anything"
+        PUBLIC = "public", _("Public: anyone can read, members post")
+        PRIVATE = "private", _("Private: only members see anything")
 
-    name = models.CharField(max_length=120)
+    name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
     description = models.TextField(
-        blank=True, max_length=2000, help_text="A short plain-text introduction shown on the group page."
+        _("description"),
+        blank=True, max_length=2000, help_text=_("A short plain-text introduction shown on the group page.")
     )
-    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     membership_questions = models.TextField(
+        _("membership questions"),
         blank=True,
         max_length=4000,  # room for GroupSettingsForm's ten questions of 300 characters
-        help_text="Questions for people who ask to join a private group, one per line.",
+        help_text=_("Questions for people who ask to join a private group, one per line."),
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     timezone = models.CharField(
+        _("time zone"),
         max_length=64,
         default="UTC",
         validators=[validate_timezone],
-        help_text="The group's clock: prompt programmes release at local times in this zone (e.g. Asia/Shanghai).",
+        help_text=_("The group's clock: prompt programmes release at local times in this zone (e.g. Asia/Shanghai)."),
     )
     evidence_stale_after_days = models.PositiveSmallIntegerField(
-        default=180, help_text="Evidence older than this (by its 'as of' date) is flagged as possibly stale."
+        default=180, help_text=_("Evidence older than this (by its 'as of' date) is flagged as possibly stale.")
     )
     emails_titles_only = models.BooleanField(
-        default=False, help_text="Emails about this group carry titles and links only, never the text of posts."
+        default=False, help_text=_("Emails about this group carry titles and links only, never the text of posts.")
     )
     # Limits for members in their first day in the group (discussions.moderation); empty means no limit.
     new_member_post_limit = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="At most this many posts in a member's first day in the group."
+        null=True, blank=True, help_text=_("At most this many posts in a member's first day in the group.")
     )
     new_member_link_limit = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="At most this many links in each post during a member's first day."
+        null=True, blank=True, help_text=_("At most this many links in each post during a member's first day.")
     )
     flags_to_hide = models.PositiveSmallIntegerField(
         default=3,
-        help_text="Flags from this many members hide a post until a moderator reviews it (0: never hide by flags).",
+        help_text=_("Flags from this many members hide a post until a moderator reviews it (0: never hide by flags)."),
     )
 
     objects = GroupQuerySet.as_manager()
@@ -98,9 +102,9 @@ class Group(models.Model):
 
 class Membership(models.Model):
     class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        MODERATOR = "moderator", "Moderator"
-        MEMBER = "member", "Member"
+        OWNER = "owner", _("Owner")
+        MODERATOR = "moderator", _("Moderator")
+        MEMBER = "member", _("Member")
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
@@ -145,14 +149,14 @@ def staff_role(user_field: str, *, group_id: int) -> models.Subquery:
 
 class JoinRequest(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPROVED = "approved", "Approved"
-        DECLINED = "declined", "Declined"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="join_requests")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests")
-    answers = models.JSONField(default=list, blank=True, help_text="[question, answer] pairs, as asked.")
+    answers = models.JSONField(default=list, blank=True, help_text=_("[question, answer] pairs, as asked."))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -189,13 +193,13 @@ class Invitation(models.Model):
     """An invitation by email (one person, used once) or a shareable link (anyone with it, until it expires)."""
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="invitations")
-    email = models.EmailField(blank=True, help_text="Empty for a shareable link.")
+    email = models.EmailField(blank=True, help_text=_("Empty for a shareable link."))
     token = models.CharField(max_length=64, unique=True, default=new_invitation_token, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
-    accepted_at = models.DateTimeField(null=True, blank=True, help_text="When an email invitation was used.")
+    accepted_at = models.DateTimeField(null=True, blank=True, help_text=_("When an email invitation was used."))
     use_count = models.PositiveIntegerField(default=0, editable=False)
 
     objects = InvitationQuerySet.as_manager()
@@ -232,11 +236,12 @@ class Topic(models.Model):
     """A strategic topic of a group: the place its threads (and later its prompts) live."""
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="topics")
-    title = models.CharField(max_length=120)
+    title = models.CharField(_("title"), max_length=120)
     slug = models.SlugField(max_length=60)
-    position = models.PositiveSmallIntegerField(default=0, help_text="Topics are listed in this order.")
+    position = models.PositiveSmallIntegerField(default=0, help_text=_("Topics are listed in this order."))
     briefing = models.TextField(
-        blank=True, max_length=50_000, help_text="Markdown: what the group is trying to find out here."
+        _("briefing"),
+        blank=True, max_length=50_000, help_text=_("Markdown: what the group is trying to find out here.")
     )
     briefing_html = models.TextField(blank=True, editable=False)
     thread_count = models.PositiveIntegerField(default=0, editable=False)
@@ -272,7 +277,7 @@ class Milestone(models.Model):
     """A dated event the group reacts to (an approval decision, a congress readout); prompts can follow it."""
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="milestones")
-    title = models.CharField(max_length=200)
+    title = models.CharField(_("title"), max_length=200)
     happens_at = models.DateTimeField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -305,15 +310,17 @@ class Prompt(models.Model):
     """A question a moderator puts to the group; publishing it opens its discussion thread."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        BACKLOG = "backlog", "In the programme backlog"
-        SCHEDULED = "scheduled", "Scheduled"
-        OPEN = "open", "Open"
-        CLOSED = "closed", "Closed"
+        DRAFT = "draft", _("Draft")
+        BACKLOG = "backlog", _("In the programme backlog")
+        SCHEDULED = "scheduled", _("Scheduled")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
 
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="prompts")
-    title = models.CharField("question", max_length=200)
-    context = models.TextField(blank=True, max_length=20_000, help_text="Markdown: background and what to answer.")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="prompts", verbose_name=_("topic"))
+    title = models.CharField(_("question"), max_length=200)
+    context = models.TextField(
+        _("context"), blank=True, max_length=20_000, help_text=_("Markdown: background and what to answer.")
+    )
     context_html = models.TextField(blank=True, editable=False)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="prompts")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -322,9 +329,11 @@ class Prompt(models.Model):
     # Scheduling relative to a milestone: publish_at = milestone.happens_at + offset, kept in step by the services.
     milestone = models.ForeignKey(Milestone, null=True, blank=True, on_delete=models.SET_NULL, related_name="prompts")
     milestone_offset_days = models.SmallIntegerField(null=True, blank=True)
-    backlog_position = models.PositiveIntegerField(default=0, help_text="Order of release within the topic's backlog.")
+    backlog_position = models.PositiveIntegerField(
+        default=0, help_text=_("Order of release within the topic's backlog.")
+    )
     chatham_house = models.BooleanField(
-        "Chatham House rule", default=False, help_text="Members see what was said but not who said it."
+        _("Chatham House rule"), default=False, help_text=_("Members see what was said but not who said it.")
     )
     thread = models.OneToOneField(
         "discussions.Thread", null=True, blank=True, on_delete=models.SET_NULL, related_name="prompt", editable=False
@@ -399,14 +408,16 @@ class PromptProgramme(models.Model):
     Weekday = Weekday
 
     group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="programme")
-    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.TUESDAY)
-    time_of_day = models.TimeField(default="09:00", help_text="In the group's time zone.")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices, default=Weekday.TUESDAY)
+    time_of_day = models.TimeField(default="09:00", help_text=_("In the group's time zone."))
     is_active = models.BooleanField(default=True)
     close_previous = models.BooleanField(
-        default=True, help_text="Close the programme's previous prompt when the next one is released."
+        _("close previous"),
+        default=True, help_text=_("Close the programme's previous prompt when the next one is released.")
     )
     open_for_days = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Close each released prompt after this many days (empty: stays open)."
+        _("open for days"),
+        null=True, blank=True, help_text=_("Close each released prompt after this many days (empty: stays open).")
     )
     next_release_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -421,22 +432,22 @@ class Poll(models.Model):
     """A stance poll on a prompt: a single choice, or a five-point agree/disagree scale on a statement."""
 
     class Kind(models.TextChoices):
-        CHOICE = "choice", "Single choice"
-        SCALE = "scale", "Agree/disagree scale"
+        CHOICE = "choice", _("Single choice")
+        SCALE = "scale", _("Agree/disagree scale")
 
     class Results(models.TextChoices):
-        ALWAYS = "always", "Right away"
-        AFTER_VOTING = "after_voting", "After voting"
-        AFTER_CLOSING = "after_closing", "After the prompt closes"
+        ALWAYS = "always", _("Right away")
+        AFTER_VOTING = "after_voting", _("After voting")
+        AFTER_CLOSING = "after_closing", _("After the prompt closes")
 
     SCALE_LABELS = ("Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree")
 
     prompt = models.OneToOneField(Prompt, on_delete=models.CASCADE, related_name="poll")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CHOICE)
-    statement = models.CharField(max_length=300, blank=True, help_text="For a scale: the statement to agree with.")
-    reason_required = models.BooleanField(default=False, help_text="Voters must write a reason.")
+    statement = models.CharField(max_length=300, blank=True, help_text=_("For a scale: the statement to agree with."))
+    reason_required = models.BooleanField(default=False, help_text=_("Voters must write a reason."))
     results_visibility = models.CharField(max_length=15, choices=Results.choices, default=Results.AFTER_VOTING)
-    quorum = models.PositiveIntegerField(null=True, blank=True, help_text="Voters needed for a conclusive result.")
+    quorum = models.PositiveIntegerField(null=True, blank=True, help_text=_("Voters needed for a conclusive result."))
 
     def __str__(self):
         return f"Poll on {self.prompt}"
@@ -474,13 +485,15 @@ class Outcome(models.Model):
 
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="outcomes")
     prompt = models.OneToOneField(Prompt, null=True, blank=True, on_delete=models.CASCADE, related_name="outcome")
-    takeaways = models.TextField("key takeaways", max_length=20_000, help_text="Markdown; link the posts each point rests on.")
+    takeaways = models.TextField(
+        _("key takeaways"), max_length=20_000, help_text=_("Markdown; link the posts each point rests on.")
+    )
     open_questions = models.TextField(blank=True, max_length=20_000)
     dissent = models.TextField(blank=True, max_length=20_000)
     takeaways_html = models.TextField(blank=True, editable=False)
     open_questions_html = models.TextField(blank=True, editable=False)
     dissent_html = models.TextField(blank=True, editable=False)
-    review_on = models.DateField(null=True, blank=True, help_text="When the group should look at this again.")
+    review_on = models.DateField(null=True, blank=True, help_text=_("When the group should look at this again."))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import dateformat, timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from discussions import excerpts
 from discussions.models import Post, Thread
@@ -20,7 +20,8 @@ from topics.models import Membership, Outcome, OutcomeRevision, Poll, Prompt, To
 
 ANONYMOUS_AUTHOR = "A participant"
 CITE_EXCERPT_CHARS = 120  # enough to tell the posts apart in the list below the outcome form
-SECTIONS = (("takeaways", "Key takeaways"), ("open_questions", "Open questions"), ("dissent", "Dissent"))
+SECTIONS = (("takeaways", gettext_lazy("Key takeaways")), ("open_questions", gettext_lazy("Open questions")),
+            ("dissent", gettext_lazy("Dissent")))
 
 
 def _existing(*, topic: Topic, prompt: Prompt | None, lock: bool = False) -> Outcome | None:
@@ -56,9 +57,9 @@ def save_outcome(
     Saving the same text again changes nothing and records no revision.
     """
     if not takeaways.strip():
-        raise ValidationError("Write the key takeaways.")
+        raise ValidationError(gettext("Write the key takeaways."))
     if prompt is not None and prompt.topic_id != topic.pk:
-        raise ValidationError("The prompt belongs to another topic.")
+        raise ValidationError(gettext("The prompt belongs to another topic."))
     values = {"takeaways": takeaways, "open_questions": open_questions, "dissent": dissent, "review_on": review_on}
     outcome = _existing(topic=topic, prompt=prompt, lock=True)
     if outcome is None:
@@ -158,7 +159,7 @@ def outcome_history(outcome: Outcome) -> list[Version]:
     for newer, older, version in zip(rows, rows[1:], versions):
         version.changed = [heading for name, heading in SECTIONS if getattr(newer, name) != getattr(older, name)]
         if newer.review_on != older.review_on:
-            version.changed.append("Review date")
+            version.changed.append(gettext("Review date"))
     return versions
 
 
@@ -222,8 +223,10 @@ def citable_posts(thread: Thread) -> list[dict]:
     posts = thread.posts.shown().select_related("author").order_by("number")
     cites = []
     for post in posts:
-        who = "" if anonymous else f" by {post.author.public_name if post.author else 'a former member'}"
-        markdown = f"[post {post.number}{who}]({post.get_absolute_url()})"
+        name = None if anonymous else post.author.public_name if post.author else gettext("a former member")
+        label = gettext("post %(number)s") if name is None else gettext("post %(number)s by %(name)s")
+        label %= {"number": post.number, "name": name}
+        markdown = f"[{label}]({post.get_absolute_url()})"
         text = excerpts.excerpt(post.body_html, CITE_EXCERPT_CHARS)
         cites.append({"post": post, "markdown": markdown, "excerpt": text})
     return cites
@@ -233,17 +236,20 @@ def citable_for_summary(topic: Topic) -> list[dict]:
     """For a topic summary: its key insights and its prompt threads."""
     cites = []
     for post in key_insights(topic, show_all_authors=False):
-        who = "" if post.author_hidden or not post.author else f" by {post.author.public_name}"
+        named = not post.author_hidden and post.author
+        label = gettext("key insight by %(name)s in “%(title)s”") if named else gettext("key insight in “%(title)s”")
+        label %= {"name": post.author.public_name if named else "", "title": post.thread.title}
         cites.append(
             {
                 "post": post,
-                "markdown": f"[key insight{who} in “{post.thread.title}”]({post.get_absolute_url()})",
+                "markdown": f"[{label}]({post.get_absolute_url()})",
                 "excerpt": excerpts.excerpt(post.body_html, CITE_EXCERPT_CHARS),
             }
         )
     prompts = Prompt.objects.published().filter(topic=topic, thread__isnull=False).order_by("published_at")
     for prompt in prompts:
-        markdown = f"[prompt: {prompt.title}]({prompt.get_absolute_url()})"
+        label = gettext("prompt: %(title)s") % {"title": prompt.title}
+        markdown = f"[{label}]({prompt.get_absolute_url()})"
         cites.append({"post": None, "markdown": markdown, "excerpt": ""})
     return cites
 
@@ -309,18 +315,19 @@ def _outcome_markdown(outcome: Outcome, *, level: int, tzinfo) -> list[str]:
         text = getattr(outcome, name).strip()
         if text:
             lines += [f"{hashes} {heading}", "", text, ""]
-    by = outcome.author.public_name if outcome.author else "a former moderator"
-    note = f"*Written by {by}, last updated {_when(outcome.updated_at, tzinfo)}."
+    by = outcome.author.public_name if outcome.author else gettext("a former moderator")
+    updated = _when(outcome.updated_at, tzinfo)
+    note = "*" + gettext("Written by %(name)s, last updated %(when)s.") % {"name": by, "when": updated}
     if outcome.review_on:
-        note += f" To be reviewed on {outcome.review_on:%d %b %Y}."
+        note += " " + gettext("To be reviewed on %(day)s.") % {"day": f"{outcome.review_on:%d %b %Y}"}
     lines += [note + "*", ""]
     return lines
 
 
 def _poll_markdown(poll, *, member_count: int, anonymous: bool, results_shown: bool = True) -> list[str]:
-    lines = ["#### Poll", ""]
+    lines = ["#### " + gettext("Poll"), ""]
     if poll.statement:
-        lines += [f"Statement: “{poll.statement}”", ""]
+        lines += [gettext("Statement: “%(statement)s”") % {"statement": poll.statement}, ""]
     if not results_shown:
         options = ", ".join(f"“{option.label}”" for option in poll.options.all())
         if poll.results_visibility == Poll.Results.AFTER_VOTING:
@@ -330,14 +337,17 @@ def _poll_markdown(poll, *, member_count: int, anonymous: bool, results_shown: b
         note = gettext("Options: %(options)s. The results are shown %(when)s.") % {"options": options, "when": when}
         return [*lines, note, ""]
     results = polls.poll_results(poll, member_count=member_count)
-    lines += ["| Option | Votes | Share |", "| --- | ---: | ---: |"]
+    lines += ["| %s | %s | %s |" % (gettext("Option"), gettext("Votes"), gettext("Share")), "| --- | ---: | ---: |"]
     for result in results.options:
         label = result.option.label.replace("|", "\\|")
         lines.append(f"| {label} | {result.votes} | {result.percent}% |")
-    lines += ["", f"{results.voters} of {results.members} member{'s' if results.members != 1 else ''} voted."]
+    voted = ngettext("%(voters)s of %(members)s member voted.", "%(voters)s of %(members)s members voted.",
+                     results.members)
+    lines += ["", voted % {"voters": results.voters, "members": results.members}]
     if results.quorum is not None:
-        verdict = "met" if results.quorum_met else "not met: the result is not conclusive"
-        lines[-1] += f" Quorum of {results.quorum} {verdict}."
+        met = (gettext("Quorum of %(quorum)s met.") if results.quorum_met
+               else gettext("Quorum of %(quorum)s not met: the result is not conclusive."))
+        lines[-1] += " " + met % {"quorum": results.quorum}
     lines.append("")
     reasons = poll.votes.exclude(reason="").select_related("option", "user").order_by("option__position", "created_at")
     reason_lines = []
@@ -347,7 +357,7 @@ def _poll_markdown(poll, *, member_count: int, anonymous: bool, results_shown: b
         reason = " ".join(vote.reason.split())
         reason_lines.append(f"- **{vote.option.label}**{who}: {reason}")
     if reason_lines:
-        lines += ["Reasons given:", "", *reason_lines, ""]
+        lines += [gettext("Reasons given:"), "", *reason_lines, ""]
     return lines
 
 
@@ -360,11 +370,11 @@ def _posts_markdown(posts: list[Post], *, anonymous: bool, level: int, tzinfo) -
             who = ANONYMOUS_AUTHOR
             body = _anonymise(post.body, names)
         else:
-            who = post.author.public_name if post.author else "A former member"
+            who = post.author.public_name if post.author else gettext("A former member")
             body = post.body
         heading = f"{hashes} {post.number}. {who}, {_when(post.created_at, tzinfo)} · [link]({post.get_absolute_url()})"
         lines += [heading, "", _quote(body), ""]
-    return lines or ["*No posts.*", ""]
+    return lines or ["*" + gettext("No posts.") + "*", ""]
 
 
 SITE_LINK = re.compile(r"\]\((/[^)\s]*)\)")
@@ -402,26 +412,31 @@ def export_topic_markdown(topic: Topic, *, member=None, base_url: str = "") -> s
     if member is not None:
         voted = set(Vote.objects.filter(user=member, poll__prompt__topic=topic).values_list("poll_id", flat=True))
     exported = _when(now, tzinfo)
-    header = f"*{group.name} · exported {exported} from [the topic page]({topic.get_absolute_url()})*"
+    header = gettext("%(group)s · exported %(when)s from [the topic page](%(url)s)")
+    header = "*" + header % {"group": group.name, "when": exported, "url": topic.get_absolute_url()} + "*"
     lines = [f"# {topic.title}", "", header, ""]
     if topic.briefing.strip():
-        lines += ["## Briefing", "", topic.briefing.strip(), ""]
+        lines += ["## " + gettext("Briefing"), "", topic.briefing.strip(), ""]
     if summary is not None:
-        lines += ["## Summary", "", *_outcome_markdown(summary, level=3, tzinfo=tzinfo)]
+        lines += ["## " + gettext("Summary"), "", *_outcome_markdown(summary, level=3, tzinfo=tzinfo)]
 
     if prompts:
-        lines += ["## Prompts", ""]
+        lines += ["## " + gettext("Prompts"), ""]
     for prompt in prompts:
         anonymous = prompt.chatham_house
         lines += [f"### {prompt.title}", ""]
-        facts = [f"Status: {prompt.get_status_display().lower()}", f"published {_when(prompt.published_at, tzinfo)}"]
+        facts = [
+            gettext("Status: %(status)s") % {"status": prompt.get_status_display().lower()},
+            gettext("published %(when)s") % {"when": _when(prompt.published_at, tzinfo)},
+        ]
         if prompt.status == Prompt.Status.CLOSED and prompt.closed_at:
-            facts.append(f"closed {_when(prompt.closed_at, tzinfo)}")
+            facts.append(gettext("closed %(when)s") % {"when": _when(prompt.closed_at, tzinfo)})
         elif prompt.closes_at:
-            facts.append(f"closes {_when(prompt.closes_at, tzinfo)}")
+            facts.append(gettext("closes %(when)s") % {"when": _when(prompt.closes_at, tzinfo)})
         lines += [" · ".join(facts) + ".", ""]
         if anonymous:
-            lines += ["*Held under the Chatham House rule: what was said is reported, not who said it.*", ""]
+            held = gettext("Held under the Chatham House rule: what was said is reported, not who said it.")
+            lines += [f"*{held}*", ""]
         if prompt.context.strip():
             lines += [prompt.context.strip(), ""]
         try:
@@ -438,9 +453,9 @@ def export_topic_markdown(topic: Topic, *, member=None, base_url: str = "") -> s
         except ObjectDoesNotExist:
             outcome = None
         if outcome is not None:
-            lines += ["#### Outcome", "", *_outcome_markdown(outcome, level=5, tzinfo=tzinfo)]
+            lines += ["#### " + gettext("Outcome"), "", *_outcome_markdown(outcome, level=5, tzinfo=tzinfo)]
         if prompt.thread_id:
-            lines += ["#### Posts", ""]
+            lines += ["#### " + gettext("Posts"), ""]
             thread_posts = posts_by_thread.get(prompt.thread_id, [])
             lines += _posts_markdown(thread_posts, anonymous=anonymous, level=5, tzinfo=tzinfo)
 
@@ -451,7 +466,7 @@ def export_topic_markdown(topic: Topic, *, member=None, base_url: str = "") -> s
         if post.is_key_insight
     ]
     if insights:
-        lines += ["## Key insights", ""]
+        lines += ["## " + gettext("Key insights"), ""]
         titles = {thread.pk: thread.title for thread in threads}
         for post in insights:
             anonymous = post.thread_id in anonymous_threads
@@ -470,7 +485,7 @@ def export_topic_markdown(topic: Topic, *, member=None, base_url: str = "") -> s
     prompt_threads = {prompt.thread_id for prompt in prompts} | anonymous_threads
     other_threads = [thread for thread in threads if thread.pk not in prompt_threads]
     if other_threads:
-        lines += ["## Threads", ""]
+        lines += ["## " + gettext("Threads"), ""]
     for thread in other_threads:
         lines += [f"### {thread.title}", ""]
         lines += _posts_markdown(posts_by_thread.get(thread.pk, []), anonymous=False, level=4, tzinfo=tzinfo)

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from topics.models import Membership, Poll, PollOption, Prompt, Vote
 
@@ -33,14 +34,15 @@ def is_closed(prompt: Prompt, now: datetime) -> bool:
 def _clean_options(options: list[str]) -> list[str]:
     options = [option.strip() for option in options]
     if len(options) < 2:
-        raise ValidationError("A poll needs at least two options.")
+        raise ValidationError(gettext("A poll needs at least two options."))
     for number, option in enumerate(options, start=1):
         if not option:
-            raise ValidationError(f"Option {number} is empty.")
+            raise ValidationError(gettext("Option %(number)s is empty.") % {"number": number})
         if len(option) > OPTION_MAX_LENGTH:
-            raise ValidationError(f"Option {number} is longer than {OPTION_MAX_LENGTH} characters.")
+            message = gettext("Option %(number)s is longer than %(most)s characters.")
+            raise ValidationError(message % {"number": number, "most": OPTION_MAX_LENGTH})
     if len({option.lower() for option in options}) != len(options):
-        raise ValidationError("Two options are the same.")
+        raise ValidationError(gettext("Two options are the same."))
     return options
 
 
@@ -57,18 +59,20 @@ def save_poll(
 ) -> Poll:
     """Create or update the prompt's poll; what members voted on is fixed once anyone has voted."""
     if kind not in Poll.Kind.values:
-        raise ValidationError(f"{kind!r} is not a kind of poll.")
+        raise ValidationError(gettext("%(kind)r is not a kind of poll.") % {"kind": kind})
     if results_visibility not in Poll.Results.values:
-        raise ValidationError(f"{results_visibility!r} is not a choice of when to show results.")
+        message = gettext("%(choice)r is not a choice of when to show results.")
+        raise ValidationError(message % {"choice": results_visibility})
     if quorum is not None and quorum < 1:
-        raise ValidationError("A quorum is at least one voter; leave it empty for none.")
+        raise ValidationError(gettext("A quorum is at least one voter; leave it empty for none."))
     statement = statement.strip()
     if kind == Poll.Kind.SCALE:
         options = list(Poll.SCALE_LABELS)
         if not statement:
-            raise ValidationError("A scale poll needs a statement to agree or disagree with.")
+            raise ValidationError(gettext("A scale poll needs a statement to agree or disagree with."))
         if len(statement) > STATEMENT_MAX_LENGTH:
-            raise ValidationError(f"The statement is longer than {STATEMENT_MAX_LENGTH} characters.")
+            message = gettext("The statement is longer than %(most)s characters.")
+            raise ValidationError(message % {"most": STATEMENT_MAX_LENGTH})
     else:
         options = _clean_options(options)
         statement = ""
@@ -77,7 +81,7 @@ def save_poll(
     if not created and (current != options or poll.statement != statement):
         # A vote for "Agree" means something only with the statement and the options it was cast on.
         if poll.votes.exists():
-            raise ValidationError("Members have voted already: the options and statement can no longer change.")
+            raise ValidationError(gettext("Members have voted already: the options and statement can no longer change."))
         if current != options:
             poll.options.all().delete()
             current = []
@@ -99,7 +103,7 @@ def remove_poll(*, prompt: Prompt) -> bool:
     if poll is None:
         return False
     if poll.votes.exists():
-        raise ValidationError("Members have voted already: the poll can no longer be removed.")
+        raise ValidationError(gettext("Members have voted already: the poll can no longer be removed."))
     poll.delete()
     return True
 
@@ -115,18 +119,19 @@ def cast_vote(*, poll: Poll, user, option_id: int | None, reason: str, now: date
     # row): no vote is stored after the close has committed.
     prompt = Prompt.objects.select_for_update().get(pk=poll.prompt_id)
     if not Membership.objects.filter(group__topics=prompt.topic_id, user=user).exists():
-        raise PermissionDenied("Only members of the group can vote.")
+        raise PermissionDenied(gettext("Only members of the group can vote."))
     if not voting_open(prompt, now):
-        raise VotingClosed("Voting has closed for this prompt: votes can no longer be cast or changed.")
+        raise VotingClosed(gettext("Voting has closed for this prompt: votes can no longer be cast or changed."))
     errors = {}
     option = poll.options.filter(pk=option_id).first() if option_id is not None else None
     if option is None:
-        errors["option"] = "Choose one of the options."
+        errors["option"] = gettext("Choose one of the options.")
     reason = reason.strip()
     if poll.reason_required and not reason:
-        errors["reason"] = "This poll asks for a reason: write a sentence or two on why you chose this."
+        errors["reason"] = gettext("This poll asks for a reason: write a sentence or two on why you chose this.")
     elif len(reason) > REASON_MAX_LENGTH:
-        errors["reason"] = f"Keep your reason under {REASON_MAX_LENGTH} characters (it has {len(reason)})."
+        message = gettext("Keep your reason under %(most)s characters (it has %(length)s).")
+        errors["reason"] = message % {"most": REASON_MAX_LENGTH, "length": len(reason)}
     if errors:
         raise ValidationError(errors)
     vote, _ = Vote.objects.update_or_create(

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from topics import polls, scheduling
 from topics.models import Membership, Prompt, Topic
@@ -76,7 +77,7 @@ def save_prompt(*, form, author, now: datetime) -> tuple[Prompt, bool]:
         prompt.author = author
     elif Prompt.objects.select_for_update().filter(pk=prompt.pk).published().exists():
         # The schedule published it while the moderator was editing: saving would undo the publishing.
-        raise ValidationError("This prompt was published while you were editing it; reload the page.")
+        raise ValidationError(gettext("This prompt was published while you were editing it; reload the page."))
     when = data["when"]
     prompt.closes_at = data.get("closes_at")
     prompt.milestone = data.get("milestone")

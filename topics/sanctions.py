@@ -38,7 +38,7 @@ class Sanction(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     reason = models.TextField(max_length=2000)
     starts_at = models.DateTimeField(default=timezone.now)
-    ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty for a ban: it lasts until lifted.")
+    ends_at = models.DateTimeField(null=True, blank=True, help_text=_("Empty for a ban: it lasts until lifted."))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -55,7 +55,7 @@ def check_name_fits_group(*, group: Group, user) -> None:
 
 def join_public_group(*, group: Group, user) -> Membership:
     if not group.is_public:
-        raise ValidationError("This group is private: ask to join instead.")
+        raise ValidationError(gettext("This group is private: ask to join instead."))
     check_name_fits_group(group=group, user=user)
     return add_member(group=group, user=user)
 
@@ -74,7 +74,7 @@ def request_to_join(*, group: Group, user, answers: list[tuple[str, str]]) -> Jo
     to JOIN_REQUESTS_PER_HOUR.
     """
     if Membership.objects.filter(group=group, user=user).exists():
-        raise ValidationError("You are already a member of this group.")
+        raise ValidationError(gettext("You are already a member of this group."))
     sanctions.check_not_banned(group=group, user=user)
     check_name_fits_group(group=group, user=user)
     _count_or_refuse(
@@ -87,7 +87,7 @@ def request_to_join(*, group: Group, user, answers: list[tuple[str, str]]) -> Jo
         with transaction.atomic():
             return JoinRequest.objects.create(group=group, user=user, answers=[list(pair) for pair in answers])
     except IntegrityError:
-        raise ValidationError("You have already asked to join; a moderator will answer soon.") from None
+        raise ValidationError(gettext("You have already asked to join; a moderator will answer soon.")) from None
 
 
 @transaction.atomic
@@ -117,7 +117,7 @@ def decide_join_request(*, join_request: JoinRequest, moderator, approve: bool, 
     context = {"group": group, "approved": approve, "group_url": settings.SITE_URL + group.get_absolute_url()}
     transaction.on_commit(
         lambda: send_mail(
-            subject=_one_line(f"[{group.name}] Your request to join was {'approved' if approve else 'declined'}"),
+            subject=_one_line(_join_decision_subject(approve) % {"group": group.name}),
             message=render_plain_text("emails/join_request_decided_body.txt", context),
             from_email=None,
             recipient_list=[join_request.user.email],
@@ -140,7 +140,7 @@ def leave_group(*, group: Group, user) -> None:
     if membership is None:
         return
     if membership.role == Membership.Role.OWNER and _is_last_owner(membership):
-        raise ValidationError("You are the group's only owner: make someone else an owner before you leave.")
+        raise ValidationError(gettext("You are the group's only owner: make someone else an owner before you leave."))
     membership.delete()
 
 
@@ -148,13 +148,13 @@ def leave_group(*, group: Group, user) -> None:
 def change_role(*, membership: Membership, role: str, changed_by: Membership) -> bool:
     """Owners set anyone's role; the group always keeps at least one owner."""
     if not changed_by.role == Membership.Role.OWNER:
-        raise PermissionDenied("Only the group's owners can change roles.")
+        raise PermissionDenied(gettext("Only the group's owners can change roles."))
     if role not in Membership.Role.values:
-        raise ValidationError(f"{role!r} is not a role.")
+        raise ValidationError(gettext("%(role)r is not a role.") % {"role": role})
     if membership.role == role:
         return False
     if membership.role == Membership.Role.OWNER and _is_last_owner(membership):
-        raise ValidationError("A group needs an owner: make someone else an owner first.")
+        raise ValidationError(gettext("A group needs an owner: make someone else an owner first."))
     old_role = membership.get_role_display()
     membership.role = role
     membership.save(update_fields=["role"])
@@ -172,11 +172,11 @@ def change_role(*, membership: Membership, role: str, changed_by: Membership) ->
 def remove_member(*, membership: Membership, removed_by: Membership, reason: str = "") -> None:
     """Moderators remove members; only owners remove moderators and other owners."""
     if not removed_by.is_moderator:
-        raise PermissionDenied("Only moderators can remove members.")
+        raise PermissionDenied(gettext("Only moderators can remove members."))
     if membership.is_moderator and removed_by.role != Membership.Role.OWNER:
-        raise PermissionDenied("Only an owner can remove a moderator or an owner.")
+        raise PermissionDenied(gettext("Only an owner can remove a moderator or an owner."))
     if membership.role == Membership.Role.OWNER and _is_last_owner(membership):
-        raise ValidationError("A group needs an owner: make someone else an owner first.")
+        raise ValidationError(gettext("A group needs an owner: make someone else an owner first."))
     membership.delete()
     audit.record(
         actor=removed_by.user,
@@ -221,7 +221,10 @@ def invite_by_email(*, group: Group, email: str, invited_by, now: datetime) -> I
     }
     transaction.on_commit(
         lambda: send_mail(
-            subject=_one_line(f"{invited_by.public_name} invites you to {group.name} on Roundtable"),
+            subject=_one_line(
+                gettext("%(name)s invites you to %(group)s on Roundtable")
+                % {"name": invited_by.public_name, "group": group.name}
+            ),
             message=render_plain_text("emails/invitation_body.txt", context),
             from_email=None,
             recipient_list=[email],
@@ -261,7 +264,7 @@ def accept_invitation(*, invitation: Invitation, user, now: datetime) -> Members
     if existing is not None:
         return existing  # an invitation opened by someone already inside stays usable for its real recipient
     if not invitation.is_usable(now):
-        raise ValidationError("This invitation has expired or was revoked. Ask a moderator for a new one.")
+        raise ValidationError(gettext("This invitation has expired or was revoked. Ask a moderator for a new one."))
     check_name_fits_group(group=invitation.group, user=user)
     membership = add_member(group=invitation.group, user=user)
     fields = {"use_count": invitation.use_count + 1}
@@ -295,7 +298,7 @@ def update_group_settings(
 ) -> list[str]:
     """Save the group's settings and return the names of those that changed; only an owner may change visibility."""
     if changed_by.group_id != group.pk or not changed_by.is_moderator:
-        raise PermissionDenied("Only the group's moderators can change its settings.")
+        raise PermissionDenied(gettext("Only the group's moderators can change its settings."))
     check_visibility_change(group=group, changed_by=changed_by, visibility=visibility)
     wanted = {
         "name": name,
@@ -341,13 +344,14 @@ def check_visibility_change(*, group: Group, changed_by: Membership, visibility:
     """Raise ValidationError if the membership may not give the group this visibility."""
     if visibility != group.visibility and changed_by.role != Membership.Role.OWNER:
         # Making a private group public shows every post to the world: the owners decide that.
-        raise ValidationError({"visibility": "Only an owner can change who can see the group."})
+        raise ValidationError({"visibility": gettext("Only an owner can change who can see the group.")})
 
 
 def check_topic_slug(*, group: Group, slug: str, topic: Topic | None = None) -> None:
     """Raise ValidationError if the slug is reserved or another topic of the group has it."""
     if slug in RESERVED_TOPIC_SLUGS:
-        raise ValidationError({"slug": f"“{slug}” is reserved for the site's own pages: choose another web address."})
+        message = gettext("“%(slug)s” is reserved for the site's own pages: choose another web address.")
+        raise ValidationError({"slug": message % {"slug": slug}})
     others = Topic.objects.filter(group=group, slug=slug)
     if topic is not None:
         others = others.exclude(pk=topic.pk)
@@ -355,8 +359,15 @@ def check_topic_slug(*, group: Group, slug: str, topic: Topic | None = None) -> 
         raise ValidationError({"slug": _slug_taken(slug)})
 
 
+def _join_decision_subject(approve: bool) -> str:
+    if approve:
+        return gettext("[%(group)s] Your request to join was approved")
+    return gettext("[%(group)s] Your request to join was declined")
+
+
 def _slug_taken(slug: str) -> str:
-    return f"Another topic in this group already uses the web address “{slug}”: choose another."
+    message = gettext("Another topic in this group already uses the web address “%(slug)s”: choose another.")
+    return message % {"slug": slug}
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from django.db.models import Case, Count, When
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from discussions.flag_forms import ModeratorReasonForm
@@ -114,7 +115,11 @@ def change_role(request, slug, pk):
         messages.error(request, error.messages[0])
     else:
         if changed:
-            messages.success(request, f"{target.user.public_name} is now {target.get_role_display().lower()}.")
+            messages.success(
+                request,
+                gettext("%(name)s is now %(role)s.")
+                % {"name": target.user.public_name, "role": target.get_role_display().lower()},
+            )
     return redirect("topics:members", slug=group.slug)
 
 
@@ -132,7 +137,7 @@ def remove_member(request, slug, pk):
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        messages.success(request, f"{target.user.public_name} was removed from the group.")
+        messages.success(request, gettext("%(name)s was removed from the group.") % {"name": target.user.public_name})
     return redirect("topics:members", slug=group.slug)
 
 
@@ -141,7 +146,7 @@ def join(request, slug):
     """Join a public group at once (POST); ask to join a private one through the questions form."""
     group, membership = get_group_to_join(request.user, slug)
     if membership is not None:
-        messages.info(request, f"You are already a member of {group.name}.")
+        messages.info(request, gettext("You are already a member of %(group)s.") % {"group": group.name})
         return redirect(group)
     if group.is_public:
         if request.method != "POST":
@@ -153,7 +158,9 @@ def join(request, slug):
             if error.code == "staff_lookalike":  # the name must change first, under Your profile
                 return redirect("edit_profile")
             return redirect(group)
-        messages.success(request, f"Welcome to {group.name}! You can now start threads and reply.")
+        messages.success(
+            request, gettext("Welcome to %(group)s! You can now start threads and reply.") % {"group": group.name}
+        )
         return redirect(group)
     return _ask_to_join(request, group)
 
@@ -169,7 +176,7 @@ def _ask_to_join(request, group):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Your request was sent. A moderator will answer it by email.")
+            messages.success(request, gettext("Your request was sent. A moderator will answer it by email."))
             return redirect("topics:join", slug=group.slug)
     status = 400 if request.method == "POST" else 200
     return render(request, "topics/join_request_form.html", {"group": group, "form": form}, status=status)
@@ -180,7 +187,7 @@ def _ask_to_join(request, group):
 def withdraw_join_request(request, slug):
     group, _ = get_group_to_join(request.user, slug)
     if services.withdraw_join_request(group=group, user=request.user):
-        messages.success(request, "Your request to join was withdrawn.")
+        messages.success(request, gettext("Your request to join was withdrawn."))
     return redirect("topics:home")
 
 
@@ -198,7 +205,7 @@ def leave(request, slug):
     except ValidationError as error:
         messages.error(request, error.messages[0])
         return redirect(group)
-    messages.success(request, f"You have left {group.name}.")
+    messages.success(request, gettext("You have left %(group)s.") % {"group": group.name})
     return redirect("topics:home")
 
 
@@ -221,15 +228,19 @@ def decide_join_request(request, slug, pk):
     join_request = get_object_or_404(JoinRequest.objects.select_related("user", "group"), pk=pk, group=group)
     decision = request.POST.get("decision")
     if decision not in {"approve", "decline"}:
-        return HttpResponseBadRequest("The decision must be approve or decline.")
+        return HttpResponseBadRequest(gettext("The decision must be approve or decline."))
     decided = services.decide_join_request(
         join_request=join_request, moderator=request.user, approve=decision == "approve", now=timezone.now()
     )
     if decided:
-        verb = "approved" if decision == "approve" else "declined"
-        messages.success(request, f"{join_request.user.public_name}'s request was {verb}.")
+        message = (
+            gettext("%(name)s's request was approved.")
+            if decision == "approve"
+            else gettext("%(name)s's request was declined.")
+        )
+        messages.success(request, message % {"name": join_request.user.public_name})
     else:
-        messages.info(request, "That request had already been answered.")
+        messages.info(request, gettext("That request had already been answered."))
     return redirect("topics:join_requests", slug=group.slug)
 
 
@@ -241,12 +252,12 @@ def invitations(request, slug):
     if request.method == "POST":
         if request.POST.get("kind") == "link":
             services.create_invitation_link(group=group, created_by=request.user, now=now)
-            messages.success(request, "A new invitation link is ready to share.")
+            messages.success(request, gettext("A new invitation link is ready to share."))
             return redirect("topics:invitations", slug=group.slug)
         if form.is_valid():
             email = form.cleaned_data["email"]
             services.invite_by_email(group=group, email=email, invited_by=request.user, now=now)
-            messages.success(request, f"An invitation was sent to {email}.")
+            messages.success(request, gettext("An invitation was sent to %(email)s.") % {"email": email})
             return redirect("topics:invitations", slug=group.slug)
     invitation_list = [
         (invitation, invitation.status(now), request.build_absolute_uri(invitation.get_absolute_url()))
@@ -270,9 +281,9 @@ def revoke_invitation(request, slug, pk):
     group, _ = get_group_for_moderator(request.user, slug)
     invitation = get_object_or_404(Invitation, pk=pk, group=group)
     if services.revoke_invitation(invitation=invitation, now=timezone.now(), revoked_by=request.user):
-        messages.success(request, "The invitation was revoked; its link no longer works.")
+        messages.success(request, gettext("The invitation was revoked; its link no longer works."))
     else:
-        messages.info(request, "That invitation had already been revoked.")
+        messages.info(request, gettext("That invitation had already been revoked."))
     return redirect("topics:invitations", slug=group.slug)
 
 
@@ -289,7 +300,7 @@ def invitation(request, token):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if is_member:
-            messages.info(request, f"You are already a member of {invitation.group.name}.")
+            messages.info(request, gettext("You are already a member of %(group)s.") % {"group": invitation.group.name})
             return redirect(invitation.group)
         try:
             services.accept_invitation(invitation=invitation, user=request.user, now=now)
@@ -298,7 +309,7 @@ def invitation(request, token):
             if error.code == "staff_lookalike":  # the invitation is fine: the name must change first
                 return redirect("edit_profile")
         else:
-            messages.success(request, f"Welcome to {invitation.group.name}!")
+            messages.success(request, gettext("Welcome to %(group)s!") % {"group": invitation.group.name})
             return redirect(invitation.group)
         usable = False
     context = {"invitation": invitation, "usable": usable, "is_member": is_member}

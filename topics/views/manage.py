@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from discussions.markdown import render_markdown
@@ -31,7 +32,8 @@ def group_settings(request, slug):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "The group's settings were saved." if changed else "Nothing was changed.")
+            saved = gettext("The group's settings were saved.") if changed else gettext("Nothing was changed.")
+            messages.success(request, saved)
             return redirect("topics:group_settings", slug=group.slug)
     status = HTTPStatus.BAD_REQUEST if data is not None else HTTPStatus.OK
     context = {"group": group, "membership": membership, "form": form}
@@ -72,7 +74,8 @@ def _topic_form(request, group, membership, form, *, topic):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, f"“{saved.title}” was {'added' if topic is None else 'saved'}.")
+                message = gettext("“%(title)s” was added.") if topic is None else gettext("“%(title)s” was saved.")
+                messages.success(request, message % {"title": saved.title})
                 return redirect(saved)
     status = HTTPStatus.BAD_REQUEST if form.is_bound and form.errors else HTTPStatus.OK
     context = {"group": group, "membership": membership, "form": form, "topic": topic, "preview_html": preview_html}
@@ -86,9 +89,12 @@ def topic_move(request, slug, pk):
     topic = get_object_or_404(Topic, pk=pk, group=group)
     direction = request.POST.get("direction")
     if direction not in {"up", "down"}:
-        return HttpResponseBadRequest("The direction must be up or down.")
+        return HttpResponseBadRequest(gettext("The direction must be up or down."))
     if services.move_topic(topic=topic, direction=direction):
-        messages.success(request, f"“{topic.title}” moved {direction}.")
+        message = gettext("“%(title)s” moved up.") if direction == "up" else gettext("“%(title)s” moved down.")
+        messages.success(request, message % {"title": topic.title})
     else:
-        messages.info(request, f"“{topic.title}” is already {'first' if direction == 'up' else 'last'}.")
+        first = direction == "up"
+        message = gettext("“%(title)s” is already first.") if first else gettext("“%(title)s” is already last.")
+        messages.info(request, message % {"title": topic.title})
     return redirect(f"{group.get_absolute_url()}#topic-{topic.pk}")

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from discussions.markdown import render_markdown, validate_renderable
@@ -27,39 +28,39 @@ from topics.access import (
 from topics.models import Outcome, Prompt
 
 SECTION_MAX_LENGTH = 20_000
-SECTION_HELP = "Markdown. Cite the posts a point rests on with the links listed below the form."
+SECTION_HELP = gettext_lazy("Markdown. Cite the posts a point rests on with the links listed below the form.")
 
 
 class OutcomeForm(forms.Form):
     takeaways = CleanCharField(
-        label="Key takeaways",
+        label=gettext_lazy("Key takeaways"),
         max_length=SECTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=SECTION_HELP,
         validators=[validate_renderable],
-        error_messages={"required": "Write the key takeaways."},
+        error_messages={"required": gettext_lazy("Write the key takeaways.")},
     )
     open_questions = CleanCharField(
-        label="Open questions",
+        label=gettext_lazy("Open questions"),
         required=False,
         max_length=SECTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Markdown: what the group has not settled yet.",
+        help_text=gettext_lazy("Markdown: what the group has not settled yet."),
         validators=[validate_renderable],
     )
     dissent = CleanCharField(
-        label="Dissent",
+        label=gettext_lazy("Dissent"),
         required=False,
         max_length=SECTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Markdown: who disagreed and why (no names under the Chatham House rule).",
+        help_text=gettext_lazy("Markdown: who disagreed and why (no names under the Chatham House rule)."),
         validators=[validate_renderable],
     )
     review_on = forms.DateField(
-        label="Review on",
+        label=gettext_lazy("Review on"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="Optional: when the group should look at this again.",
+        help_text=gettext_lazy("Optional: when the group should look at this again."),
     )
 
     def __init__(self, *args, today: date, **kwargs):
@@ -70,7 +71,7 @@ class OutcomeForm(forms.Form):
         review_on = self.cleaned_data["review_on"]
         # A date already passed may stay (the outcome is then due for review), but a new one must lie ahead.
         if review_on is not None and review_on < self.today and review_on != self.initial.get("review_on"):
-            raise forms.ValidationError("Choose a review date from today on.")
+            raise forms.ValidationError(gettext("Choose a review date from today on."))
         return review_on
 
 
@@ -106,7 +107,7 @@ def _outcome_editor(request, *, membership, topic, prompt, cites, done_url):
         else:
             data = form.cleaned_data
             outcomes.save_outcome(prompt=prompt, topic=topic, author=request.user, now=timezone.now(), **data)
-            messages.success(request, "The outcome is saved." if prompt else "The summary is saved.")
+            messages.success(request, gettext("The outcome is saved.") if prompt else gettext("The summary is saved."))
             return redirect(done_url)
     context = {
         "group": group,
@@ -154,7 +155,7 @@ def topic_summary(request, group_slug, topic_slug):
 
 def _history(request, *, group, membership, topic, prompt, outcome: Outcome | None):
     if outcome is None:
-        raise Http404("Nothing has been written yet.")
+        raise Http404(gettext("Nothing has been written yet."))
     context = {
         "group": group,
         "topic": topic,
@@ -203,16 +204,16 @@ def key_insight(request, pk):
     """Mark (mark=1) or unmark (mark=0) a post as one of its topic's key insights."""
     post, membership = get_post_for_user(request.user, pk)
     if membership is None or not membership.is_moderator:
-        raise PermissionDenied("Only the group's moderators mark key insights.")
+        raise PermissionDenied(gettext("Only the group's moderators mark key insights."))
     if post.is_deleted:
-        raise Http404("A removed post cannot be a key insight.")
+        raise Http404(gettext("A removed post cannot be a key insight."))
     mark = request.POST.get("mark")
     if mark == "1":
         if outcomes.mark_key_insight(post=post, by=request.user):
-            messages.success(request, "Marked as a key insight: it is listed on the topic page.")
+            messages.success(request, gettext("Marked as a key insight: it is listed on the topic page."))
     elif mark == "0":
         if outcomes.unmark_key_insight(post=post):
-            messages.success(request, "No longer a key insight.")
+            messages.success(request, gettext("No longer a key insight."))
     else:
-        return HttpResponse("Say mark=1 or mark=0.", status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(gettext("Say mark=1 or mark=0."), status=400, content_type="text/plain; charset=utf-8")
     return redirect(post)

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from topics import polls
@@ -42,7 +43,7 @@ def vote(request, slug, pk):
             request, poll, membership, errors=error.message_dict, now=now, status=HTTPStatus.BAD_REQUEST,
             option_id=option_id, reason=reason,
         )
-    messages.success(request, "Your vote is recorded. You can change it until the prompt closes.")
+    messages.success(request, gettext("Your vote is recorded. You can change it until the prompt closes."))
     return redirect(_poll_url(prompt))
 
 

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from groupsite import clock
@@ -77,9 +78,9 @@ def prompt_new(request, slug):
 
 def _after_save(request, group, prompt, published):
     if published:
-        messages.success(request, "The prompt is published: its thread is open and pinned in its topic.")
+        messages.success(request, gettext("The prompt is published: its thread is open and pinned in its topic."))
         return redirect(prompt.thread)
-    messages.success(request, f"Saved: {prompt.get_status_display().lower()}.")
+    messages.success(request, gettext("Saved: %(status)s.") % {"status": prompt.get_status_display().lower()})
     return redirect("topics:prompt_edit", slug=group.slug, pk=prompt.pk)
 
 
@@ -120,9 +121,9 @@ def prompt_publish(request, slug, pk):
     group, _, prompt = _moderated_prompt(request, slug, pk)
     if prompt_services.publish_now(prompt=prompt, now=timezone.now(), by=request.user):
         prompt.refresh_from_db()
-        messages.success(request, "The prompt is published: its thread is open and pinned in its topic.")
+        messages.success(request, gettext("The prompt is published: its thread is open and pinned in its topic."))
         return redirect(prompt.thread)
-    messages.info(request, "That prompt was already published.")
+    messages.info(request, gettext("That prompt was already published."))
     return redirect("topics:prompt_edit", slug=group.slug, pk=prompt.pk)
 
 
@@ -131,9 +132,9 @@ def prompt_publish(request, slug, pk):
 def prompt_close(request, slug, pk):
     group, _, prompt = _moderated_prompt(request, slug, pk)
     if scheduling.close_prompt(prompt_id=prompt.pk, now=timezone.now(), by=request.user):
-        messages.success(request, "The prompt is closed: its thread takes no more replies or votes.")
+        messages.success(request, gettext("The prompt is closed: its thread takes no more replies or votes."))
     else:
-        messages.info(request, "That prompt was not open.")
+        messages.info(request, gettext("That prompt was not open."))
     return redirect("topics:prompt_edit", slug=group.slug, pk=prompt.pk)
 
 
@@ -147,12 +148,12 @@ def prompt_reopen(request, slug, pk):
         if form.is_valid():
             closes_at = form.cleaned_data["closes_at"]
             if closes_at is not None and closes_at <= now:
-                form.add_error("closes_at", "The closing time is in the past.")
+                form.add_error("closes_at", gettext("The closing time is in the past."))
             elif scheduling.reopen_prompt(prompt_id=prompt.pk, now=now, closes_at=closes_at, by=request.user):
-                messages.success(request, "The prompt is open again.")
+                messages.success(request, gettext("The prompt is open again."))
                 return redirect("topics:prompt_edit", slug=group.slug, pk=prompt.pk)
             else:
-                messages.info(request, "That prompt was not closed.")
+                messages.info(request, gettext("That prompt was not closed."))
                 return redirect("topics:prompt_edit", slug=group.slug, pk=prompt.pk)
         context = {
             "group": group,
@@ -171,11 +172,12 @@ def prompt_duplicate(request, slug, pk):
     group, membership, prompt = _moderated_prompt(request, slug, pk)
     form = DuplicatePromptForm(request.POST, user=request.user)
     if not form.is_valid():
-        messages.error(request, "Choose a topic in a group you moderate.")
+        messages.error(request, gettext("Choose a topic in a group you moderate."))
         return redirect("topics:prompt_edit", slug=group.slug, pk=prompt.pk)
     target = form.cleaned_data["topic"]
     copy = prompt_services.duplicate_prompt(prompt=prompt, topic=target, author=request.user)
-    messages.success(request, f"A draft copy is in {target.group.name} › {target.title}.")
+    message = gettext("A draft copy is in %(group)s › %(topic)s.")
+    messages.success(request, message % {"group": target.group.name, "topic": target.title})
     return redirect("topics:prompt_edit", slug=target.group.slug, pk=copy.pk)
 
 
@@ -186,9 +188,9 @@ def prompt_delete(request, slug, pk):
     # Only while unpublished, checked in the DELETE itself: the schedule may publish it at this very moment.
     deleted, _ = Prompt.objects.filter(pk=prompt.pk).exclude(status__in=[Prompt.Status.OPEN, Prompt.Status.CLOSED]).delete()
     if not deleted:
-        messages.error(request, "A published prompt stays on record: close it instead.")
+        messages.error(request, gettext("A published prompt stays on record: close it instead."))
         return redirect("topics:prompt_edit", slug=group.slug, pk=prompt.pk)
-    messages.success(request, "The prompt was deleted.")
+    messages.success(request, gettext("The prompt was deleted."))
     return redirect("topics:agenda", slug=group.slug)
 
 
@@ -205,7 +207,7 @@ def programme(request, slug):
                 saved = form.save(commit=False)
                 saved.updated_by = request.user
                 scheduling.schedule_programme(programme=saved, now=now)
-            messages.success(request, "The programme is saved.")
+            messages.success(request, gettext("The programme is saved."))
             return redirect("topics:programme", slug=group.slug)
         backlog = Prompt.objects.filter(topic__group=group, status=Prompt.Status.BACKLOG).select_related("topic")
         next_prompt = scheduling.next_backlog_prompt(current) if current.pk else None
@@ -235,7 +237,7 @@ def milestones(request, slug):
             milestone = form.save(commit=False)
             milestone.group, milestone.created_by = group, request.user
             milestone.save()
-            messages.success(request, f"Milestone “{milestone.title}” added.")
+            messages.success(request, gettext("Milestone “%(title)s” added.") % {"title": milestone.title})
             return redirect("topics:milestones", slug=group.slug)
         context = {
             "group": group,
@@ -255,7 +257,8 @@ def milestone_move(request, slug, pk):
     with timezone.override(group.tzinfo):
         form = MilestoneForm(request.POST, instance=Milestone.objects.get(pk=milestone.pk))
         if not form.is_valid():
-            messages.error(request, f"“{milestone.title}” was not changed: give it a title and a valid date.")
+            message = gettext("“%(title)s” was not changed: give it a title and a valid date.")
+            messages.error(request, message % {"title": milestone.title})
             context = {
                 "group": group,
                 "membership": membership,
@@ -266,5 +269,10 @@ def milestone_move(request, slug, pk):
         milestone.title = form.cleaned_data["title"]
         milestone.save(update_fields=["title"])
         moved = scheduling.move_milestone(milestone=milestone, happens_at=form.cleaned_data["happens_at"])
-    messages.success(request, f"Milestone updated; {moved} prompt{'s' if moved != 1 else ''} following it moved too.")
+    message = ngettext(
+        "Milestone updated; %(count)d prompt following it moved too.",
+        "Milestone updated; %(count)d prompts following it moved too.",
+        moved,
+    )
+    messages.success(request, message % {"count": moved})
     return redirect("topics:milestones", slug=group.slug)
