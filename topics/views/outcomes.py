@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from discussions.markdown import render_markdown, validate_renderable
@@ -24,13 +25,24 @@ from topics.access import (
     get_topic_for_user,
     require_reader_membership,
 )
+from topics.bilingual_forms import TranslationFormMixin, language_field
 from topics.models import Outcome, Prompt
 
 SECTION_MAX_LENGTH = 20_000
 SECTION_HELP = "Markdown. Cite the posts a point rests on with the links listed below the form."
 
 
-class OutcomeForm(forms.Form):
+def _translated_section(label) -> CleanCharField:
+    return CleanCharField(
+        label=label,
+        required=False,
+        max_length=SECTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        validators=[validate_renderable],
+    )
+
+
+class OutcomeForm(TranslationFormMixin, forms.Form):
     takeaways = CleanCharField(
         label="Key takeaways",
         max_length=SECTION_MAX_LENGTH,
@@ -61,6 +73,12 @@ class OutcomeForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Optional: when the group should look at this again.",
     )
+    language = language_field()
+    takeaways_translated = _translated_section(_("Key takeaways"))
+    open_questions_translated = _translated_section(_("Open questions"))
+    dissent_translated = _translated_section(_("Dissent"))
+
+    translated_names = outcomes.TRANSLATED_SECTIONS
 
     def __init__(self, *args, today: date, **kwargs):
         super().__init__(*args, **kwargs)
@@ -89,7 +107,7 @@ def _outcome_editor(request, *, membership, topic, prompt, cites, done_url):
     outcome = outcomes.outcome_for(topic=topic, prompt=prompt)
     initial = {}
     if outcome is not None:
-        initial = {name: getattr(outcome, name) for name in ("takeaways", "open_questions", "dissent", "review_on")}
+        initial = {name: getattr(outcome, name) for name in outcomes.EDITABLE_FIELDS}
     data = request.POST if request.method == "POST" else None
     form = OutcomeForm(data, initial=initial, today=outcomes.group_today(group))
     preview = []
@@ -100,7 +118,7 @@ def _outcome_editor(request, *, membership, topic, prompt, cites, done_url):
         elif "preview" in request.POST:
             preview = [
                 (heading, render_markdown(form.cleaned_data[name]))
-                for name, heading in outcomes.SECTIONS
+                for name, heading in outcomes.SECTIONS + outcomes.translated_section_headings()
                 if form.cleaned_data[name]
             ]
         else:
