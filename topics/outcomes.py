@@ -25,7 +25,10 @@ TRANSLATED_SECTIONS = tuple(name for name, _ in SECTIONS)
 # What a moderator writes (topics.bilingual: the other language's sections too); unchanged, an edit records nothing.
 TRANSLATION_FIELDS = ("language", *(f"{name}_translated" for name in TRANSLATED_SECTIONS))
 EDITABLE_FIELDS = (*TRANSLATED_SECTIONS, "review_on", *TRANSLATION_FIELDS)
-REVISION_FIELDS = (*EDITABLE_FIELDS, *(f"{name}_html" for name in TRANSLATED_SECTIONS))
+REVISION_FIELDS = (
+    *EDITABLE_FIELDS,
+    *(f"{name}{suffix}" for name in TRANSLATED_SECTIONS for suffix in ("_html", "_translated_html")),
+)
 
 
 def translated_section_headings() -> tuple:
