@@ -4,8 +4,12 @@ other language's version (topics.bilingual): its own fieldset, labelled with the
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from discussions.markdown import validate_renderable
+from groupsite.text import CleanCharField
+
 from topics.bilingual import CHINESE, ENGLISH, LANGUAGE_CHOICES, TRANSLATION_LABELS, language_of, other_language
 from topics.bilingual import site_language, translation_errors
+from topics.models import Prompt
 
 TRANSLATION_HELP = _(
     "Written by a moderator, never machine-translated. Readers whose language this is see it instead of the "
@@ -54,9 +58,39 @@ class TranslationFormMixin:
     # The legend for each original language, for site.js: an English original gets a Chinese version.
     translation_labels = {"original_en": TRANSLATION_LABELS[CHINESE], "original_zh": TRANSLATION_LABELS[ENGLISH]}
 
+    def originals(self, data: dict) -> dict:
+        """The original's fields, which decide which parts the other version needs: the form's own by default."""
+        return data
+
     def clean(self):
         data = super().clean()
-        for name, error in translation_errors(data, self.translated_names).items():
+        for name, error in translation_errors(self.originals(data), self.translated_names).items():
             if name not in self.errors:
                 self.add_error(name, error)
         return data
+
+
+class PromptTranslationForm(TranslationFormMixin, forms.ModelForm):
+    """The other language's version of a published prompt, whose question and context no longer change."""
+
+    translated_names = ("title", "context")
+
+    class Meta:
+        model = Prompt
+        fields = ["language", "title_translated", "context_translated"]
+        widgets = {"language": forms.RadioSelect, "context_translated": forms.Textarea(attrs={"rows": 6})}
+        field_classes = {"title_translated": CleanCharField, "context_translated": CleanCharField}
+        labels = {"language": _("Original language"), "title_translated": _("Question"), "context_translated": _("Context")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["context_translated"].validators.append(validate_renderable)
+
+    def originals(self, data: dict) -> dict:
+        return data | {"title": self.instance.title, "context": self.instance.context}
+
+    def save_translation(self):
+        """Only these fields: the schedule may be closing the prompt at the same moment."""
+        prompt = self.save(commit=False)
+        prompt.save(update_fields=[*self.Meta.fields])
+        return prompt

@@ -344,3 +344,47 @@ def settled_member(group, topic, member, moderator, now):
     """A member who joined a month ago (joining is not news in their digest)."""
     Membership.objects.update(joined_at=now - timedelta(days=30))
     return member
+
+
+def test_a_moderator_translates_a_prompt_already_published(client, group, topic, moderator):
+    prompt = factories.make_open_prompt(topic, author=moderator, title="Who pays?", context="Say who.")
+    client.force_login(moderator)
+    assert "Chinese version (optional)" in get_page(client, reverse("topics:prompt_edit", args=[group.slug, prompt.pk]))
+
+    response = client.post(
+        reverse("topics:prompt_translation", args=[group.slug, prompt.pk]),
+        {"language": "en", "title_translated": "谁来付费？", "context_translated": "说明是谁。"},
+    )
+
+    assert response.status_code == HTTPStatus.FOUND
+    prompt.refresh_from_db()
+    assert (prompt.title_translated, prompt.context_translated_html) == ("谁来付费？", "<p>说明是谁。</p>")
+    assert prompt.status == Prompt.Status.OPEN and prompt.title == "Who pays?"
+
+
+def test_a_published_prompts_translation_without_its_context_is_refused(client, group, topic, moderator):
+    prompt = factories.make_open_prompt(topic, author=moderator, title="Who pays?", context="Say who.")
+    client.force_login(moderator)
+
+    response = client.post(
+        reverse("topics:prompt_translation", args=[group.slug, prompt.pk]), {"language": "en", "title_translated": "谁？"}
+    )
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "context_translated" in response.context["translation_form"].errors
+    prompt.refresh_from_db()
+    assert prompt.title_translated == ""
+
+
+def test_only_a_moderator_may_translate_a_prompt(client, group, topic, moderator, member):
+    prompt = factories.make_open_prompt(topic, author=moderator, title="Who pays?", context="Say who.")
+    client.force_login(member)
+
+    response = client.post(
+        reverse("topics:prompt_translation", args=[group.slug, prompt.pk]),
+        {"language": "en", "title_translated": "谁？", "context_translated": "说。"},
+    )
+
+    assert response.status_code in {HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND}
+    prompt.refresh_from_db()
+    assert prompt.title_translated == ""
