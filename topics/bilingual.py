@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 ENGLISH, CHINESE = "en", "zh-hans"
@@ -75,6 +75,11 @@ def translation_errors(data: dict, fields, *, translated: str = "{}_translated")
         elif has_other and not has_original:
             errors[other] = _("The original has no text here: leave this empty.")
     return errors
+
+
+def translated_headings(sections) -> tuple:
+    """(field, heading) of the other language's sections, from the original's (field, heading) pairs."""
+    return tuple((f"{name}_translated", gettext("%s (other language)") % heading) for name, heading in sections)
 
 
 def text(obj, name: str, language: str | None = None) -> str:

@@ -25,15 +25,7 @@ TRANSLATED_SECTIONS = tuple(name for name, _ in SECTIONS)
 # What a moderator writes (topics.bilingual: the other language's sections too); unchanged, an edit records nothing.
 TRANSLATION_FIELDS = ("language", *(f"{name}_translated" for name in TRANSLATED_SECTIONS))
 EDITABLE_FIELDS = (*TRANSLATED_SECTIONS, "review_on", *TRANSLATION_FIELDS)
-REVISION_FIELDS = (
-    *EDITABLE_FIELDS,
-    *(f"{name}{suffix}" for name in TRANSLATED_SECTIONS for suffix in ("_html", "_translated_html")),
-)
-
-
-def translated_section_headings() -> tuple:
-    """(field, heading) of the other language's sections, for the outcome form's preview."""
-    return tuple((f"{name}_translated", gettext("%s (other language)") % heading) for name, heading in SECTIONS)
+REVISION_FIELDS = (*EDITABLE_FIELDS, *(f"{name}{end}" for name in TRANSLATED_SECTIONS for end in ("_html", "_translated_html")))
 
 
 def _existing(*, topic: Topic, prompt: Prompt | None, lock: bool = False) -> Outcome | None:
@@ -81,7 +73,7 @@ def save_outcome(
     if translated:
         raise TypeError(f"Unexpected fields: {sorted(translated)}")
     if bilingual.translation_errors(values, TRANSLATED_SECTIONS):
-        raise ValidationError("The other language's version must have each section the original has, and no other.")
+        raise ValidationError(gettext("The other language's version must have the original's sections, no more."))
     if language:
         values["language"] = language
     outcome = _existing(topic=topic, prompt=prompt, lock=True)
@@ -159,7 +151,7 @@ def outcome_history(outcome: Outcome) -> list[Version]:
     for index, row in enumerate(rows):
         is_current = index == 0
         sections = []
-        for name, heading in SECTIONS + translated_section_headings():
+        for name, heading in SECTIONS + bilingual.translated_headings(SECTIONS):
             if not getattr(row, name).strip():
                 continue
             html = mark_safe(getattr(row, f"{name}_html"))  # sanitized by render_markdown when first saved

@@ -236,7 +236,7 @@ def hostile_world(settings):
     for body in summaries[3:6]:  # the summary's history
         site.as_user(owner).post(
             reverse("topics:topic_summary", args=[group.slug, topic.slug]),
-            {"takeaways": body, "open_questions": "", "dissent": ""},
+            {"takeaways": body, "open_questions": "", "dissent": "", "takeaways_translated": body},
         )
 
     assert Outcome.objects.filter(topic=topic).exists()

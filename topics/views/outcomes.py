@@ -17,7 +17,7 @@ from discussions.markdown import render_markdown, validate_renderable
 from discussions.access import get_post_for_user
 from groupsite import clock
 from groupsite.text import CleanCharField
-from topics import outcomes
+from topics import bilingual, outcomes
 from topics.access import (
     get_group_for_moderator,
     get_group_for_user,
@@ -118,7 +118,7 @@ def _outcome_editor(request, *, membership, topic, prompt, cites, done_url):
         elif "preview" in request.POST:
             preview = [
                 (heading, render_markdown(form.cleaned_data[name]))
-                for name, heading in outcomes.SECTIONS + outcomes.translated_section_headings()
+                for name, heading in outcomes.SECTIONS + bilingual.translated_headings(outcomes.SECTIONS)
                 if form.cleaned_data[name]
             ]
         else:
