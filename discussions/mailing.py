@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 
 from discussions import excerpts
+from topics import bilingual
 from discussions.emails import (
     DIGEST_SCOPE,
     KIND_PHRASES,
@@ -175,9 +176,9 @@ def notification_email_context(notifications: list[Notification]) -> dict:
     ]
     kinds = sorted({item["kind"] for item in items}, key=list(Kind.values).index)
     if thread is not None:
-        title, about_url = thread.title, absolute(thread.get_absolute_url())
+        title, about_url = _prompt_title(prompt, thread.title), absolute(thread.get_absolute_url())
     elif prompt is not None:
-        title, about_url = prompt.title, absolute(prompt.get_absolute_url())
+        title, about_url = _prompt_title(prompt, prompt.title), absolute(prompt.get_absolute_url())
     else:
         title, about_url = group.name, absolute(group.get_absolute_url())
     headline = _headline(items, kinds, title=_shorten(title, SUBJECT_TITLE_CHARS), group=group)
@@ -203,6 +204,11 @@ def notification_email_context(notifications: list[Notification]) -> dict:
 
 
 
+def _prompt_title(prompt, default: str) -> str:
+    """The prompt's title in the member's language (emails are built under it) when a moderator translated it."""
+    return bilingual.text(prompt, "title") if prompt is not None and bilingual.has_translation(prompt) else default
+
+
 def _item(notification: Notification, *, anonymous: bool, titles_only: bool) -> dict:
     kind, post, prompt = notification.kind, notification.post, notification.prompt
     who = None if anonymous or notification.actor is None else notification.actor.public_name
@@ -219,7 +225,7 @@ def _item(notification: Notification, *, anonymous: bool, titles_only: bool) -> 
         if post is not None:
             excerpt = _excerpt(post.body_html)
         elif kind == Kind.PROMPT and prompt is not None:
-            excerpt = _excerpt(prompt.context_html)
+            excerpt = _excerpt(bilingual.text(prompt, "context_html"))
     if kind == Kind.WARNING:
         excerpt = notification.message  # the moderator's words, even in a titles-only group: they are for the member
     return {
@@ -250,7 +256,7 @@ def _summary(notification: Notification, who: str | None) -> str:
         return f"{who} mentioned you" if who else "You were mentioned"
     if kind == Kind.PROMPT:
         prompt = notification.prompt
-        return f"New prompt: {prompt.title}" if prompt is not None else "A new prompt was published"
+        return f"New prompt: {bilingual.text(prompt, 'title')}" if prompt is not None else "A new prompt was published"
     if kind == Kind.NEW_THREAD:
         return f"{who} started a new thread" if who else "A new thread was started"
     if kind == Kind.JOIN_APPROVED:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from discussions.services import publish_post, start_thread
 from groupsite.models import User
+from topics import demo_chinese
 from topics.models import Group, Membership, Prompt, Topic
 from topics.polls import save_poll
 from topics.scheduling import publish_prompt
@@ -371,13 +372,14 @@ def _ensure_prompts(*, group: Group, topics: dict, author: User, now: datetime) 
     created = []
     for spec in OPEN_PROMPTS:
         topic = topics[spec["topic"]]
-        if Prompt.objects.filter(topic=topic, title=spec["title"]).exists():
+        if demo_chinese.translate_existing_prompt(topic, spec["title"]):
             continue
         prompt = Prompt.objects.create(
             topic=topic,
             author=author,
             title=spec["title"],
             context=_markdown(spec["context"]),
+            **demo_chinese.chinese_version(spec["title"]),
             chatham_house=spec.get("chatham_house", False),
             closes_at=now + timedelta(days=OPEN_PROMPT_DAYS),
         )
@@ -396,7 +398,7 @@ def _ensure_prompts(*, group: Group, topics: dict, author: User, now: datetime) 
     local_today = now.astimezone(group.tzinfo).date()
     for spec in SCHEDULED_PROMPTS:
         topic = topics[spec["topic"]]
-        if Prompt.objects.filter(topic=topic, title=spec["title"]).exists():
+        if demo_chinese.translate_existing_prompt(topic, spec["title"]):
             continue
         publish_at = datetime.combine(
             local_today + timedelta(days=spec["days_from_now"]), time(9, 0), tzinfo=group.tzinfo
@@ -407,6 +409,7 @@ def _ensure_prompts(*, group: Group, topics: dict, author: User, now: datetime) 
                 author=author,
                 title=spec["title"],
                 context=spec["context"],
+                **demo_chinese.chinese_version(spec["title"]),
                 status=Prompt.Status.SCHEDULED,
                 publish_at=publish_at,
                 closes_at=publish_at + timedelta(days=OPEN_PROMPT_DAYS),
@@ -432,7 +435,13 @@ def load_demo_content(now: datetime | None = None) -> dict:
         topics[spec["slug"]], _ = Topic.objects.update_or_create(
             group=group,
             slug=spec["slug"],
-            defaults={"title": spec["title"], "position": position, "briefing": spec["briefing"]},
+            defaults={
+                "title": spec["title"],
+                "position": position,
+                "briefing": spec["briefing"],
+                "briefing_language": demo_chinese.ENGLISH,
+                "briefing_translated": demo_chinese.BRIEFINGS[spec["slug"]],
+            },
         )
 
     users = {}
@@ -461,6 +470,7 @@ def load_demo_content(now: datetime | None = None) -> dict:
 
     group.refresh_from_db()  # the time zone as stored
     created_prompts = _ensure_prompts(group=group, topics=topics, author=users["moderator"], now=now)
+    demo_chinese.ensure_cost_summary(topics["cost-and-reimbursement"], users["moderator"], now)
     return {
         "group": group,
         "topics": list(topics.values()),

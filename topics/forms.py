@@ -11,6 +11,7 @@ from discussions.markdown import validate_renderable
 from groupsite.text import CleanCharField, clean_text
 from groupsite.timezones import TimeZoneSelect, timezone_choices
 from topics import services
+from topics.bilingual_forms import TranslationFormMixin
 from topics.models import Group, Membership, Milestone, Poll, Prompt, PromptProgramme, Topic
 
 
@@ -60,7 +61,15 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class PromptForm(forms.ModelForm):
+# The other language's version is text like the original: cleaned of invisible and control characters the same way.
+TRANSLATED_TEXT_CLASSES = {
+    "title_translated": CleanCharField,
+    "context_translated": CleanCharField,
+    "briefing_translated": CleanCharField,
+}
+
+
+class PromptForm(TranslationFormMixin, forms.ModelForm):
     """A prompt, when it goes out, and its optional stance poll. Times are in the group's time zone."""
 
     class When(models.TextChoices):
@@ -99,9 +108,16 @@ class PromptForm(forms.ModelForm):
 
     class Meta:
         model = Prompt
-        fields = ["topic", "title", "context", "chatham_house"]
-        widgets = {"context": forms.Textarea(attrs={"rows": 6, "data-preview": "true"})}
-        field_classes = {"title": CleanCharField, "context": CleanCharField}
+        fields = ["topic", "title", "context", "chatham_house", "language", "title_translated", "context_translated"]
+        widgets = {
+            "context": forms.Textarea(attrs={"rows": 6, "data-preview": "true"}),
+            "language": forms.RadioSelect,
+            "context_translated": forms.Textarea(attrs={"rows": 6}),
+        }
+        field_classes = {"title": CleanCharField, "context": CleanCharField, **TRANSLATED_TEXT_CLASSES}
+        labels = {"title_translated": _("Question"), "context_translated": _("Context")}
+
+    translated_names = ("title", "context")
 
     def __init__(self, *args, group: Group, now, **kwargs):
         super().__init__(*args, **kwargs)
@@ -109,6 +125,7 @@ class PromptForm(forms.ModelForm):
         self.fields["topic"].queryset = group.topics.all()
         self.fields["milestone"].queryset = group.milestones.all()
         self.fields["context"].validators.append(validate_renderable)
+        self.fields["context_translated"].validators.append(validate_renderable)
         self.fields["closes_at"].help_text = backlog_closing_help(PromptProgramme.objects.filter(group=group).first())
         prompt = self.instance
         if prompt.pk:
@@ -347,15 +364,19 @@ class GroupSettingsForm(forms.ModelForm):
         return data
 
 
-class TopicForm(forms.ModelForm):
+class TopicForm(TranslationFormMixin, forms.ModelForm):
     """A topic's title, web address and Markdown briefing; an empty web address is made from the title."""
 
     class Meta:
         model = Topic
-        fields = ["title", "slug", "briefing"]
-        widgets = {"briefing": forms.Textarea(attrs={"rows": 12, "data-preview": "true"})}
-        labels = {"slug": _("Web address")}
-        field_classes = {"title": CleanCharField, "briefing": CleanCharField}
+        fields = ["title", "slug", "briefing", "briefing_language", "briefing_translated"]
+        widgets = {
+            "briefing": forms.Textarea(attrs={"rows": 12, "data-preview": "true"}),
+            "briefing_language": forms.RadioSelect,
+            "briefing_translated": forms.Textarea(attrs={"rows": 12}),
+        }
+        labels = {"slug": _("Web address"), "briefing_language": _("Original language"), "briefing_translated": _("Briefing")}
+        field_classes = {"title": CleanCharField, "briefing": CleanCharField, **TRANSLATED_TEXT_CLASSES}
         help_texts = {
             "slug": _(
                 "Lowercase letters, numbers and hyphens, as in /g/…/topics/cost-and-reimbursement/. "
@@ -364,11 +385,14 @@ class TopicForm(forms.ModelForm):
             "briefing": _("Markdown: what the group is trying to find out here."),
         }
 
+    translated_names, language_name = ("briefing",), "briefing_language"
+
     def __init__(self, *args, group: Group, **kwargs):
         super().__init__(*args, **kwargs)
         self.group = group
         self.fields["slug"].required = False
         self.fields["briefing"].validators.append(validate_renderable)
+        self.fields["briefing_translated"].validators.append(validate_renderable)
         if self.instance.pk:
             self.fields["slug"].help_text = gettext(
                 "Lowercase letters, numbers and hyphens, as in /g/…/topics/cost-and-reimbursement/. "

@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from groupsite.models import Weekday, validate_timezone  # noqa: F401  (validate_timezone: named by migration 0002)
+from topics.bilingual import LANGUAGE_CHOICES, render_translations, site_language
 
 
 # How long a member counts as new: the group's limits for new members apply this long after joining.
@@ -235,6 +236,8 @@ class Invitation(models.Model):
 class Topic(models.Model):
     """A strategic topic of a group: the place its threads (and later its prompts) live."""
 
+    BILINGUAL_LANGUAGE_FIELD, BILINGUAL_FIELDS, BILINGUAL_MARKDOWN_FIELDS = "briefing_language", ("briefing",), ("briefing",)
+
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="topics")
     title = models.CharField(_("title"), max_length=120)
     slug = models.SlugField(max_length=60)
@@ -244,6 +247,12 @@ class Topic(models.Model):
         blank=True, max_length=50_000, help_text=_("Markdown: what the group is trying to find out here.")
     )
     briefing_html = models.TextField(blank=True, editable=False)
+    # The briefing's version in the other language, written by a moderator (topics.bilingual).
+    briefing_language = models.CharField(
+        "original language", max_length=8, choices=LANGUAGE_CHOICES, default=site_language
+    )
+    briefing_translated = models.TextField(blank=True, max_length=50_000)
+    briefing_translated_html = models.TextField(blank=True, editable=False)
     thread_count = models.PositiveIntegerField(default=0, editable=False)
     post_count = models.PositiveIntegerField(default=0, editable=False)
     last_activity_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -259,10 +268,12 @@ class Topic(models.Model):
         from discussions.markdown import render_markdown
 
         self.briefing_html = render_markdown(self.briefing)
+        render_translations(self)
         # update_or_create() and save(update_fields=...) would otherwise store the new briefing with the old HTML.
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "briefing" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "briefing_html"}
+        if update_fields is not None:
+            rendered = {f"{name}_html" for name in ("briefing", "briefing_translated") if name in update_fields}
+            kwargs["update_fields"] = {*update_fields, *rendered}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -309,6 +320,8 @@ class PromptQuerySet(models.QuerySet):
 class Prompt(models.Model):
     """A question a moderator puts to the group; publishing it opens its discussion thread."""
 
+    BILINGUAL_LANGUAGE_FIELD, BILINGUAL_FIELDS, BILINGUAL_MARKDOWN_FIELDS = "language", ("title", "context"), ("context",)
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         BACKLOG = "backlog", _("In the programme backlog")
@@ -322,6 +335,11 @@ class Prompt(models.Model):
         _("context"), blank=True, max_length=20_000, help_text=_("Markdown: background and what to answer.")
     )
     context_html = models.TextField(blank=True, editable=False)
+    # The question and context in the other language, written by a moderator (topics.bilingual).
+    language = models.CharField("original language", max_length=8, choices=LANGUAGE_CHOICES, default=site_language)
+    title_translated = models.CharField(max_length=200, blank=True)
+    context_translated = models.TextField(blank=True, max_length=20_000)
+    context_translated_html = models.TextField(blank=True, editable=False)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="prompts")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     publish_at = models.DateTimeField(null=True, blank=True)
@@ -369,9 +387,11 @@ class Prompt(models.Model):
         from discussions.markdown import render_markdown
 
         self.context_html = render_markdown(self.context)
+        render_translations(self)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "context" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "context_html"}
+        if update_fields is not None:
+            rendered = {f"{name}_html" for name in ("context", "context_translated") if name in update_fields}
+            kwargs["update_fields"] = {*update_fields, *rendered}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -493,6 +513,14 @@ class Outcome(models.Model):
     takeaways_html = models.TextField(blank=True, editable=False)
     open_questions_html = models.TextField(blank=True, editable=False)
     dissent_html = models.TextField(blank=True, editable=False)
+    # The three sections in the other language, written by a moderator (topics.bilingual).
+    language = models.CharField("original language", max_length=8, choices=LANGUAGE_CHOICES, default=site_language)
+    takeaways_translated = models.TextField(blank=True, max_length=20_000)
+    open_questions_translated = models.TextField(blank=True, max_length=20_000)
+    dissent_translated = models.TextField(blank=True, max_length=20_000)
+    takeaways_translated_html = models.TextField(blank=True, editable=False)
+    open_questions_translated_html = models.TextField(blank=True, editable=False)
+    dissent_translated_html = models.TextField(blank=True, editable=False)
     review_on = models.DateField(null=True, blank=True, help_text=_("When the group should look at this again."))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -507,12 +535,14 @@ class Outcome(models.Model):
         return f"Outcome of {self.prompt}" if self.prompt_id else f"Summary of {self.topic}"
 
     MARKDOWN_FIELDS = ("takeaways", "open_questions", "dissent")
+    BILINGUAL_LANGUAGE_FIELD, BILINGUAL_FIELDS, BILINGUAL_MARKDOWN_FIELDS = "language", MARKDOWN_FIELDS, MARKDOWN_FIELDS
 
     def save(self, *args, **kwargs):
         from discussions.markdown import render_markdown
 
         for name in self.MARKDOWN_FIELDS:
             setattr(self, f"{name}_html", render_markdown(getattr(self, name)))
+        render_translations(self)
         kwargs.pop("update_fields", None)  # the HTML fields always follow their Markdown
         super().save(*args, **kwargs)
 
@@ -540,6 +570,8 @@ class Outcome(models.Model):
 class OutcomeRevision(models.Model):
     """An outcome's text before an edit; the Outcome row holds the current one."""
 
+    BILINGUAL_LANGUAGE_FIELD, BILINGUAL_FIELDS = "language", Outcome.MARKDOWN_FIELDS
+
     outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="revisions")
     takeaways = models.TextField()
     open_questions = models.TextField(blank=True)
@@ -548,6 +580,13 @@ class OutcomeRevision(models.Model):
     takeaways_html = models.TextField(blank=True)
     open_questions_html = models.TextField(blank=True)
     dissent_html = models.TextField(blank=True)
+    language = models.CharField(max_length=8, choices=LANGUAGE_CHOICES, default=site_language)
+    takeaways_translated = models.TextField(blank=True)
+    open_questions_translated = models.TextField(blank=True)
+    dissent_translated = models.TextField(blank=True)
+    takeaways_translated_html = models.TextField(blank=True)
+    open_questions_translated_html = models.TextField(blank=True)
+    dissent_translated_html = models.TextField(blank=True)
     review_on = models.DateField(null=True, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     written_at = models.DateTimeField()

@@ -14,7 +14,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 from discussions import excerpts
 from discussions.models import Post, Thread
 from groupsite import clock
-from topics import audit, polls
+from topics import audit, bilingual, polls
 from topics.audit import AuditAction
 from topics.models import Membership, Outcome, OutcomeRevision, Poll, Prompt, Topic, Vote
 
@@ -22,6 +22,11 @@ ANONYMOUS_AUTHOR = "A participant"
 CITE_EXCERPT_CHARS = 120  # enough to tell the posts apart in the list below the outcome form
 SECTIONS = (("takeaways", gettext_lazy("Key takeaways")), ("open_questions", gettext_lazy("Open questions")),
             ("dissent", gettext_lazy("Dissent")))
+TRANSLATED_SECTIONS = tuple(name for name, _ in SECTIONS)
+# What a moderator writes (topics.bilingual: the other language's sections too); unchanged, an edit records nothing.
+TRANSLATION_FIELDS = ("language", *(f"{name}_translated" for name in TRANSLATED_SECTIONS))
+EDITABLE_FIELDS = (*TRANSLATED_SECTIONS, "review_on", *TRANSLATION_FIELDS)
+REVISION_FIELDS = (*EDITABLE_FIELDS, *(f"{name}{end}" for name in TRANSLATED_SECTIONS for end in ("_html", "_translated_html")))
 
 
 def _existing(*, topic: Topic, prompt: Prompt | None, lock: bool = False) -> Outcome | None:
@@ -50,17 +55,28 @@ def save_outcome(
     open_questions: str = "",
     dissent: str = "",
     review_on: date | None = None,
+    language: str = "",
     now: datetime,
+    **translated: str,
 ) -> Outcome:
     """Write a prompt's outcome (or, without a prompt, the topic's summary); an edit keeps the old text as a revision.
 
-    Saving the same text again changes nothing and records no revision.
+    `language` is the text's original language (empty: unchanged, or the site's for a new outcome) and `translated`
+    the other language's sections a moderator wrote (`takeaways_translated`…). Saving the same text again changes
+    nothing and records no revision.
     """
     if not takeaways.strip():
         raise ValidationError(gettext("Write the key takeaways."))
     if prompt is not None and prompt.topic_id != topic.pk:
         raise ValidationError(gettext("The prompt belongs to another topic."))
     values = {"takeaways": takeaways, "open_questions": open_questions, "dissent": dissent, "review_on": review_on}
+    values |= {f"{name}_translated": translated.pop(f"{name}_translated", "") for name in TRANSLATED_SECTIONS}
+    if translated:
+        raise TypeError(f"Unexpected fields: {sorted(translated)}")
+    if bilingual.translation_errors(values, TRANSLATED_SECTIONS):
+        raise ValidationError(gettext("The other language's version must have the original's sections, no more."))
+    if language:
+        values["language"] = language
     outcome = _existing(topic=topic, prompt=prompt, lock=True)
     if outcome is None:
         try:
@@ -78,15 +94,9 @@ def save_outcome(
         return outcome
     OutcomeRevision.objects.create(
         outcome=outcome,
-        takeaways=outcome.takeaways,
-        open_questions=outcome.open_questions,
-        dissent=outcome.dissent,
-        takeaways_html=outcome.takeaways_html,
-        open_questions_html=outcome.open_questions_html,
-        dissent_html=outcome.dissent_html,
-        review_on=outcome.review_on,
         author_id=outcome.author_id,
         written_at=outcome.updated_at,
+        **{name: getattr(outcome, name) for name in REVISION_FIELDS},
     )
     for name, value in values.items():
         setattr(outcome, name, value)
@@ -142,7 +152,7 @@ def outcome_history(outcome: Outcome) -> list[Version]:
     for index, row in enumerate(rows):
         is_current = index == 0
         sections = []
-        for name, heading in SECTIONS:
+        for name, heading in SECTIONS + bilingual.translated_headings(SECTIONS):
             if not getattr(row, name).strip():
                 continue
             html = mark_safe(getattr(row, f"{name}_html"))  # sanitized by render_markdown when first saved
@@ -160,6 +170,8 @@ def outcome_history(outcome: Outcome) -> list[Version]:
         version.changed = [heading for name, heading in SECTIONS if getattr(newer, name) != getattr(older, name)]
         if newer.review_on != older.review_on:
             version.changed.append(gettext("Review date"))
+        if any(getattr(newer, name) != getattr(older, name) for name in TRANSLATION_FIELDS):
+            version.changed.append(gettext("Original language or other-language version"))
     return versions
 
 
@@ -315,6 +327,7 @@ def _outcome_markdown(outcome: Outcome, *, level: int, tzinfo) -> list[str]:
         text = getattr(outcome, name).strip()
         if text:
             lines += [f"{hashes} {heading}", "", text, ""]
+    lines += bilingual.translation_markdown(outcome, level=level, headings=dict(SECTIONS))
     by = outcome.author.public_name if outcome.author else gettext("a former moderator")
     updated = _when(outcome.updated_at, tzinfo)
     note = "*" + gettext("Written by %(name)s, last updated %(when)s.") % {"name": by, "when": updated}
@@ -416,7 +429,7 @@ def export_topic_markdown(topic: Topic, *, member=None, base_url: str = "") -> s
     header = "*" + header % {"group": group.name, "when": exported, "url": topic.get_absolute_url()} + "*"
     lines = [f"# {topic.title}", "", header, ""]
     if topic.briefing.strip():
-        lines += ["## " + gettext("Briefing"), "", topic.briefing.strip(), ""]
+        lines += ["## " + gettext("Briefing"), "", topic.briefing.strip(), "", *bilingual.translation_markdown(topic, level=3)]
     if summary is not None:
         lines += ["## " + gettext("Summary"), "", *_outcome_markdown(summary, level=3, tzinfo=tzinfo)]
 
@@ -439,6 +452,7 @@ def export_topic_markdown(topic: Topic, *, member=None, base_url: str = "") -> s
             lines += [f"*{held}*", ""]
         if prompt.context.strip():
             lines += [prompt.context.strip(), ""]
+        lines += bilingual.translation_markdown(prompt, level=4)
         try:
             poll = prompt.poll
         except ObjectDoesNotExist:

@@ -49,6 +49,9 @@ def duplicate_prompt(*, prompt: Prompt, topic: Topic, author) -> Prompt:
         author=author,
         title=prompt.title,
         context=prompt.context,
+        language=prompt.language,
+        title_translated=prompt.title_translated,
+        context_translated=prompt.context_translated,
         chatham_house=prompt.chatham_house,
         status=Prompt.Status.DRAFT,
     )

@@ -14,7 +14,7 @@ from django.db.models import Max
 from discussions import tasks as discussion_tasks
 from discussions.models import Thread
 from discussions.services import start_thread
-from groupsite import clock, outbox
+from groupsite import outbox
 from topics import audit
 from topics.audit import AuditAction
 from topics.models import Membership, Milestone, Prompt, PromptAnnouncement, PromptProgramme, Topic

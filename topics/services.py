@@ -371,24 +371,43 @@ def _slug_taken(slug: str) -> str:
 
 
 @transaction.atomic
-def create_topic(*, group: Group, title: str, slug: str, briefing: str) -> Topic:
-    """Add a topic at the end of the group's list; its briefing is rendered when saved."""
+def create_topic(
+    *, group: Group, title: str, slug: str, briefing: str, briefing_language: str = "", briefing_translated: str = ""
+) -> Topic:
+    """Add a topic at the end of the group's list; its briefing (and the other language's version) rendered when
+    saved. An empty `briefing_language` is the site's."""
+    bilingual = {"briefing_translated": briefing_translated} | (
+        {"briefing_language": briefing_language} if briefing_language else {}
+    )
     check_topic_slug(group=group, slug=slug)
     last = Topic.objects.filter(group=group).aggregate(Max("position"))["position__max"] or 0
     try:
         with transaction.atomic():  # the unique constraint settles two moderators taking the same slug at once
-            return Topic.objects.create(group=group, title=title, slug=slug, briefing=briefing, position=last + 1)
+            return Topic.objects.create(
+                group=group, title=title, slug=slug, briefing=briefing, position=last + 1, **bilingual
+            )
     except IntegrityError:
         raise ValidationError({"slug": _slug_taken(slug)}) from None
 
 
 @transaction.atomic
-def update_topic(*, topic: Topic, title: str, slug: str, briefing: str) -> Topic:
+def update_topic(
+    *, topic: Topic, title: str, slug: str, briefing: str, briefing_language: str = "", briefing_translated=None
+) -> Topic:
+    """Save the topic's new title, address and briefing; the briefing's language and other-language version only
+    when given (empty language, None version: left as they are)."""
     check_topic_slug(group=topic.group, slug=slug, topic=topic)
     topic.title, topic.slug, topic.briefing = title, slug, briefing
+    fields = ["title", "slug", "briefing"]
+    if briefing_language:
+        topic.briefing_language = briefing_language
+        fields.append("briefing_language")
+    if briefing_translated is not None:
+        topic.briefing_translated = briefing_translated
+        fields.append("briefing_translated")
     try:
         with transaction.atomic():
-            topic.save(update_fields=["title", "slug", "briefing"])  # Topic.save adds briefing_html
+            topic.save(update_fields=fields)  # Topic.save adds the HTML of each
     except IntegrityError:
         raise ValidationError({"slug": _slug_taken(slug)}) from None
     return topic

@@ -43,6 +43,7 @@ urlpatterns = [
     path("g/<slug:slug>/prompts/<int:pk>/publish/", prompts.prompt_publish, name="prompt_publish"),
     path("g/<slug:slug>/prompts/<int:pk>/close/", prompts.prompt_close, name="prompt_close"),
     path("g/<slug:slug>/prompts/<int:pk>/reopen/", prompts.prompt_reopen, name="prompt_reopen"),
+    path("g/<slug:slug>/prompts/<int:pk>/translation/", prompts.prompt_translation, name="prompt_translation"),
     path("g/<slug:slug>/prompts/<int:pk>/duplicate/", prompts.prompt_duplicate, name="prompt_duplicate"),
     path("g/<slug:slug>/prompts/<int:pk>/delete/", prompts.prompt_delete, name="prompt_delete"),
     path("g/<slug:slug>/prompts/<int:pk>/follow-up/", followup.prompt_followup, name="prompt_followup"),

@@ -16,7 +16,7 @@ from discussions.digest.schedule import covered_since, latest_deliveries, zone_n
 from discussions.emails import DIGEST_SCOPE, absolute, build_email
 from discussions.models import Notification, Post, ThreadRead
 from groupsite.models import DigestFrequency, EmailChoice, NotificationKind, User
-from topics import answers
+from topics import answers, bilingual
 from topics.models import Membership, Prompt, Vote
 
 logger = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def _prompt_item(prompt: Prompt, activity: Activity, reader: Reader) -> dict:
             if first is not None:
                 url = post_url(first)
     return {
-        "title": prompt.title,
+        "title": bilingual.text(prompt, "title"),  # the member's language's version (topics.bilingual)
         "topic": prompt.topic.title,
         "url": url,
         "is_open": prompt.is_open(),
@@ -131,7 +131,7 @@ def _best_answers(group, reader: Reader, activity: Activity, texts: _Texts) -> l
             {
                 "post_id": row["post_id"],
                 "url": post_url(row["post_id"]),
-                "prompt": prompt.title,
+                "prompt": bilingual.text(prompt, "title"),
                 "author": _author_name(row["author_id"], texts.names, prompt.chatham_house),
                 "is_key_insight": row["is_key_insight"],
                 "quotes": row["quotes"],
@@ -166,10 +166,10 @@ def _outcomes(group, reader: Reader, activity: Activity) -> list:
         if outcome.created_at < reader.since or outcome.author_id == reader.user.pk:
             continue
         if outcome.prompt_id:
-            title, url = outcome.prompt.title, thread_url(outcome.prompt.thread_id, outcome.prompt.title)
+            title, url = bilingual.text(outcome.prompt, "title"), thread_url(outcome.prompt.thread_id, outcome.prompt.title)
         else:
             title, url = f"Summary of {outcome.topic.title}", absolute(outcome.topic.get_absolute_url())
-        text = "" if group.emails_titles_only else excerpt(outcome.takeaways_html)
+        text = "" if group.emails_titles_only else excerpt(bilingual.text(outcome, "takeaways_html"))
         outcomes.append({"title": title, "url": url, "excerpt": text})
     return outcomes
 

@@ -329,6 +329,7 @@ MATRIX = [
     Row("topics:prompt_close", ("group.slug", "open_prompt.pk"), post=MODERATOR_ACTION),
     Row("topics:prompt_reopen", ("group.slug", "closed_prompt.pk"), post=MODERATOR_ACTION),
     Row("topics:prompt_duplicate", ("group.slug", "open_prompt.pk"), post=MODERATOR_ACTION),
+    Row("topics:prompt_translation", ("group.slug", "open_prompt.pk"), post=MODERATOR_ACTION),
     Row("topics:prompt_delete", ("group.slug", "draft_prompt.pk"), post=MODERATOR_ACTION),
     Row("topics:prompt_followup", ("group.slug", "open_prompt.pk"), get=MODERATOR_PAGE),
     Row("topics:prompt_remind", ("group.slug", "open_prompt.pk"), post=MODERATOR_ACTION),

@@ -12,12 +12,12 @@ from http import HTTPStatus
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import SafeData
 
 from discussions import digest, mailing, reactions
 from discussions import services as discussion_services
-from discussions.models import Post
+from discussions.models import Notification, Post
 from discussions.reactions import Reaction
 from groupsite.models import EmailChoice, NotificationKind
 from tests import factories
@@ -85,9 +85,15 @@ def hostile(db, now, django_capture_on_commit_callbacks):
     newcomer = factories.make_member(group=group, display_name=f"New {ENCODED_IMG}")  # listed as a new member
     reader.email_choices = {kind: EmailChoice.IMMEDIATELY for kind in NotificationKind.values}
     reader.save(update_fields=["email_choices"])
-    topic = factories.make_topic(group=group, title=f"Topic {BREAKOUT}", briefing=f"Briefing `{IMG}` {ENCODED_IMG}")
+    topic = factories.make_topic(
+        group=group, title=f"Topic {BREAKOUT}", briefing=f"Briefing `{IMG}` {ENCODED_IMG}",
+        briefing_translated=f"简报 `{IMG}` {ENCODED_IMG} {BREAKOUT}",
+    )  # fmt: skip
 
-    prompt = factories.make_prompt(topic, author=moderator, title=f"Prompt {IMG}", context=f"Context `{IMG}`")
+    prompt = factories.make_prompt(
+        topic, author=moderator, title=f"Prompt {IMG}", context=f"Context `{IMG}`",
+        title_translated=f"问题 {IMG} {BREAKOUT}", context_translated=f"背景 `{IMG}` {ENCODED_SCRIPT}",
+    )  # fmt: skip
     scheduling.publish_prompt(prompt_id=prompt.pk, now=now - timedelta(days=2), allowed_from=(Prompt.Status.DRAFT,))
     prompt.refresh_from_db()
     poll = polls.save_poll(prompt=prompt, kind="choice", options=[f"Option {IMG}", f"Option {BREAKOUT}"])
@@ -100,6 +106,7 @@ def hostile(db, now, django_capture_on_commit_callbacks):
     outcomes.save_outcome(
         topic=topic, prompt=prompt, author=moderator, now=now - timedelta(hours=2),
         takeaways=f"Takeaway `{IMG}` {ENCODED_SCRIPT}", open_questions="", dissent="",
+        takeaways_translated=f"要点 `{IMG}` {ENCODED_IMG}",
     )  # fmt: skip
 
     thread = discussion_services.start_thread(
@@ -162,6 +169,43 @@ def test_the_pages_that_show_the_hostile_values_show_them_as_text(client, hostil
     ]
     for url in urls:
         assert_no_injected_markup(page(client, hostile[viewer], url))
+
+
+def test_the_pages_in_chinese_show_the_hostile_chinese_versions_as_text(client, hostile):
+    group, topic = hostile["group"], hostile["topic"]
+    urls = [group.get_absolute_url(), topic.get_absolute_url(), reverse("topics:agenda", args=[group.slug])]
+    client.force_login(hostile["reader"])
+    for url in [*urls, hostile["prompt"].thread.get_absolute_url()]:
+        for params in ({"lang": "zh-hans"}, {}):  # the switch, and a reader whose language is Chinese
+            response = client.get(url, params, HTTP_ACCEPT_LANGUAGE="zh-hans")
+            html = response.content.decode()
+
+            assert response.status_code == HTTPStatus.OK
+            assert "问题" in html or "简报" in html
+            assert_no_injected_markup(html)
+
+
+def test_the_digest_in_chinese_shows_the_hostile_chinese_versions_as_text(hostile, now):
+    reader = hostile["reader"]
+
+    with translation.override("zh-hans"):
+        message = digest.build_digest_message(reader, digest.digest_context(reader, now=now))
+
+    assert "问题" in message.body and "要点" in message.body
+    assert_no_injected_markup(message.alternatives[0][0])
+
+
+def test_a_new_prompt_email_in_chinese_shows_the_hostile_chinese_version_as_text(hostile):
+    notification = Notification.objects.create(
+        user=hostile["reader"], kind=NotificationKind.PROMPT, group=hostile["group"], thread=hostile["prompt"].thread,
+        prompt=hostile["prompt"], actor=hostile["moderator"],
+    )  # fmt: skip
+
+    with translation.override("zh-hans"):
+        message = mailing.build_notification_email([notification])
+
+    assert "问题" in message.subject
+    assert_no_injected_markup(message.alternatives[0][0])
 
 
 def test_the_mention_suggestions_are_json_never_html(client, hostile):

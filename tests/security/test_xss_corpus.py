@@ -23,7 +23,7 @@ from discussions import digest as digest_module
 from discussions.models import Flag, Notification, Post, Thread
 from tests import factories
 from tests.security.xss_corpus import ALL
-from topics.models import Group, Membership, Prompt, Topic
+from topics.models import Group, Membership, Outcome, Prompt, Topic
 from topics.sanctions import Sanction
 
 pytestmark = [pytest.mark.browser, pytest.mark.one_pass, pytest.mark.django_db(transaction=True)]
@@ -177,7 +177,12 @@ def hostile_world(settings):
     for index, title in enumerate(pack(PACKABLE, 120)):
         site.as_user(owner).post(
             reverse("topics:topic_new", args=[group.slug]),
-            {"title": title, "slug": f"hostile-topic-{index}", "briefing": briefings[index % len(briefings)]},
+            {
+                "title": title,
+                "slug": f"hostile-topic-{index}",
+                "briefing": briefings[index % len(briefings)],
+                "briefing_translated": briefings[index % len(briefings)],  # the other language's version
+            },
         )
 
     # Prompts: questions, context, poll options and statements; votes with reasons; outcomes.
@@ -193,6 +198,8 @@ def hostile_world(settings):
                 "topic": topic.pk,
                 "title": question,
                 "context": contexts[index % len(contexts)],
+                "title_translated": question,
+                "context_translated": contexts[index % len(contexts)],
                 "when": "now",
                 "poll_kind": "scale" if scale else "choice",
                 "poll_statement": statements[index % len(statements)] if scale else "",
@@ -200,6 +207,7 @@ def hostile_world(settings):
                 "poll_results_visibility": "always",
             },
         )
+    assert not Prompt.objects.filter(topic=topic, title_translated="").exists(), "every prompt has its other version"
     reasons = pack(PACKABLE, 5000, separator="\n")
     for index, prompt in enumerate(Prompt.objects.filter(topic=topic).select_related("poll")):
         option = prompt.poll.options.first()
@@ -210,18 +218,31 @@ def hostile_world(settings):
         sections = markdown_blocks(PAYLOADS[index % OUTCOMES_CYCLE :: OUTCOMES_CYCLE], 4)
         site.as_user(owner).post(
             reverse("topics:prompt_outcome", args=[group.slug, prompt.pk]),
-            {"takeaways": sections[0], "open_questions": sections[1 % len(sections)], "dissent": sections[-1]},
+            {
+                "takeaways": sections[0],
+                "open_questions": sections[1 % len(sections)],
+                "dissent": sections[-1],
+                # The other language's version has the same parts as the original, so it is accepted with it.
+                "takeaways_translated": sections[0],
+                "open_questions_translated": sections[1 % len(sections)],
+                "dissent_translated": sections[-1],
+            },
         )
     summaries = markdown_blocks(PAYLOADS, 10)
     site.as_user(owner).post(
         reverse("topics:topic_summary", args=[group.slug, topic.slug]),
-        {"takeaways": summaries[0], "open_questions": summaries[1], "dissent": summaries[2]},
-    )
+        {"takeaways": summaries[0], "open_questions": summaries[1], "dissent": summaries[2],
+         "takeaways_translated": summaries[0], "open_questions_translated": summaries[1], "dissent_translated": summaries[2]},
+    )  # fmt: skip
     for body in summaries[3:6]:  # the summary's history
         site.as_user(owner).post(
             reverse("topics:topic_summary", args=[group.slug, topic.slug]),
-            {"takeaways": body, "open_questions": "", "dissent": ""},
+            {"takeaways": body, "open_questions": "", "dissent": "", "takeaways_translated": body},
         )
+
+    assert Outcome.objects.filter(topic=topic).exists()
+    assert not Outcome.objects.filter(topic=topic, takeaways_translated="").exists(), "every outcome has its other version"
+    assert not Topic.objects.filter(group=group, briefing_translated="").exclude(briefing="").exclude(pk=topic.pk).exists()
 
     # A moderator's reminder to answer the first prompt: its notification names the group and the prompt.
     first_prompt = Prompt.objects.filter(topic=topic).order_by("pk").first()
@@ -341,8 +362,12 @@ def pages_to_open(world) -> list[tuple[str, str]]:
         ("suspended", group.get_absolute_url()),
         ("suspended", common.get_absolute_url()),
     ]
+    # The other language's versions of briefings, prompts and outcomes, shown through the page's switch.
+    for url in (group.get_absolute_url(), reverse("topics:agenda", args=[group.slug]), topic.get_absolute_url()):
+        pages.append(("reader", f"{url}?lang=zh-hans"))
     for other in Topic.objects.filter(group=group).exclude(pk=topic.pk):
         pages.append(("reader", other.get_absolute_url()))
+        pages.append(("reader", f"{other.get_absolute_url()}?lang=zh-hans"))
     for thread in Thread.objects.filter(topic=topic).exclude(pk=common.pk):
         pages.append(("reader", thread.get_absolute_url()))
     # Every prompt's title is on its thread page (above) and the agenda. The outcomes of the first OUTCOMES_CYCLE
@@ -350,6 +375,7 @@ def pages_to_open(world) -> list[tuple[str, str]]:
     prompts = Prompt.objects.filter(topic=topic).exclude(thread=None).order_by("pk")
     for index, prompt in enumerate(prompts):
         if index < OUTCOMES_CYCLE:
+            pages.append(("reader", f"{prompt.thread.get_absolute_url()}?lang=zh-hans"))
             pages.append(("owner", reverse("topics:prompt_outcome_revisions", args=[group.slug, prompt.pk])))
             pages.append(("owner", reverse("topics:prompt_outcome", args=[group.slug, prompt.pk])))
         if index < FOLLOW_UP_PAGES:

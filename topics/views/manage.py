@@ -59,10 +59,13 @@ def topic_edit(request, group_slug, topic_slug):
     return _topic_form(request, group, membership, form, topic=topic)
 
 
+TOPIC_FIELDS = ("title", "slug", "briefing", "briefing_language", "briefing_translated")
+
+
 def _topic_form(request, group, membership, form, *, topic):
     preview_html = ""
     if form.is_bound and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in ("title", "slug", "briefing")}
+        fields = {name: form.cleaned_data[name] for name in TOPIC_FIELDS}
         if "preview" in request.POST:
             preview_html = render_markdown(fields["briefing"])  # the briefing as saving would render it
         else:

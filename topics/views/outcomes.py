@@ -17,7 +17,7 @@ from discussions.markdown import render_markdown, validate_renderable
 from discussions.access import get_post_for_user
 from groupsite import clock
 from groupsite.text import CleanCharField
-from topics import outcomes
+from topics import bilingual, outcomes
 from topics.access import (
     get_group_for_moderator,
     get_group_for_user,
@@ -25,13 +25,24 @@ from topics.access import (
     get_topic_for_user,
     require_reader_membership,
 )
+from topics.bilingual_forms import TranslationFormMixin, language_field
 from topics.models import Outcome, Prompt
 
 SECTION_MAX_LENGTH = 20_000
 SECTION_HELP = gettext_lazy("Markdown. Cite the posts a point rests on with the links listed below the form.")
 
 
-class OutcomeForm(forms.Form):
+def _translated_section(label) -> CleanCharField:
+    return CleanCharField(
+        label=label,
+        required=False,
+        max_length=SECTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        validators=[validate_renderable],
+    )
+
+
+class OutcomeForm(TranslationFormMixin, forms.Form):
     takeaways = CleanCharField(
         label=gettext_lazy("Key takeaways"),
         max_length=SECTION_MAX_LENGTH,
@@ -62,6 +73,12 @@ class OutcomeForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy("Optional: when the group should look at this again."),
     )
+    language = language_field()
+    takeaways_translated = _translated_section(gettext_lazy("Key takeaways"))
+    open_questions_translated = _translated_section(gettext_lazy("Open questions"))
+    dissent_translated = _translated_section(gettext_lazy("Dissent"))
+
+    translated_names = outcomes.TRANSLATED_SECTIONS
 
     def __init__(self, *args, today: date, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,7 +107,7 @@ def _outcome_editor(request, *, membership, topic, prompt, cites, done_url):
     outcome = outcomes.outcome_for(topic=topic, prompt=prompt)
     initial = {}
     if outcome is not None:
-        initial = {name: getattr(outcome, name) for name in ("takeaways", "open_questions", "dissent", "review_on")}
+        initial = {name: getattr(outcome, name) for name in outcomes.EDITABLE_FIELDS}
     data = request.POST if request.method == "POST" else None
     form = OutcomeForm(data, initial=initial, today=outcomes.group_today(group))
     preview = []
@@ -101,7 +118,7 @@ def _outcome_editor(request, *, membership, topic, prompt, cites, done_url):
         elif "preview" in request.POST:
             preview = [
                 (heading, render_markdown(form.cleaned_data[name]))
-                for name, heading in outcomes.SECTIONS
+                for name, heading in outcomes.SECTIONS + bilingual.translated_headings(outcomes.SECTIONS)
                 if form.cleaned_data[name]
             ]
         else:

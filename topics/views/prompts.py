@@ -14,6 +14,7 @@ from topics import answers
 from topics import prompts as prompt_services
 from topics import scheduling
 from topics.access import get_group_for_moderator, get_group_for_user
+from topics.bilingual_forms import PromptTranslationForm
 from topics.forms import DuplicatePromptForm, MilestoneForm, ProgrammeForm, PromptForm, ReopenForm
 from topics.models import Milestone, Prompt, PromptProgramme
 
@@ -110,6 +111,7 @@ def prompt_edit(request, slug, pk):
             "prompt": prompt,
             "reopen_form": ReopenForm(),
             "duplicate_form": DuplicatePromptForm(user=request.user, initial={"topic": prompt.topic}),
+            "translation_form": PromptTranslationForm(instance=prompt) if prompt.is_published else None,
         }
         status = 400 if request.method == "POST" else 200
         return render(request, "topics/prompt_form.html", context, status=status)
@@ -163,6 +165,30 @@ def prompt_reopen(request, slug, pk):
             "reopen_form": form,
             "duplicate_form": DuplicatePromptForm(user=request.user, initial={"topic": prompt.topic}),
         }
+        return render(request, "topics/prompt_form.html", context, status=400)
+
+
+@require_POST
+@login_required
+def prompt_translation(request, slug, pk):
+    """Save the other language's version of a published prompt (its own form closes once it is published)."""
+    group, membership, prompt = _moderated_prompt(request, slug, pk)
+    form = PromptTranslationForm(request.POST, instance=prompt)
+    if form.is_valid():
+        form.save_translation()
+        messages.success(request, gettext("The other language's version is saved."))
+        return redirect("topics:prompt_edit", slug=group.slug, pk=prompt.pk)
+    prompt.refresh_from_db()  # the page shows the prompt as saved
+    context = {
+        "group": group,
+        "membership": membership,
+        "form": None,
+        "prompt": prompt,
+        "reopen_form": ReopenForm(),
+        "duplicate_form": DuplicatePromptForm(user=request.user, initial={"topic": prompt.topic}),
+        "translation_form": form,
+    }
+    with timezone.override(group.tzinfo):
         return render(request, "topics/prompt_form.html", context, status=400)
 
 

@@ -319,3 +319,21 @@
 
   document.querySelectorAll("form[data-toggle]").forEach(enhanceToggle);
 })();
+
+(function () {
+  "use strict";
+  // The other-language version's legend says which language it is for: the one the original is not in.
+  document.querySelectorAll("legend[data-translation-legend]").forEach(function (legend) {
+    var form = legend.closest("form");
+    if (!form) {
+      return;
+    }
+    form.querySelectorAll('input[name="' + legend.dataset.languageField + '"]').forEach(function (radio) {
+      radio.addEventListener("change", function () {
+        if (radio.checked) {
+          legend.textContent = radio.value === "zh-hans" ? legend.dataset.whenOriginalZh : legend.dataset.whenOriginalEn;
+        }
+      });
+    });
+  });
+})();
