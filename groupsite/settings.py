@@ -385,3 +385,4 @@ JOIN_REQUESTS_PER_HOUR = env_int("JOIN_REQUESTS_PER_HOUR", 5)  # per person, acr
 MENTIONS_PER_POST = env_int("MENTIONS_PER_POST", 10)
 MENTIONS_PER_HOUR = env_int("MENTIONS_PER_HOUR", 30)  # people notified by someone's @mentions in an hour
 FLAGS_PER_HOUR = env_int("FLAGS_PER_HOUR", 10)  # flags a member may raise (discussions/flags.py)
+SEARCHES_PER_MINUTE = env_int("SEARCHES_PER_MINUTE", 30)  # per account, or per address for visitors

@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from discussions.models import SearchDocument
+from discussions.search import index as search_index
 from groupsite import clock
 from topics import answers
 from topics import prompts as prompt_services
@@ -188,6 +190,7 @@ def prompt_delete(request, slug, pk):
     if not deleted:
         messages.error(request, "A published prompt stays on record: close it instead.")
         return redirect("topics:prompt_edit", slug=group.slug, pk=prompt.pk)
+    search_index.forget(SearchDocument.Kind.PROMPT, prompt.pk)
     messages.success(request, "The prompt was deleted.")
     return redirect("topics:agenda", slug=group.slug)
 
