@@ -39,6 +39,7 @@ def search(request):
             if not results.terms:
                 context["message"] = gettext("Type a word to search for: this query has only punctuation or symbols.")
             context["results"] = results
+            context["page"] = results.page
             context["hits"] = [describe(document, results.terms) for document in results.page.object_list]
             kept = {name: value for name, value in request.GET.items() if name in form.fields and name != "q" and value}
             context["pagination_query"] = urlencode({"q": query} | kept) + "&"

@@ -41,7 +41,7 @@ def query_terms(query: str) -> Terms:
     terms = search_terms(query[:MAX_QUERY_CHARS])
     latin = list(dict.fromkeys(terms.latin))[:MAX_TERMS]
     cjk = list(dict.fromkeys(terms.cjk))[: MAX_TERMS * 2]  # a Chinese phrase of n characters is n - 1 bigrams
-    return Terms(latin=latin, cjk=cjk)
+    return Terms(latin=latin, cjk=cjk, phrases=terms.phrases[:MAX_TERMS])
 
 
 def visible_group_ids(user) -> list[int]:

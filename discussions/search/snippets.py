@@ -8,18 +8,20 @@ import re
 
 from django.utils.html import format_html, format_html_join
 
-from discussions.search.text import Terms
+from discussions.search.text import CJK, Terms
 
 SNIPPET_CHARS = 240
 LEAD_CHARS = 60  # text kept before the first match, so it reads in context
 
 
 def _pattern(terms: Terms) -> re.Pattern | None:
-    """Latin words at a word's start (a stemmed match like "prices" for "price" shows its shared start), CJK
+    """Latin words from a word's start to its end (a stemmed match: "prices" marks "price" and "prices"), CJK
     bigrams and single characters anywhere. Longest first, so overlapping terms mark the longer."""
     needles = {term[:-1] if term.endswith("s") and len(term) > 3 else term for term in terms.latin}
-    alternatives = [rf"\b{re.escape(term)}" for term in sorted(needles, key=len, reverse=True)]
-    alternatives += [re.escape(term) for term in sorted(set(terms.cjk), key=len, reverse=True)]
+    alternatives = [rf"\b{re.escape(term)}[^\W_{CJK}]*" for term in sorted(needles, key=len, reverse=True)]
+    # A Chinese phrase is marked whole where it stands in a row, its bigrams where they stand apart.
+    cjk = sorted(set(terms.phrases) | set(terms.cjk), key=len, reverse=True)
+    alternatives += [re.escape(term) for term in cjk]
     if not alternatives:
         return None
     return re.compile("|".join(alternatives), re.IGNORECASE)

@@ -21,6 +21,7 @@ _TOKEN = re.compile(f"[{CJK}]+|[^\\W_{CJK}]+")
 class Terms:
     latin: list[str]  # lower-case words, for the 'english' configuration (stemmed: "prices" finds "price")
     cjk: list[str]  # bigrams and single characters, for the 'simple' configuration (taken as they are)
+    phrases: tuple[str, ...] = ()  # the CJK runs whole, for marking them in snippets as one
 
     def __bool__(self) -> bool:
         return bool(self.latin or self.cjk)
@@ -37,13 +38,14 @@ def bigrams(run: str) -> list[str]:
 
 
 def search_terms(text: str) -> Terms:
-    latin, cjk = [], []
+    latin, cjk, phrases = [], [], []
     for token in _TOKEN.findall(text.lower()):
         if _CJK_RUN.fullmatch(token):
             cjk.extend(bigrams(token))
+            phrases.append(token)
         else:
             latin.append(token)
-    return Terms(latin=latin, cjk=cjk)
+    return Terms(latin=latin, cjk=cjk, phrases=tuple(phrases))
 
 
 def padded(terms: list[str]) -> str:
