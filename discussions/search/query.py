@@ -135,6 +135,10 @@ def search(*, user, query: str, filters: Filters | None = None, page: int = 1) -
         matches = matches.filter(_sqlite_match(terms))
         ranked = matches.order_by("-created_at", "-pk")
     count = matches.order_by()[: RANKED + 1].count()
-    ranked = ranked.select_related("group", "topic__group", "thread", "post", "author")
-    paginator = _CountedPaginator(ranked, PER_PAGE, count=min(count, RANKED))
-    return Results(page=paginator.get_page(page), count=min(count, RANKED), more=count > RANKED, terms=terms)
+    # The page's ids first, then its 20 rows with where they live: joining before the cut would join every match.
+    paginator = _CountedPaginator(ranked.values_list("pk", flat=True), PER_PAGE, count=min(count, RANKED))
+    result_page = paginator.get_page(page)
+    ids = list(result_page.object_list)
+    loaded = SearchDocument.objects.select_related("group", "topic__group", "thread", "post", "author").in_bulk(ids)
+    result_page.object_list = [loaded[pk] for pk in ids if pk in loaded]
+    return Results(page=result_page, count=min(count, RANKED), more=count > RANKED, terms=terms)
