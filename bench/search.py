@@ -171,7 +171,7 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE discussions_searchdocument")
             print(f"seeded and indexed {args.posts:,} posts in {clock.monotonic() - started:.0f} s", flush=True)
-        times, query_counts, counts = [], [], []
+        times, database_times, query_counts, counts = [], [], [], []
         for query, group in queries(rng, args.searches, groups):
             with CaptureQueriesContext(connection) as captured:
                 started = clock.perf_counter()
@@ -179,11 +179,15 @@ def main() -> None:
                 hits = [describe(document, results.terms) for document in results.page.object_list]
                 times.append((clock.perf_counter() - started) * 1000)
             query_counts.append(len(captured))
+            database_times.append(sum(float(each["time"]) for each in captured.captured_queries) * 1000)
             counts.append(results.count)
             assert len(hits) <= 20
         print(f"{len(times)} searches over {args.posts:,} posts (PostgreSQL), as a member of 2 of {GROUPS} groups:")
         print(f"  p50 {percentile(times, 0.50):.1f} ms   p95 {percentile(times, 0.95):.1f} ms   "
               f"p99 {percentile(times, 0.99):.1f} ms   max {max(times):.1f} ms")
+        print(f"  of which in PostgreSQL: p50 {percentile(database_times, 0.50):.1f} ms   "
+              f"p95 {percentile(database_times, 0.95):.1f} ms   p99 {percentile(database_times, 0.99):.1f} ms")
+        print(f"  load average while searching: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         print(f"  SQL queries per search: {min(query_counts)}–{max(query_counts)} "
               f"(mean {statistics.mean(query_counts):.1f}); results per search: median {statistics.median(counts):.0f}, "
               f"max {max(counts):,}{'+' if max(counts) >= 1000 else ''}")

@@ -446,13 +446,20 @@ class SearchDocument(models.Model):
     created_at = models.DateTimeField()
     title = models.CharField(max_length=200, blank=True)
     text = models.TextField(blank=True)
-    # The title and text as search terms (discussions.search.text.search_terms), space-padded: SQLite matches on it.
+    # SQLite: the title and text as search terms (discussions.search.text.search_terms), space-padded, matched
+    # with LIKE. Empty on PostgreSQL, which matches `vector`.
     terms = models.TextField(blank=True)
     # PostgreSQL's index (GIN, added by migration 0008 on PostgreSQL only): title weighted A, text B.
     vector = SearchVectorOrText(null=True, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="one_search_document_per_object")]
+        indexes = [
+            # Search takes the newest matches of a common word by walking this index (discussions.search.query).
+            models.Index(
+                fields=["-created_at", "-id"], condition=models.Q(is_visible=True), name="search_document_newest_idx"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.object_id}"

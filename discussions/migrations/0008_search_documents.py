@@ -50,6 +50,7 @@ class Migration(migrations.Migration):
                 ('topic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='topics.topic')),
             ],
             options={
+                'indexes': [models.Index(condition=models.Q(('is_visible', True)), fields=['-created_at', '-id'], name='search_document_newest_idx')],
                 'constraints': [models.UniqueConstraint(fields=('kind', 'object_id'), name='one_search_document_per_object')],
             },
         ),

@@ -1,7 +1,8 @@
 """Answering a search: the documents the searcher may see that hold every term of the query, best first.
 
 The same function serves the search page and bench/search.py. On PostgreSQL it matches the stored tsvector through
-its GIN index and ranks with ts_rank; on SQLite it matches the stored terms with LIKE, newest first.
+its GIN index and ranks with ts_rank (then newest first); on SQLite it matches the stored terms with LIKE, newest
+first.
 """
 
 import operator
@@ -12,8 +13,7 @@ from functools import reduce
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import F, Q
-from django.utils.functional import cached_property
+from django.db.models import F, Q, Value
 
 from discussions.models import SearchDocument
 from discussions.search.text import Terms, search_terms
@@ -22,8 +22,8 @@ from topics.models import Group, Topic
 MAX_QUERY_CHARS = 200  # longer queries are cut: no one types more, and each term is one more condition
 MAX_TERMS = 12
 PER_PAGE = 20
-# A common word matches tens of thousands of posts; ranking all of them costs more than the page is worth. The
-# newest RANKED matches are ranked (and paged through); the count says "1,000+" past that.
+# A common word matches tens of thousands of posts; ranking or counting all of them costs more than the page is
+# worth. RANKED matches are ranked and paged through; the count says "1,000+" past that.
 RANKED = 1000
 
 
@@ -95,18 +95,6 @@ def _sqlite_match(terms: Terms) -> Q:
     return reduce(operator.and_, conditions)
 
 
-class _CountedPaginator(Paginator):
-    """A paginator told its count: the search has already counted (up to RANKED), and counting again costs a query."""
-
-    def __init__(self, object_list, per_page, *, count: int):
-        super().__init__(object_list, per_page)
-        self._count = count
-
-    @cached_property
-    def count(self):
-        return self._count
-
-
 @dataclass
 class Results:
     page: object  # a Page of SearchDocument with group, topic, thread, post and author loaded
@@ -120,25 +108,25 @@ def search(*, user, query: str, filters: Filters | None = None, page: int = 1) -
     filters = filters or Filters()
     terms = query_terms(query)
     if not terms or filters.author_ids == []:
-        return Results(page=_CountedPaginator([], PER_PAGE, count=0).page(1), count=0, more=False, terms=terms)
+        return Results(page=Paginator([], PER_PAGE).page(1), count=0, more=False, terms=terms)
     matches = _scoped(user, filters)
+    # At most RANKED + 1 matches, in one query that counts them too. On PostgreSQL they are the first the GIN index
+    # finds, ranked: a query reads at most that many rows whatever the word, where ordering every match of a
+    # common word by date or rank would read them all (bench/search.py). More than RANKED matches: "1,000+", and
+    # the filters narrow them. SQLite scans its LIKE anyway and takes the newest.
     if connection.vendor == "postgresql":
         tsquery = pg_query(terms)
-        matches = matches.filter(vector=tsquery)
-        newest = matches.order_by("-created_at", "-pk").values("pk")[:RANKED]
-        ranked = (
-            SearchDocument.objects.filter(pk__in=newest)
-            .annotate(rank=SearchRank(F("vector"), tsquery))
-            .order_by("-rank", "-created_at", "-pk")
-        )
+        found = matches.filter(vector=tsquery).annotate(rank=SearchRank(F("vector"), tsquery)).order_by()
+        rows = list(found.values_list("pk", "rank")[: RANKED + 1])
     else:
-        matches = matches.filter(_sqlite_match(terms))
-        ranked = matches.order_by("-created_at", "-pk")
-    count = matches.order_by()[: RANKED + 1].count()
-    # The page's ids first, then its 20 rows with where they live: joining before the cut would join every match.
-    paginator = _CountedPaginator(ranked.values_list("pk", flat=True), PER_PAGE, count=min(count, RANKED))
-    result_page = paginator.get_page(page)
+        found = matches.filter(_sqlite_match(terms)).order_by("-created_at", "-pk")
+        rows = list(found.annotate(rank=Value(0.0)).values_list("pk", "rank")[: RANKED + 1])
+    more, rows = len(rows) > RANKED, rows[:RANKED]
+    rows.sort(key=lambda row: (-row[1], -row[0]))  # best first, then the newest written (or indexed)
+    result_page = Paginator([row[0] for row in rows], PER_PAGE).get_page(page)
+    # Only the page's rows are loaded with where they live: joining before the cut would join every match.
     ids = list(result_page.object_list)
-    loaded = SearchDocument.objects.select_related("group", "topic__group", "thread", "post", "author").in_bulk(ids)
+    rows_shown = SearchDocument.objects.select_related("group", "topic__group", "thread", "post", "author")
+    loaded = rows_shown.defer("vector", "terms", "post__body", "post__body_html").in_bulk(ids)
     result_page.object_list = [loaded[pk] for pk in ids if pk in loaded]
-    return Results(page=result_page, count=min(count, RANKED), more=count > RANKED, terms=terms)
+    return Results(page=result_page, count=len(rows), more=more, terms=terms)
