@@ -25,7 +25,8 @@ def _count_search(request) -> None:
 def search(request):
     groups = list(Group.objects.visible_to(request.user).order_by("name"))
     form = SearchForm(request.GET, groups=groups)
-    context = {"form": form, "hits": [], "results": None, "query": ""}
+    filters = [name for name in form.fields if name != "q" and request.GET.get(name)]
+    context = {"form": form, "hits": [], "results": None, "query": "", "filters_open": bool(filters)}
     status = HTTPStatus.OK
     with clock.reading(request.user, None):  # a date filter means a day on the reader's clock
         if not form.is_valid():
