@@ -455,7 +455,7 @@ class SearchDocument(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="one_search_document_per_object")]
         indexes = [
-            # Search takes the newest matches of a common word by walking this index (discussions.search.query).
+            # SQLite's search takes the newest matches by walking this index (discussions.search.query).
             models.Index(
                 fields=["-created_at", "-id"], condition=models.Q(is_visible=True), name="search_document_newest_idx"
             ),

@@ -1,6 +1,8 @@
 """Keeping the search index current: each service that changes searchable text or who may see it calls one of
 these in its own transaction (no signals: STYLE.md), and `rebuild_search_index` writes it all for existing data."""
 
+from datetime import UTC, datetime
+
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 
@@ -70,9 +72,8 @@ def briefing_document(topic: Topic) -> SearchDocument:
     )
 
 
-def _epoch():
-    from datetime import UTC, datetime
-
+def _epoch() -> datetime:
+    """A briefing's date when its topic has seen no activity yet (the date filter needs one)."""
     return datetime(2000, 1, 1, tzinfo=UTC)
 
 

@@ -14,6 +14,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import F, Q, Value
+from django.utils import timezone
 
 from discussions.models import SearchDocument
 from discussions.search.text import Terms, search_terms
@@ -49,8 +50,7 @@ def visible_group_ids(user) -> list[int]:
 
 
 def _in_zone(day: date, *, end: bool = False) -> datetime:
-    from django.utils import timezone
-
+    """The start of `day` (or of the day after, for an end date) on the reader's clock."""
     moment = datetime.combine(day + timedelta(days=1) if end else day, time.min)
     return timezone.make_aware(moment)
 
