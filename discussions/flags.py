@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from discussions.models import Flag, Notification, Post
 from discussions.moderation import HOUR, RateLimited, count_in_window
+from discussions.search import index as search_index
 from groupsite.models import EmailChoice, NotificationKind
 from topics import audit
 from topics.audit import AuditAction
@@ -88,6 +89,7 @@ def _hide_if_flagged_enough(post: Post, *, now: datetime) -> bool:
     if not hidden:
         return False
     post.hidden_at, post.hidden_by, post.hidden_reason = now, None, reason
+    search_index.index_post(post)
     # No moderator acted: the log shows "the flags" as the actor.
     _log_post_action(post, actor=None, action=AuditAction.HIDE_POST, reason=reason, now=now)
     return True
@@ -105,6 +107,7 @@ def dismiss_flags(*, post: Post, moderator, reason: str = "", now: datetime | No
         hidden_at=None, hidden_reason=""
     ):
         post.hidden_at, post.hidden_reason = None, ""
+        search_index.index_post(post)
     _log_post_action(post, actor=moderator, action=AuditAction.FLAG_DISMISSED, reason=reason, now=now)
     return dismissed
 
@@ -119,6 +122,7 @@ def hide_post(*, post: Post, moderator, reason: str = "", now: datetime | None =
     if not changed:
         return False
     post.hidden_at, post.hidden_by, post.hidden_reason = now, moderator, reason
+    search_index.index_post(post)
     _resolve_open_flags(post, moderator=moderator, resolution=Flag.Resolution.HIDDEN, now=now)
     _log_post_action(post, actor=moderator, action=AuditAction.HIDE_POST, reason=reason, now=now)
     return True
@@ -133,6 +137,7 @@ def unhide_post(*, post: Post, moderator, reason: str = "", now: datetime | None
     ):
         return False
     post.hidden_at, post.hidden_by, post.hidden_reason = None, None, ""
+    search_index.index_post(post)
     _resolve_open_flags(post, moderator=moderator, resolution=Flag.Resolution.DISMISSED, now=now)
     _log_post_action(post, actor=moderator, action=AuditAction.UNHIDE_POST, reason=reason, now=now)
     return True

@@ -2,6 +2,7 @@ import hmac
 import secrets
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -434,6 +435,61 @@ class FeedToken(models.Model):
     def matches(self, token: str) -> bool:
         """Compared in constant time, as well as found by its unique value (a database may compare loosely)."""
         return hmac.compare_digest(self.token.encode(), token.encode())
+
+
+class SearchVectorOrText(SearchVectorField):
+    """A tsvector on PostgreSQL; on SQLite, which has none, an unused text column (search reads `terms` there)."""
+
+    def db_type(self, connection):
+        return "tsvector" if connection.vendor == "postgresql" else "text"
+
+
+class SearchDocument(models.Model):
+    """One searchable thing (a thread's title, a post, a prompt, an outcome, a topic's briefing) as the search page
+    finds it: its text made plain, where it lives and who may see it. Written by discussions.search.index from the
+    services that change what it copies, never read back into the site's own pages."""
+
+    class Kind(models.TextChoices):
+        THREAD = "thread", _("Thread")
+        POST = "post", _("Post")
+        PROMPT = "prompt", _("Prompt")
+        OUTCOME = "outcome", _("Outcome")
+        BRIEFING = "briefing", _("Briefing")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    object_id = models.PositiveIntegerField()
+    # Where it lives: the group decides who may see it (read when searching, so a group turning private, or a
+    # member leaving, takes effect at once without touching the index).
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Chatham House: what was said, not who said it. A hidden author is never shown and never found by the filter.
+    is_author_hidden = models.BooleanField(default=False)
+    # False for hidden or removed posts and unpublished prompts: search never shows them, not even in counts.
+    is_visible = models.BooleanField(default=True)
+    role = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField()
+    title = models.CharField(max_length=200, blank=True)
+    text = models.TextField(blank=True)
+    # SQLite: the title and text as search terms (discussions.search.text.search_terms), space-padded, matched
+    # with LIKE. Empty on PostgreSQL, which matches `vector`.
+    terms = models.TextField(blank=True)
+    # PostgreSQL's index (GIN, added by migration 0010 on PostgreSQL only): title weighted A, text B.
+    vector = SearchVectorOrText(null=True, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="one_search_document_per_object")]
+        indexes = [
+            # SQLite's search takes the newest matches by walking this index (discussions.search.query).
+            models.Index(
+                fields=["-created_at", "-id"], condition=models.Q(is_visible=True), name="search_document_newest_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.object_id}"
 
 
 from discussions.reactions import Bookmark, Reaction  # noqa: E402,F401  (reactions and bookmarks: their own module)

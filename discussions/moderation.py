@@ -14,6 +14,7 @@ from django.utils.translation import gettext, ngettext
 
 from discussions.markdown import render_markdown
 from discussions.models import Post, Thread
+from discussions.search import index as search_index
 from topics import audit
 from topics.audit import AuditAction
 from topics.models import Group, Membership, Prompt, Topic
@@ -95,6 +96,7 @@ def rename_thread(*, thread: Thread, title: str, by=None) -> bool:
     old_title = thread.title
     Thread.objects.filter(pk=thread.pk).update(title=title)
     thread.title = title
+    search_index.index_thread(thread)
     _log_thread_action(thread, by=by, action=AuditAction.RENAME, summary=f"“{old_title}” → “{title}”")
     return True
 
@@ -130,6 +132,7 @@ def move_thread(*, thread: Thread, topic: Topic, by=None) -> bool:
     )
     # A prompt lives in its thread's topic: the topic page, summary and export gather it from there.
     Prompt.objects.filter(thread_id=thread.pk).update(topic=topic)
+    search_index.move_thread(thread=thread, topic=topic)
     source_title = Topic.objects.filter(pk=source_id).values_list("title", flat=True).first() or ""
     thread.topic = topic
     _log_thread_action(thread, by=by, action=AuditAction.MOVE, summary=f"“{thread.title}”: {source_title} → {topic.title}")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from discussions import notifications, tasks
 from discussions.markdown import render_markdown
 from discussions.models import Flag, Post, PostRevision, Thread
+from discussions.search import index as search_index
 from groupsite import outbox
 from topics import audit
 from topics.audit import AuditAction
@@ -75,6 +76,7 @@ def publish_post(
     thread.post_count = locked.post_count + 1
     thread.last_activity_at = now
     notifications.auto_watch(user=author, thread=thread, now=now)
+    search_index.index_post(post)
     if post.number > 1:  # an opening post is announced by start_thread's notify_new_thread
         outbox.enqueue(tasks.notify_new_post, post.pk, now.isoformat())
     return post
@@ -107,6 +109,7 @@ def start_thread(
         source_url=source_url,
         evidence_as_of=evidence_as_of,
     )
+    search_index.index_thread(thread)
     outbox.enqueue(tasks.notify_new_thread, thread.pk, now.isoformat())
     return thread
 
@@ -144,8 +147,10 @@ def edit_post(
             post.save(update_fields=list(argument))
     now = now or timezone.now()
     if body == post.body:
-        if changed_role and editor.pk != post.author_id:
-            _record_moderation(post, actor=editor, action=AuditAction.EDIT_POST, now=now)
+        if changed_role:
+            search_index.index_post(post)
+            if editor.pk != post.author_id:
+                _record_moderation(post, actor=editor, action=AuditAction.EDIT_POST, now=now)
         return changed_role
     PostRevision.objects.create(
         post=post,
@@ -159,6 +164,7 @@ def edit_post(
     post.body_html = render_markdown(body)
     post.edited_at = now
     post.save(update_fields=["body", "body_html", "edited_at"])
+    search_index.index_post(post)
     if editor.pk != post.author_id:
         _record_moderation(post, actor=editor, action=AuditAction.EDIT_POST, now=now)
     return True
@@ -174,6 +180,7 @@ def delete_post(*, post: Post, deleted_by, now: datetime | None = None, reason: 
     changed = Post.objects.filter(pk=post.pk, deleted_at__isnull=True).update(deleted_at=now, deleted_by=deleted_by)
     if changed:
         post.deleted_at, post.deleted_by = now, deleted_by
+        search_index.index_post(post)  # out of search results at once
         Flag.objects.filter(post=post, resolved_at__isnull=True).update(
             resolved_at=now, resolved_by=deleted_by, resolution=Flag.Resolution.DELETED
         )

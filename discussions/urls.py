@@ -1,6 +1,8 @@
 from django.urls import path
 
-from discussions import views, views_digest, views_email, views_flags, views_notifications, views_reactions
+from discussions import (
+    views, views_digest, views_email, views_flags, views_notifications, views_reactions, views_search,
+)
 
 app_name = "discussions"
 urlpatterns = [
@@ -29,6 +31,7 @@ urlpatterns = [
     path("bookmarks/", views_reactions.bookmark_list, name="bookmarks"),
     path("g/<slug:slug>/review/", views_flags.review_queue, name="review_queue"),
     path("preview/", views.preview, name="preview"),
+    path("search/", views_search.search, name="search"),
     path("g/<slug:group_slug>/topics/<slug:topic_slug>/new/", views.new_thread, name="new_thread"),
     path("unsubscribe/<str:token>/", views_email.unsubscribe, name="unsubscribe"),
     path("accounts/email-preferences/", views_email.email_preferences, name="email_preferences"),

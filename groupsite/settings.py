@@ -387,3 +387,4 @@ MENTIONS_PER_POST = env_int("MENTIONS_PER_POST", 10)
 MENTIONS_PER_HOUR = env_int("MENTIONS_PER_HOUR", 30)  # people notified by someone's @mentions in an hour
 FLAGS_PER_HOUR = env_int("FLAGS_PER_HOUR", 10)  # flags a member may raise (discussions/flags.py)
 REACTIONS_PER_HOUR = env_int("REACTIONS_PER_HOUR", 300)  # reactions given or taken back (discussions/reactions.py)
+SEARCHES_PER_MINUTE = env_int("SEARCHES_PER_MINUTE", 30)  # per account, or per address for visitors

@@ -7,6 +7,7 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
 
+from discussions.search import index as search_index
 from discussions.services import publish_post, start_thread
 from groupsite.models import User
 from topics import demo_chinese
@@ -471,6 +472,7 @@ def load_demo_content(now: datetime | None = None) -> dict:
     group.refresh_from_db()  # the time zone as stored
     created_prompts = _ensure_prompts(group=group, topics=topics, author=users["moderator"], now=now)
     demo_chinese.ensure_cost_summary(topics["cost-and-reimbursement"], users["moderator"], now)
+    search_index.rebuild()  # topics and prompts above are written directly, not through the indexing services
     return {
         "group": group,
         "topics": list(topics.values()),

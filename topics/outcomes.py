@@ -13,6 +13,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from discussions import excerpts
 from discussions.models import Post, Thread
+from discussions.search import index as search_index
 from groupsite import clock
 from topics import audit, bilingual, polls
 from topics.audit import AuditAction
@@ -87,6 +88,7 @@ def save_outcome(
                     topic=topic, prompt=prompt, author=author, created_at=now, updated_at=now, **values
                 )
             _log_outcome(outcome, author=author, now=now)
+            search_index.index_outcome(outcome)
             return outcome
         except IntegrityError:
             outcome = _existing(topic=topic, prompt=prompt, lock=True)
@@ -104,6 +106,7 @@ def save_outcome(
     outcome.updated_at = now
     outcome.save()
     _log_outcome(outcome, author=author, now=now)
+    search_index.index_outcome(outcome)
     return outcome
 
 

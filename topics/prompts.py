@@ -6,6 +6,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 
+from discussions.search import index as search_index
 from topics import polls, scheduling
 from topics.models import Membership, Prompt, Topic
 
@@ -55,6 +56,7 @@ def duplicate_prompt(*, prompt: Prompt, topic: Topic, author) -> Prompt:
         chatham_house=prompt.chatham_house,
         status=Prompt.Status.DRAFT,
     )
+    search_index.index_prompt(copy)
     try:
         poll = prompt.poll
     except ObjectDoesNotExist:
@@ -98,6 +100,7 @@ def save_prompt(*, form, author, now: datetime) -> tuple[Prompt, bool]:
         # Publishing now sets publish_at to now; a later time left in the form would clash with closes_at.
         prompt.publish_at = data.get("publish_at") if when == form.When.DRAFT else None
     prompt.save()
+    search_index.index_prompt(prompt)
     poll = form.poll_settings()
     if poll is not None:
         polls.save_poll(prompt=prompt, **poll)

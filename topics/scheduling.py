@@ -13,6 +13,7 @@ from django.db.models import Max
 
 from discussions import tasks as discussion_tasks
 from discussions.models import Thread
+from discussions.search import index as search_index
 from discussions.services import start_thread
 from groupsite import outbox
 from topics import audit
@@ -57,6 +58,9 @@ def publish_prompt(*, prompt_id: int, now: datetime, allowed_from=(Prompt.Status
         topic=prompt.topic, author=prompt.author, title=prompt.title, body=_opening_post(prompt), now=now, is_pinned=True
     )
     Prompt.objects.filter(pk=prompt.pk).update(thread=thread, publish_at=prompt.publish_at)
+    prompt.thread, prompt.status, prompt.published_at = thread, Prompt.Status.OPEN, now
+    search_index.index_prompt(prompt)
+    search_index.index_thread(thread, with_posts=True)  # now a prompt's thread: the Chatham House rule applies
     _record_announcements(prompt, now)
     _log_prompt_action(prompt_id, by=by, action=AuditAction.PROMPT_PUBLISH, now=now)
     outbox.enqueue(discussion_tasks.notify_prompt_published, prompt_id, now.isoformat())

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from discussions import tasks as discussion_tasks
 from discussions.emails import render_plain_text
 from discussions.moderation import HOUR, RateLimited, count_in_window
+from discussions.search import index as search_index
 from topics import sanctions
 from topics import audit
 from topics.audit import AuditAction
@@ -383,11 +384,13 @@ def create_topic(
     last = Topic.objects.filter(group=group).aggregate(Max("position"))["position__max"] or 0
     try:
         with transaction.atomic():  # the unique constraint settles two moderators taking the same slug at once
-            return Topic.objects.create(
+            topic = Topic.objects.create(
                 group=group, title=title, slug=slug, briefing=briefing, position=last + 1, **bilingual
             )
     except IntegrityError:
         raise ValidationError({"slug": _slug_taken(slug)}) from None
+    search_index.index_briefing(topic)
+    return topic
 
 
 @transaction.atomic
@@ -410,6 +413,7 @@ def update_topic(
             topic.save(update_fields=fields)  # Topic.save adds the HTML of each
     except IntegrityError:
         raise ValidationError({"slug": _slug_taken(slug)}) from None
+    search_index.index_briefing(topic)
     return topic
 
 

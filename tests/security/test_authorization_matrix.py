@@ -249,6 +249,7 @@ G, GT = ("group.slug",), ("group.slug", "topic.slug")
 MATRIX = [
     # The site, outside any group
     Row("topics:home", get=ANYONE_PAGE, site=True),
+    Row("discussions:search", get=ANYONE_PAGE, site=True),  # results are scoped by test_search*.py
     Row("profile", ("post.author.username",), get=ANYONE_PAGE, site=True),
     Row("edit_profile", get=SIGNED_IN_PAGE, site=True),
     Row("discussions:preview", post=SIGNED_IN_ACTION, site=True),

@@ -109,6 +109,17 @@ def test_the_group_home_and_agenda_pages_name_no_author(client, scene):
         assert_names_nobody(get(client, scene["reader"], url))
 
 
+def test_search_results_name_nobody_and_searching_by_the_speaker_finds_nothing(client, scene):
+    search = reverse("discussions:search")
+    page = get(client, scene["reader"], f"{search}?q=pay")
+
+    assert "never <mark>pay</mark> list price" in page
+    assert_names_nobody(page, host_too=True)
+    for author in (SPEAKER_USERNAME, SPEAKER_NAME, HOST_USERNAME):
+        page = get(client, scene["reader"], f"{search}?q=pay&author={author}")
+        assert "list price" not in page and "0 results" in page
+
+
 def test_the_speakers_profile_does_not_list_their_chatham_house_posts(client, scene):
     page = get(client, scene["reader"], reverse("profile", args=[SPEAKER_USERNAME]))
 

@@ -208,6 +208,21 @@ def test_a_new_prompt_email_in_chinese_shows_the_hostile_chinese_version_as_text
     assert_no_injected_markup(message.alternatives[0][0])
 
 
+@pytest.mark.parametrize("query", ["img onerror", IMG, BREAKOUT, "thread", "prompt", "briefing", "takeaway"])
+def test_the_search_page_shows_hostile_text_as_text(client, hostile, query):
+    from discussions.search import index
+
+    index.rebuild()  # the topic's briefing was written directly, not through the services that index it
+    client.force_login(hostile["reader"])
+    response = client.get(reverse("discussions:search"), {"q": query, "author": BREAKOUT})
+    assert response.status_code == HTTPStatus.OK
+    assert_no_injected_markup(response.content.decode())
+    response = client.get(reverse("discussions:search"), {"q": query})
+    html = response.content.decode()
+    assert "<mark>" in html  # the page marks what it found, with its own markup only
+    assert_no_injected_markup(html)
+
+
 def test_the_mention_suggestions_are_json_never_html(client, hostile):
     client.force_login(hostile["reader"])
 

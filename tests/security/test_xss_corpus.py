@@ -12,7 +12,7 @@ Markdown fields (briefings, context, outcomes) a few payloads in separate blocks
 
 from datetime import timedelta
 from http import HTTPStatus
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 import pytest
 from django.test import Client
@@ -129,6 +129,7 @@ def hostile_world(settings):
     settings.PREVIEWS_PER_MINUTE = 100_000
     settings.FLAGS_PER_HOUR = 100_000
     settings.BOOKMARKS_PER_PAGE = 1000
+    settings.SEARCHES_PER_MINUTE = 100_000
     site = Site()
     group = factories.make_group(name="Hostile input group", slug="hostile")
     owner = factories.make_user(username="owner", display_name="Group owner")
@@ -390,6 +391,9 @@ def pages_to_open(world) -> list[tuple[str, str]]:
         if index < len(world["join_answers"]):
             pages.append(("owner", reverse("topics:join_requests", args=[private.slug])))
     pages.append(("owner", reverse("topics:group_settings", args=[group.slug])))
+    # Search: snippets, titles and authors of hits from the hostile posts, and hostile queries echoed back.
+    for query in ["xss", "alert", "img", "svg", "javascript", "script"] + pack(PACKABLE, 200)[:4]:
+        pages.append(("reader", f"{reverse('discussions:search')}?{urlencode({'q': query})}"))
     return pages
 
 

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
+from discussions.models import SearchDocument
+from discussions.search import index as search_index
 from groupsite import clock
 from topics import answers
 from topics import prompts as prompt_services
@@ -216,6 +218,7 @@ def prompt_delete(request, slug, pk):
     if not deleted:
         messages.error(request, gettext("A published prompt stays on record: close it instead."))
         return redirect("topics:prompt_edit", slug=group.slug, pk=prompt.pk)
+    search_index.forget(SearchDocument.Kind.PROMPT, prompt.pk)
     messages.success(request, gettext("The prompt was deleted."))
     return redirect("topics:agenda", slug=group.slug)
 
