@@ -74,6 +74,14 @@ def duplicate_prompt(*, prompt: Prompt, topic: Topic, author) -> Prompt:
 
 
 @transaction.atomic
+def save_prompt_translation(*, form) -> Prompt:
+    """The other language's version of a published prompt (a PromptTranslationForm), searchable at once."""
+    prompt = form.save_translation()
+    search_index.index_prompt(prompt)
+    return prompt
+
+
+@transaction.atomic
 def save_prompt(*, form, author, now: datetime) -> tuple[Prompt, bool]:
     """Save a validated PromptForm: the prompt, its place in time and its poll. Returns (prompt, published)."""
     data = form.cleaned_data

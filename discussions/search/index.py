@@ -45,22 +45,31 @@ def post_document(post: Post, thread: Thread) -> SearchDocument:
     )
 
 
+def _both(*texts: str) -> str:
+    """The original and a moderator's version in the other language (topics.bilingual): either finds the thing."""
+    return " / ".join(text for text in texts if text)
+
+
 def prompt_document(prompt: Prompt, topic: Topic) -> SearchDocument:
     return SearchDocument(
         kind=Kind.PROMPT, object_id=prompt.pk, group_id=topic.group_id, topic_id=topic.pk, thread_id=prompt.thread_id,
         author_id=prompt.author_id, is_author_hidden=prompt.chatham_house, is_visible=prompt.is_published,
-        created_at=prompt.published_at or prompt.created_at, title=prompt.title, text=plain_text(prompt.context_html),
+        created_at=prompt.published_at or prompt.created_at, title=_both(prompt.title, prompt.title_translated),
+        text=" ".join(plain_text(html) for html in (prompt.context_html, prompt.context_translated_html) if html),
     )
 
 
 def outcome_document(outcome: Outcome, topic: Topic, prompt: Prompt | None) -> SearchDocument:
-    sections = (outcome.takeaways_html, outcome.open_questions_html, outcome.dissent_html)
+    sections = (outcome.takeaways_html, outcome.open_questions_html, outcome.dissent_html,
+                outcome.takeaways_translated_html, outcome.open_questions_translated_html,
+                outcome.dissent_translated_html)
     return SearchDocument(
         kind=Kind.OUTCOME, object_id=outcome.pk, group_id=topic.group_id, topic_id=topic.pk,
         thread_id=prompt.thread_id if prompt else None, author_id=outcome.author_id,
         is_author_hidden=bool(prompt and prompt.chatham_house),
         is_visible=prompt is None or prompt.is_published, created_at=outcome.updated_at,
-        title=prompt.title if prompt else topic.title, text=" ".join(plain_text(html) for html in sections if html),
+        title=_both(prompt.title, prompt.title_translated) if prompt else topic.title,
+        text=" ".join(plain_text(html) for html in sections if html),
     )
 
 
@@ -68,7 +77,8 @@ def briefing_document(topic: Topic) -> SearchDocument:
     return SearchDocument(
         kind=Kind.BRIEFING, object_id=topic.pk, group_id=topic.group_id, topic_id=topic.pk, author_id=None,
         is_visible=bool(topic.briefing.strip()), created_at=topic.last_activity_at or _epoch(),
-        title=topic.title, text=plain_text(topic.briefing_html),
+        title=topic.title,
+        text=" ".join(plain_text(html) for html in (topic.briefing_html, topic.briefing_translated_html) if html),
     )
 
 

@@ -234,3 +234,28 @@ def test_a_prompt_keeps_its_chatham_house_thread_documents_marked(topic):
     prompt = factories.make_open_prompt(topic, chatham_house=True)
     assert Prompt.objects.get(pk=prompt.pk).thread_id
     assert all(SearchDocument.objects.filter(thread=prompt.thread).values_list("is_author_hidden", flat=True))
+
+
+def test_a_moderators_version_in_the_other_language_is_found_by_either_language(topic, group, member, moderator):
+    from topics import prompts
+    from topics.bilingual_forms import PromptTranslationForm
+
+    prompt = factories.make_open_prompt(topic, title="Who pays for CAR-T?", context="Budgets differ by province.")
+    form = PromptTranslationForm(
+        {"language": "en", "title_translated": "谁来支付CAR-T费用？", "context_translated": "各省的医保预算不同。"},
+        instance=prompt,
+    )
+    assert form.is_valid(), form.errors
+    prompts.save_prompt_translation(form=form)
+    briefed = create_topic(
+        group=group, title="Market", slug="market", briefing="The market size in 2030.",
+        briefing_translated="二零三零年的市场规模。",
+    )  # fmt: skip
+    outcome = outcomes.save_outcome(
+        prompt=prompt, topic=topic, author=moderator, takeaways="Payers want contracts", now=timezone.now(),
+        takeaways_translated="支付方希望签订合同",
+    )  # fmt: skip
+
+    assert prompt.pk in found(member, "医保预算") and prompt.pk in found(member, "budgets")
+    assert found(member, "市场规模") == [briefed.pk]
+    assert found(member, "签订合同") == [outcome.pk]

@@ -177,7 +177,7 @@ def prompt_translation(request, slug, pk):
     group, membership, prompt = _moderated_prompt(request, slug, pk)
     form = PromptTranslationForm(request.POST, instance=prompt)
     if form.is_valid():
-        form.save_translation()
+        prompt_services.save_prompt_translation(form=form)
         messages.success(request, gettext("The other language's version is saved."))
         return redirect("topics:prompt_edit", slug=group.slug, pk=prompt.pk)
     prompt.refresh_from_db()  # the page shows the prompt as saved
