@@ -5,9 +5,24 @@ from urllib.parse import unquote_to_bytes
 
 from django.core.exceptions import BadRequest
 from django.shortcuts import render
+from django.utils import translation
 
 from discussions.moderation import RateLimited
-from groupsite import clock
+from groupsite import clock, languages
+
+
+class MemberLanguageMiddleware:
+    """Speak the language a signed-in member chose in their profile; without a choice, LocaleMiddleware's stays
+    (the language cookie the footer's switcher sets, else the browser's Accept-Language)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if language := languages.chosen_language(getattr(request, "user", None)):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)
 
 
 class MemberTimezoneMiddleware:

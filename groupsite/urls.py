@@ -5,6 +5,7 @@ from groupsite import account_views, views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/profile/", views.edit_profile, name="edit_profile"),
     # allauth's confirmation pages, saying when an address is confirmed already or a login waits for it.
     path(
