@@ -175,7 +175,9 @@ def _is_muted(levels: dict[int, dict[str, str]], user_id: int) -> bool:
 # @mentions -----------------------------------------------------------------------------------------------------
 
 # "@name" not preceded by a character that makes it part of something else: an email address, a URL, "@@".
-MENTION_PATTERN = re.compile(r"(?<![\w@.+\-/])@(\w[\w.+\-]*)")
+# Usernames are ASCII (groupsite.names), and Chinese puts no space around a mention ("谢谢@liming的分析"), so
+# only ASCII letters count as part of the name or as the word before it.
+MENTION_PATTERN = re.compile(r"(?<![A-Za-z0-9_@.+\-/])@([A-Za-z0-9_][A-Za-z0-9_.+\-]*)")
 _SKIPPED_TAGS = {"code", "pre", "blockquote"}
 
 
@@ -275,13 +277,18 @@ def count_mentions(*, author, body: str, group: Group, membership: Membership | 
         cache.add(key, people, timeout=HOUR)
 
 
+def is_cjk(text: str) -> bool:
+    """Whether `text` is all CJK ideographs (the unified blocks and their compatibility forms)."""
+    return all("\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" for char in text)
+
+
 def member_suggestions(*, group: Group, query: str, asked_by=None) -> list[dict]:
     """Members of `group` whose username starts with, or display name contains, `query`: the @mention autocomplete.
 
     The member asking is left out: mentioning yourself notifies nobody.
     """
     query = query.strip().lstrip("@")
-    if len(query) < 2:
+    if len(query) < 2 and not (query and is_cjk(query)):  # one Chinese character ("李") already narrows the list
         return []
     members = (
         User.objects.filter(memberships__group=group, is_active=True)
