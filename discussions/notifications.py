@@ -606,31 +606,39 @@ ACTOR_KINDS = frozenset({Kind.REPLY, Kind.QUOTE, Kind.MENTION, Kind.NEW_THREAD})
 def notification_text(notification: Notification, *, hide_actor: bool) -> str:
     """One line saying what happened; `hide_actor` (the Chatham House rule) names nobody."""
     if hide_actor:
-        actor = "A participant"
+        actor = gettext("A participant")
     else:
-        actor = notification.actor.public_name if notification.actor else "A former member"
-    thread_title = notification.thread.title if notification.thread else ""
+        actor = notification.actor.public_name if notification.actor else gettext("A former member")
+    values = {
+        "actor": actor,
+        "thread": notification.thread.title if notification.thread else "",
+        "group": notification.group.name,
+        "prompt": notification.prompt.title if notification.prompt else "",
+    }
     kind = notification.kind
     if kind == Kind.REPLY:
-        return f"{actor} replied in “{thread_title}”"
+        return gettext("%(actor)s replied in “%(thread)s”") % values
     if kind == Kind.QUOTE:
-        return f"{actor} quoted your post in “{thread_title}”"
+        return gettext("%(actor)s quoted your post in “%(thread)s”") % values
     if kind == Kind.MENTION:
-        return f"{actor} mentioned you in “{thread_title}”"
+        return gettext("%(actor)s mentioned you in “%(thread)s”") % values
     if kind == Kind.NEW_THREAD:
-        return f"{actor} started “{thread_title}” in {notification.thread.topic.title}"
+        return gettext("%(actor)s started “%(thread)s” in %(topic)s") % {**values, "topic": notification.thread.topic.title}
     if kind == Kind.PROMPT:
-        return f"New prompt in {notification.group.name}: “{notification.prompt.title}”"
+        return gettext("New prompt in %(group)s: “%(prompt)s”") % values
     if kind == Kind.JOIN_APPROVED:
-        return f"Your request to join {notification.group.name} was approved: welcome!"
+        return gettext("Your request to join %(group)s was approved: welcome!") % values
     if kind == Kind.REMINDER and notification.actor_id:
         # Sent by a moderator from the prompt's follow-up page; it names the group's moderators, not one of them.
-        return f"The moderators of {notification.group.name} are waiting for your answer to “{notification.prompt.title}”"
+        return gettext("The moderators of %(group)s are waiting for your answer to “%(prompt)s”") % values
     if kind == Kind.REMINDER:
-        return f"“{notification.prompt.title}” closes within a day and is waiting for your answer"
+        return gettext("“%(prompt)s” closes within a day and is waiting for your answer") % values
     if kind == Kind.WARNING:
         # The moderator's own words: the member is told who warned them, as any moderator action is signed.
-        return f"Warning from the moderators of {notification.group.name} about your post in “{thread_title}”: {notification.message}"
+        return gettext("Warning from the moderators of %(group)s about your post in “%(thread)s”: %(message)s") % {
+            **values,
+            "message": notification.message,
+        }
     return notification.get_kind_display()
 
 

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from discussions import notifications, tasks
 from discussions.markdown import render_markdown
@@ -58,7 +59,7 @@ def publish_post(
     now = now or timezone.now()
     if locked.is_locked:
         # Checked again under the lock: the prompt may have closed since the view looked.
-        raise PermissionDenied("This thread is closed to new replies.")
+        raise PermissionDenied(gettext("This thread is closed to new replies."))
     post = Post.objects.create(
         thread=thread,
         author=author,

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext
 
 from discussions import notifications
 from discussions.models import Notification
@@ -43,7 +44,7 @@ def mark_notification_read(request, pk):
 @login_required
 def mark_all_notifications_read(request):
     if notifications.mark_all_read(user=request.user, now=timezone.now()):
-        messages.success(request, "All your notifications are marked as read.")
+        messages.success(request, gettext("All your notifications are marked as read."))
     return redirect("discussions:notifications")
 
 
