@@ -6,6 +6,7 @@ from urllib.parse import unquote_to_bytes
 from django.core.exceptions import BadRequest
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext
 
 from discussions.moderation import RateLimited
 from groupsite import clock, languages
@@ -78,15 +79,15 @@ class RefuseMalformedTextMiddleware:
 
     def __call__(self, request):
         if "\x00" in request.path_info:
-            raise BadRequest("The address contains a NUL character.")
+            raise BadRequest(gettext("The address contains a NUL character."))
         if not _is_clean_form_data(_wsgi_bytes(request.META.get("QUERY_STRING", ""))):
-            raise BadRequest("The query string is not valid UTF-8 text.")
+            raise BadRequest(gettext("The query string is not valid UTF-8 text."))
         content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
         if request.method == "POST" and content_type in self.FORM_TYPES:
             body = request.body  # read once; Django parses request.POST from this same copy
             clean = _is_clean_text(body) if content_type == "multipart/form-data" else _is_clean_form_data(body)
             if not clean:
-                raise BadRequest("The form data is not valid UTF-8 text.")
+                raise BadRequest(gettext("The form data is not valid UTF-8 text."))
         return self.get_response(request)
 
 

@@ -134,9 +134,9 @@ class OutboxMessage(models.Model):
     task = models.CharField(max_length=200)
     args = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True, help_text="When it was last handed to the broker.")
-    handoffs = models.PositiveSmallIntegerField(default=0, help_text="How many times it was handed to the broker.")
-    delivered_at = models.DateTimeField(null=True, blank=True, help_text="Emails only: when the mail server took it.")
+    sent_at = models.DateTimeField(null=True, blank=True, help_text=_("When it was last handed to the broker."))
+    handoffs = models.PositiveSmallIntegerField(default=0, help_text=_("How many times it was handed to the broker."))
+    delivered_at = models.DateTimeField(null=True, blank=True, help_text=_("Emails only: when the mail server took it."))
 
     class Meta:
         indexes = [
