@@ -276,7 +276,7 @@ def _headline(items: list[dict], kinds: list[str], *, title: str, group) -> str:
     count = len(items)
     values = {"count": count, "title": title, "group": group.name}
     if len(kinds) > 1:
-        return ngettext("%(count)s new notification in “%(title)s”", "%(count)s new notifications in “%(title)s”", count) % values
+        return _notifications_in(values)
     kind, who = kinds[0], items[0]["who"]
     values["who"] = who
     if kind == Kind.REPLY:
@@ -303,7 +303,13 @@ def _headline(items: list[dict], kinds: list[str], *, title: str, group) -> str:
         return gettext("Closing soon: “%(title)s”") % values
     if kind == Kind.WARNING:
         return gettext("A warning from the moderators about your post in “%(title)s”") % values
-    return ngettext("%(count)s new notification in “%(title)s”", "%(count)s new notifications in “%(title)s”", count) % values
+    return _notifications_in(values)
+
+
+def _notifications_in(values: dict) -> str:
+    return ngettext(
+        "%(count)s new notification in “%(title)s”", "%(count)s new notifications in “%(title)s”", values["count"]
+    ) % values
 
 
 def _shorten(text: str, limit: int) -> str:

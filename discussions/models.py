@@ -33,7 +33,9 @@ class Thread(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="threads")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_activity_at = models.DateTimeField(default=timezone.now)
-    post_count = models.PositiveIntegerField(default=0, help_text=_("Posts shown in the thread, the opening post included."))
+    post_count = models.PositiveIntegerField(
+        default=0, help_text=_("Posts shown in the thread, the opening post included.")
+    )
     view_count = models.PositiveIntegerField(default=0)
     is_pinned = models.BooleanField(default=False)
     is_locked = models.BooleanField(default=False, help_text=_("A locked thread takes no new replies."))

@@ -623,7 +623,8 @@ def notification_text(notification: Notification, *, hide_actor: bool) -> str:
     if kind == Kind.MENTION:
         return gettext("%(actor)s mentioned you in “%(thread)s”") % values
     if kind == Kind.NEW_THREAD:
-        return gettext("%(actor)s started “%(thread)s” in %(topic)s") % {**values, "topic": notification.thread.topic.title}
+        values["topic"] = notification.thread.topic.title
+        return gettext("%(actor)s started “%(thread)s” in %(topic)s") % values
     if kind == Kind.PROMPT:
         return gettext("New prompt in %(group)s: “%(prompt)s”") % values
     if kind == Kind.JOIN_APPROVED:

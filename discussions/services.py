@@ -214,7 +214,8 @@ def role_filters(*, thread: Thread, active: str = "") -> list[dict]:
     counts = visible.aggregate(
         all=Count("pk"), **{value: Count("pk", filter=Q(role=value)) for value, _ in ROLE_FILTERS}
     )
-    filters = [{"value": "", "label": pgettext_lazy("filter posts by role", "All"), "count": counts["all"], "active": not active}]
+    all_label = pgettext_lazy("filter posts by role", "All")
+    filters = [{"value": "", "label": all_label, "count": counts["all"], "active": not active}]
     filters += [
         {"value": value, "label": label, "count": counts[value], "active": active == value}
         for value, label in ROLE_FILTERS

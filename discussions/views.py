@@ -431,21 +431,31 @@ def _thread_action(request, pk, action, done: str, unchanged: str):
 @login_required
 def pin_thread(request, pk):
     return _thread_action(
-        request, pk, moderation.pin_thread, gettext("The thread is pinned to the top of its topic."), gettext("It was already pinned.")
+        request,
+        pk,
+        moderation.pin_thread,
+        gettext("The thread is pinned to the top of its topic."),
+        gettext("It was already pinned."),
     )
 
 
 @require_POST
 @login_required
 def unpin_thread(request, pk):
-    return _thread_action(request, pk, moderation.unpin_thread, gettext("The thread is no longer pinned."), gettext("It was not pinned."))
+    return _thread_action(
+        request, pk, moderation.unpin_thread, gettext("The thread is no longer pinned."), gettext("It was not pinned.")
+    )
 
 
 @require_POST
 @login_required
 def lock_thread(request, pk):
     return _thread_action(
-        request, pk, moderation.lock_thread, gettext("The thread is closed: it takes no new replies."), gettext("It was already closed.")
+        request,
+        pk,
+        moderation.lock_thread,
+        gettext("The thread is closed: it takes no new replies."),
+        gettext("It was already closed."),
     )
 
 
@@ -453,7 +463,11 @@ def lock_thread(request, pk):
 @login_required
 def unlock_thread(request, pk):
     return _thread_action(
-        request, pk, moderation.unlock_thread, gettext("The thread is open to replies again."), gettext("It was already open.")
+        request,
+        pk,
+        moderation.unlock_thread,
+        gettext("The thread is open to replies again."),
+        gettext("It was already open."),
     )
 
 

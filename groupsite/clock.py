@@ -108,4 +108,5 @@ def local_day(moment: datetime, zone: tzinfo | None = None) -> str:
 def local_day_time(moment: datetime, zone: tzinfo | None = None) -> str:
     """ "Wednesday 9 December, 09:00 Shanghai time" on `zone`'s clock (the current one by default), labelled."""
     zone = zone or timezone.get_current_timezone()
-    return f"{dateformat.format(timezone.localtime(moment, zone), formats.get_format(DAY_TIME_FORMAT))} {zone_label(zone)}"
+    written = dateformat.format(timezone.localtime(moment, zone), formats.get_format(DAY_TIME_FORMAT))
+    return f"{written} {zone_label(zone)}"

@@ -72,7 +72,9 @@ class User(AbstractUser):
 
     display_name = models.CharField(max_length=80, blank=True, help_text=_("How your name appears on your posts."))
     affiliation = models.CharField(
-        max_length=120, blank=True, help_text=_('Where you speak from, e.g. "clinician, Shanghai" or "biotech investor".')
+        max_length=120,
+        blank=True,
+        help_text=_('Where you speak from, e.g. "clinician, Shanghai" or "biotech investor".'),
     )
     bio = models.TextField(max_length=1000, blank=True, help_text=_("A few sentences about you (plain text)."))
     # Blank: never chosen, so times follow groupsite.clock's rule (the group's clock, else the site's).

@@ -163,7 +163,8 @@ def _outcomes(group, reader: Reader, activity: Activity) -> list:
         if outcome.prompt_id:
             title, url = outcome.prompt.title, thread_url(outcome.prompt.thread_id, outcome.prompt.title)
         else:
-            title, url = gettext("Summary of %(topic)s") % {"topic": outcome.topic.title}, absolute(outcome.topic.get_absolute_url())
+            title = gettext("Summary of %(topic)s") % {"topic": outcome.topic.title}
+            url = absolute(outcome.topic.get_absolute_url())
         text = "" if group.emails_titles_only else excerpt(outcome.takeaways_html)
         outcomes.append({"title": title, "url": url, "excerpt": text})
     return outcomes
@@ -277,7 +278,8 @@ def _summary(sections: list[dict]) -> str:
     new_prompts = sum(1 for section in sections for item in section["prompts"] if item["is_new"])
     parts = []
     if closing:
-        parts.append(ngettext("%(count)s prompt closing soon", "%(count)s prompts closing soon", closing) % {"count": closing})
+        closing_text = ngettext("%(count)s prompt closing soon", "%(count)s prompts closing soon", closing)
+        parts.append(closing_text % {"count": closing})
     if new_prompts:
         parts.append(ngettext("%(count)s new prompt", "%(count)s new prompts", new_prompts) % {"count": new_prompts})
     return _listed(parts)
