@@ -15,7 +15,7 @@ def log_in(page, live_server, user, check_page=None):
         check_page(page)
     page.fill("input[name=login]", user.email)
     page.fill("input[name=password]", factories.PASSWORD)
-    page.click("form button[type=submit]")
+    page.click("main form button[type=submit]")
     page.wait_for_selector("text=Log out")
 
 
