@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 
 from discussions import notifications
 from discussions.models import Post, Thread
@@ -28,7 +29,7 @@ def get_post_for_editor(user, pk: int):
     post, membership = get_post_for_user(user, pk)
     require_member(membership)  # a suspended author may not change their posts either
     if not post.can_edit(user, membership):
-        raise PermissionDenied("Only the author or a moderator can change this post.")
+        raise PermissionDenied(gettext("Only the author or a moderator can change this post."))
     return post, membership
 
 

@@ -12,7 +12,9 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy as _
 
+from groupsite import languages
 from groupsite.models import NotificationKind
 
 UNSUBSCRIBE_SALT = "roundtable.unsubscribe"
@@ -20,14 +22,14 @@ DIGEST_SCOPE = "digest"
 
 # What an unsubscribe link stops, as its confirmation page says it ("Stop emails about …").
 KIND_PHRASES = {
-    NotificationKind.REPLY: "replies in threads you watch",
-    NotificationKind.QUOTE: "quotes of your posts",
-    NotificationKind.MENTION: "@mentions of you",
-    NotificationKind.PROMPT: "new prompts in your groups",
-    NotificationKind.NEW_THREAD: "new threads in topics you watch",
-    NotificationKind.JOIN_APPROVED: "approved join requests",
-    NotificationKind.REMINDER: "reminders before a prompt closes",
-    NotificationKind.WARNING: "warnings from a group's moderators",
+    NotificationKind.REPLY: _("replies in threads you watch"),
+    NotificationKind.QUOTE: _("quotes of your posts"),
+    NotificationKind.MENTION: _("@mentions of you"),
+    NotificationKind.PROMPT: _("new prompts in your groups"),
+    NotificationKind.NEW_THREAD: _("new threads in topics you watch"),
+    NotificationKind.JOIN_APPROVED: _("approved join requests"),
+    NotificationKind.REMINDER: _("reminders before a prompt closes"),
+    NotificationKind.WARNING: _("warnings from a group's moderators"),
 }
 
 
@@ -50,10 +52,9 @@ def describe_scope(scope: str) -> str:
     """What unsubscribing stops, in words: "your digest emails", "emails about @mentions of you and quotes …"."""
     kinds = scope_kinds(scope)
     if not kinds:
-        return "your digest emails"
+        return gettext("your digest emails")
     phrases = [KIND_PHRASES[NotificationKind(kind)] for kind in kinds]
-    listed = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
-    return f"emails about {listed}"
+    return gettext("emails about %(kinds)s") % {"kinds": languages.join_words(phrases)}
 
 
 def unsubscribe_token(user, scope: str) -> str:

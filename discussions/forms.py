@@ -10,9 +10,9 @@ from discussions.markdown import validate_renderable
 from discussions.models import Post
 from groupsite.text import CleanCharField
 
-BODY_HELP = "Markdown: **bold**, *italic*, [links](https://example.org), lists, > quotes, ``` code ```, tables."
+BODY_HELP = _("Markdown: **bold**, *italic*, [links](https://example.org), lists, > quotes, ``` code ```, tables.")
 ARGUMENT_FIELDS = ("role", "source_url", "evidence_as_of")
-WEB_ADDRESS_ERROR = "Give a web address starting with http:// or https://."
+WEB_ADDRESS_ERROR = _("Give a web address starting with http:// or https://.")
 
 
 class WebAddressField(forms.URLField):
@@ -26,24 +26,24 @@ class ArgumentRoleMixin(forms.Form):
     """The part a post plays in the argument; evidence must say where it comes from and how recent it is."""
 
     role = forms.ChoiceField(
-        label="Role",
+        label=_("Role"),
         choices=[("", "None")] + Post.Role.choices,
         required=False,
-        help_text="Optional: a small label on your post, and a way for others to filter the thread.",
+        help_text=_("Optional: a small label on your post, and a way for others to filter the thread."),
     )
     source_url = WebAddressField(
-        label="Source link",
+        label=_("Source link"),
         required=False,
         max_length=500,
         assume_scheme="https",
-        help_text="For evidence: where the facts come from.",
+        help_text=_("For evidence: where the facts come from."),
     )
     evidence_as_of = forms.DateField(
-        label="As of",
+        label=_("As of"),
         required=False,
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
-        error_messages={"invalid": "Give the date as YYYY-MM-DD."},
-        help_text="For evidence: the date the facts are from.",
+        error_messages={"invalid": _("Give the date as YYYY-MM-DD.")},
+        help_text=_("For evidence: the date the facts are from."),
     )
 
     def __init__(self, *args, today: date | None = None, **kwargs):
@@ -57,12 +57,12 @@ class ArgumentRoleMixin(forms.Form):
             cleaned["source_url"], cleaned["evidence_as_of"] = "", None
             return cleaned
         if not cleaned.get("source_url") and "source_url" not in self.errors:
-            self.add_error("source_url", "Evidence needs a link to its source.")
+            self.add_error("source_url", _("Evidence needs a link to its source."))
         as_of = cleaned.get("evidence_as_of")
         if as_of is None and "evidence_as_of" not in self.errors:
-            self.add_error("evidence_as_of", "Evidence needs the date its facts are from.")
+            self.add_error("evidence_as_of", _("Evidence needs the date its facts are from."))
         elif as_of is not None and as_of > (self.today or timezone.localdate()):
-            self.add_error("evidence_as_of", "The “as of” date cannot be in the future.")
+            self.add_error("evidence_as_of", _("The “as of” date cannot be in the future."))
         return cleaned
 
     @property
@@ -80,12 +80,12 @@ class ArgumentRoleMixin(forms.Form):
 
 class PostForm(ArgumentRoleMixin):
     body = CleanCharField(
-        label="Your reply",
+        label=_("Your reply"),
         max_length=settings.POST_BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8, "data-preview": "true"}),
         help_text=BODY_HELP,
         validators=[validate_renderable],
-        error_messages={"required": "Write something before posting."},
+        error_messages={"required": _("Write something before posting.")},
     )
 
     field_order = ["body", *ARGUMENT_FIELDS]
@@ -94,16 +94,16 @@ class PostForm(ArgumentRoleMixin):
 class ThreadForm(ArgumentRoleMixin):
     title = CleanCharField(
         max_length=200,
-        error_messages={"required": "Give the thread a title."},
+        error_messages={"required": _("Give the thread a title.")},
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     body = CleanCharField(
-        label="Opening post",
+        label=_("Opening post"),
         max_length=settings.POST_BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 10, "data-preview": "true"}),
         help_text=BODY_HELP,
         validators=[validate_renderable],
-        error_messages={"required": "Write the opening post."},
+        error_messages={"required": _("Write the opening post.")},
     )
 
     field_order = ["title", "body", *ARGUMENT_FIELDS]
@@ -115,8 +115,8 @@ class RenameThreadForm(forms.Form):
     title = CleanCharField(
         max_length=200,
         error_messages={
-            "required": "Give the thread a title.",
-            "max_length": "Keep the title to %(limit_value)d characters or fewer (it has %(show_value)d).",
+            "required": _("Give the thread a title."),
+            "max_length": _("Keep the title to %(limit_value)d characters or fewer (it has %(show_value)d)."),
         },
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
@@ -126,11 +126,11 @@ class MoveThreadForm(forms.Form):
     """Another topic of the thread's group to move it to; `topics` is empty when the group has no other."""
 
     topic = forms.TypedChoiceField(
-        label="Move to topic",
+        label=_("Move to topic"),
         coerce=int,
         error_messages={
-            "required": "Choose the topic to move the thread to.",
-            "invalid_choice": "Choose another topic of this group.",
+            "required": _("Choose the topic to move the thread to."),
+            "invalid_choice": _("Choose another topic of this group."),
         },
     )
 

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from django.db import connection, transaction
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
 from discussions import excerpts
 from topics import bilingual
@@ -30,7 +31,7 @@ from discussions.emails import (
     scope_kinds,
 )
 from discussions.models import Notification
-from groupsite import clock
+from groupsite import clock, languages
 from groupsite.models import DigestFrequency, EmailChoice, NotificationKind, User
 from topics.models import Membership
 
@@ -50,14 +51,14 @@ EMAILED_ELSEWHERE = {Kind.JOIN_APPROVED}
 
 # "You get this email because …", one reason per kind in the email.
 REASONS = {
-    Kind.REPLY: "you watch this thread",
-    Kind.QUOTE: "one of your posts was quoted",
-    Kind.MENTION: "you were @mentioned",
-    Kind.PROMPT: "you are a member of this group",
-    Kind.NEW_THREAD: "you watch the topic or group it was started in",
-    Kind.JOIN_APPROVED: "you asked to join this group",
-    Kind.REMINDER: "you have not answered this prompt yet",
-    Kind.WARNING: "a moderator of this group warned you about one of your posts",
+    Kind.REPLY: _("you watch this thread"),
+    Kind.QUOTE: _("one of your posts was quoted"),
+    Kind.MENTION: _("you were @mentioned"),
+    Kind.PROMPT: _("you are a member of this group"),
+    Kind.NEW_THREAD: _("you watch the topic or group it was started in"),
+    Kind.JOIN_APPROVED: _("you asked to join this group"),
+    Kind.REMINDER: _("you have not answered this prompt yet"),
+    Kind.WARNING: _("a moderator of this group warned you about one of your posts"),
 }
 
 
@@ -154,15 +155,17 @@ def send_notification_batch(batch: list[Notification], *, now: datetime, private
 def build_notification_email(notifications: list[Notification]):
     """One email about one member's notifications of one thread (or prompt, or group), oldest first."""
     user = notifications[0].user
-    context = notification_email_context(notifications)
-    with clock.reading(user, context["group"]):
-        return build_email(
-            template="notification",
-            user=user,
-            context=context,
-            scope=context["scope"],
-            list_id=context["group"].slug,
-        )
+    # In the member's language and on their clock: a worker has no request whose language or zone could apply.
+    with languages.speaking(user):
+        context = notification_email_context(notifications)
+        with clock.reading(user, context["group"]):
+            return build_email(
+                template="notification",
+                user=user,
+                context=context,
+                scope=context["scope"],
+                list_id=context["group"].slug,
+            )
 
 
 def notification_email_context(notifications: list[Notification]) -> dict:
@@ -249,57 +252,70 @@ def _excerpt(body_html: str) -> str:
 def _summary(notification: Notification, who: str | None) -> str:
     kind = notification.kind
     if kind == Kind.REPLY:
-        return f"{who} replied" if who else "A new reply"
+        return gettext("%(who)s replied") % {"who": who} if who else gettext("A new reply")
     if kind == Kind.QUOTE:
-        return f"{who} quoted your post" if who else "Your post was quoted"
+        return gettext("%(who)s quoted your post") % {"who": who} if who else gettext("Your post was quoted")
     if kind == Kind.MENTION:
-        return f"{who} mentioned you" if who else "You were mentioned"
+        return gettext("%(who)s mentioned you") % {"who": who} if who else gettext("You were mentioned")
     if kind == Kind.PROMPT:
         prompt = notification.prompt
-        return f"New prompt: {bilingual.text(prompt, 'title')}" if prompt is not None else "A new prompt was published"
+        if prompt is None:
+            return gettext("A new prompt was published")
+        return gettext("New prompt: %(title)s") % {"title": bilingual.text(prompt, "title")}
     if kind == Kind.NEW_THREAD:
-        return f"{who} started a new thread" if who else "A new thread was started"
+        return gettext("%(who)s started a new thread") % {"who": who} if who else gettext("A new thread was started")
     if kind == Kind.JOIN_APPROVED:
-        return f"Your request to join {notification.group.name} was approved: welcome!"
+        return gettext("Your request to join %(group)s was approved: welcome!") % {"group": notification.group.name}
     if kind == Kind.WARNING:
-        return "A moderator warned you about your post"
+        return gettext("A moderator warned you about your post")
     if kind == Kind.REMINDER:
         prompt = notification.prompt
         if prompt is not None and prompt.closes_at is not None:
             closes = clock.local_day_time(prompt.closes_at, clock.reader_zone(notification.user, notification.group))
-            return f"This prompt closes {closes} and you have not answered yet"
-        return "This prompt closes soon and you have not answered yet"
+            return gettext("This prompt closes %(closes)s and you have not answered yet") % {"closes": closes}
+        return gettext("This prompt closes soon and you have not answered yet")
     return Kind(kind).label
 
 
 def _headline(items: list[dict], kinds: list[str], *, title: str, group) -> str:
     """The subject after the group's name: "3 new replies in “Which payment model…”"."""
     count = len(items)
-    quoted = f"“{title}”"
+    values = {"count": count, "title": title, "group": group.name}
     if len(kinds) > 1:
-        return f"{count} new notifications in {quoted}"
+        return _notifications_in(values)
     kind, who = kinds[0], items[0]["who"]
+    values["who"] = who
     if kind == Kind.REPLY:
-        return f"New reply in {quoted}" if count == 1 else f"{count} new replies in {quoted}"
+        return ngettext("New reply in “%(title)s”", "%(count)s new replies in “%(title)s”", count) % values
     if kind == Kind.QUOTE:
         if count == 1:
-            return f"{who} quoted you in {quoted}" if who else f"Your post was quoted in {quoted}"
-        return f"Your posts were quoted {count} times in {quoted}"
+            if who:
+                return gettext("%(who)s quoted you in “%(title)s”") % values
+            return gettext("Your post was quoted in “%(title)s”") % values
+        return gettext("Your posts were quoted %(count)s times in “%(title)s”") % values
     if kind == Kind.MENTION:
         if count == 1:
-            return f"{who} mentioned you in {quoted}" if who else f"You were mentioned in {quoted}"
-        return f"{count} mentions of you in {quoted}"
+            if who:
+                return gettext("%(who)s mentioned you in “%(title)s”") % values
+            return gettext("You were mentioned in “%(title)s”") % values
+        return gettext("%(count)s mentions of you in “%(title)s”") % values
     if kind == Kind.PROMPT:
-        return f"New prompt: {quoted}"
+        return gettext("New prompt: “%(title)s”") % values
     if kind == Kind.NEW_THREAD:
-        return f"New thread: {quoted}"
+        return gettext("New thread: “%(title)s”") % values
     if kind == Kind.JOIN_APPROVED:
-        return f"Welcome to {group.name}: your request to join was approved"
+        return gettext("Welcome to %(group)s: your request to join was approved") % values
     if kind == Kind.REMINDER:
-        return f"Closing soon: {quoted}"
+        return gettext("Closing soon: “%(title)s”") % values
     if kind == Kind.WARNING:
-        return f"A warning from the moderators about your post in {quoted}"
-    return f"{count} new notifications in {quoted}"
+        return gettext("A warning from the moderators about your post in “%(title)s”") % values
+    return _notifications_in(values)
+
+
+def _notifications_in(values: dict) -> str:
+    return ngettext(
+        "%(count)s new notification in “%(title)s”", "%(count)s new notifications in “%(title)s”", values["count"]
+    ) % values
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -311,7 +327,7 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def _joined(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return languages.join_words(parts)
 
 
 @transaction.atomic

@@ -37,12 +37,14 @@ class Thread(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="threads")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_activity_at = models.DateTimeField(default=timezone.now)
-    post_count = models.PositiveIntegerField(default=0, help_text="Posts shown in the thread, the opening post included.")
+    post_count = models.PositiveIntegerField(
+        default=0, help_text=_("Posts shown in the thread, the opening post included.")
+    )
     view_count = models.PositiveIntegerField(default=0)
     is_pinned = models.BooleanField(default=False)
-    is_locked = models.BooleanField(default=False, help_text="A locked thread takes no new replies.")
+    is_locked = models.BooleanField(default=False, help_text=_("A locked thread takes no new replies."))
     slow_mode_minutes = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Slow mode: each member posts here at most once per this many minutes."
+        null=True, blank=True, help_text=_("Slow mode: each member posts here at most once per this many minutes.")
     )
 
     objects = ThreadQuerySet.as_manager()
@@ -100,11 +102,11 @@ class PostQuerySet(models.QuerySet):
 
 class Post(models.Model):
     class Role(models.TextChoices):
-        EVIDENCE = "evidence", "Evidence"
-        FOR = "for", "Argument for"
-        AGAINST = "against", "Argument against"
-        QUESTION = "question", "Question"
-        PROPOSAL = "proposal", "Proposal"
+        EVIDENCE = "evidence", _("Evidence")
+        FOR = "for", _("Argument for")
+        AGAINST = "against", _("Argument against")
+        QUESTION = "question", _("Question")
+        PROPOSAL = "proposal", _("Proposal")
 
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="posts")
@@ -117,8 +119,8 @@ class Post(models.Model):
     )
     # The part the post plays in the argument, as its author labels it.
     role = models.CharField(max_length=10, choices=Role.choices, blank=True)
-    source_url = models.URLField(blank=True, max_length=500, help_text="For evidence: where it comes from.")
-    evidence_as_of = models.DateField(null=True, blank=True, help_text="For evidence: the date the facts are from.")
+    source_url = models.URLField(blank=True, max_length=500, help_text=_("For evidence: where it comes from."))
+    evidence_as_of = models.DateField(null=True, blank=True, help_text=_("For evidence: the date the facts are from."))
     is_key_insight = models.BooleanField(default=False)
     key_insight_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -199,7 +201,7 @@ class Flag(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="flags")
     flagged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(max_length=20, choices=Reason.choices)
-    text = models.CharField(max_length=500, blank=True, help_text="Required when the reason is other.")
+    text = models.CharField(max_length=500, blank=True, help_text=_("Required when the reason is other."))
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
@@ -251,8 +253,8 @@ class Subscription(models.Model):
     """A member watching or muting one thread, topic or group (exactly one of the three)."""
 
     class Level(models.TextChoices):
-        WATCHING = "watching", "Watching"
-        MUTED = "muted", "Muted"
+        WATCHING = "watching", _("Watching")
+        MUTED = "muted", _("Muted")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscriptions")
     group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="subscriptions")
@@ -390,9 +392,9 @@ class DigestDelivery(models.Model):
     """One member's digest for one period: the row is the claim that makes sending it happen once."""
 
     class Status(models.TextChoices):
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        EMPTY = "empty", "Nothing new: not sent"
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        EMPTY = "empty", _("Nothing new: not sent")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_deliveries")
     # The local date of the send time that the digest belongs to (a daily digest has one per day).

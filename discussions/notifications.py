@@ -175,7 +175,9 @@ def _is_muted(levels: dict[int, dict[str, str]], user_id: int) -> bool:
 # @mentions -----------------------------------------------------------------------------------------------------
 
 # "@name" not preceded by a character that makes it part of something else: an email address, a URL, "@@".
-MENTION_PATTERN = re.compile(r"(?<![\w@.+\-/])@(\w[\w.+\-]*)")
+# Usernames are ASCII (groupsite.names), and Chinese puts no space around a mention ("谢谢@liming的分析"), so
+# only ASCII letters count as part of the name or as the word before it.
+MENTION_PATTERN = re.compile(r"(?<![A-Za-z0-9_@.+\-/])@([A-Za-z0-9_][A-Za-z0-9_.+\-]*)")
 _SKIPPED_TAGS = {"code", "pre", "blockquote"}
 
 
@@ -275,13 +277,18 @@ def count_mentions(*, author, body: str, group: Group, membership: Membership | 
         cache.add(key, people, timeout=HOUR)
 
 
+def is_cjk(text: str) -> bool:
+    """Whether `text` is all CJK ideographs (the unified blocks and their compatibility forms)."""
+    return all("\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" for char in text)
+
+
 def member_suggestions(*, group: Group, query: str, asked_by=None) -> list[dict]:
     """Members of `group` whose username starts with, or display name contains, `query`: the @mention autocomplete.
 
     The member asking is left out: mentioning yourself notifies nobody.
     """
     query = query.strip().lstrip("@")
-    if len(query) < 2:
+    if len(query) < 2 and not (query and is_cjk(query)):  # one Chinese character ("李") already narrows the list
         return []
     members = (
         User.objects.filter(memberships__group=group, is_active=True)
@@ -599,31 +606,40 @@ ACTOR_KINDS = frozenset({Kind.REPLY, Kind.QUOTE, Kind.MENTION, Kind.NEW_THREAD})
 def notification_text(notification: Notification, *, hide_actor: bool) -> str:
     """One line saying what happened; `hide_actor` (the Chatham House rule) names nobody."""
     if hide_actor:
-        actor = "A participant"
+        actor = gettext("A participant")
     else:
-        actor = notification.actor.public_name if notification.actor else "A former member"
-    thread_title = notification.thread.title if notification.thread else ""
+        actor = notification.actor.public_name if notification.actor else gettext("A former member")
+    values = {
+        "actor": actor,
+        "thread": notification.thread.title if notification.thread else "",
+        "group": notification.group.name,
+        "prompt": notification.prompt.title if notification.prompt else "",
+    }
     kind = notification.kind
     if kind == Kind.REPLY:
-        return f"{actor} replied in “{thread_title}”"
+        return gettext("%(actor)s replied in “%(thread)s”") % values
     if kind == Kind.QUOTE:
-        return f"{actor} quoted your post in “{thread_title}”"
+        return gettext("%(actor)s quoted your post in “%(thread)s”") % values
     if kind == Kind.MENTION:
-        return f"{actor} mentioned you in “{thread_title}”"
+        return gettext("%(actor)s mentioned you in “%(thread)s”") % values
     if kind == Kind.NEW_THREAD:
-        return f"{actor} started “{thread_title}” in {notification.thread.topic.title}"
+        values["topic"] = notification.thread.topic.title
+        return gettext("%(actor)s started “%(thread)s” in %(topic)s") % values
     if kind == Kind.PROMPT:
-        return f"New prompt in {notification.group.name}: “{notification.prompt.title}”"
+        return gettext("New prompt in %(group)s: “%(prompt)s”") % values
     if kind == Kind.JOIN_APPROVED:
-        return f"Your request to join {notification.group.name} was approved: welcome!"
+        return gettext("Your request to join %(group)s was approved: welcome!") % values
     if kind == Kind.REMINDER and notification.actor_id:
         # Sent by a moderator from the prompt's follow-up page; it names the group's moderators, not one of them.
-        return f"The moderators of {notification.group.name} are waiting for your answer to “{notification.prompt.title}”"
+        return gettext("The moderators of %(group)s are waiting for your answer to “%(prompt)s”") % values
     if kind == Kind.REMINDER:
-        return f"“{notification.prompt.title}” closes within a day and is waiting for your answer"
+        return gettext("“%(prompt)s” closes within a day and is waiting for your answer") % values
     if kind == Kind.WARNING:
         # The moderator's own words: the member is told who warned them, as any moderator action is signed.
-        return f"Warning from the moderators of {notification.group.name} about your post in “{thread_title}”: {notification.message}"
+        return gettext("Warning from the moderators of %(group)s about your post in “%(thread)s”: %(message)s") % {
+            **values,
+            "message": notification.message,
+        }
     return notification.get_kind_display()
 
 

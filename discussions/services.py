@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 
 from discussions import notifications, tasks
 from discussions.markdown import render_markdown
@@ -59,7 +60,7 @@ def publish_post(
     now = now or timezone.now()
     if locked.is_locked:
         # Checked again under the lock: the prompt may have closed since the view looked.
-        raise PermissionDenied("This thread is closed to new replies.")
+        raise PermissionDenied(gettext("This thread is closed to new replies."))
     post = Post.objects.create(
         thread=thread,
         author=author,
@@ -206,11 +207,11 @@ def _record_moderation(post: Post, *, actor, action: str, now: datetime, reason:
 
 # The thread page's filter links, in reading order, with the short names they go by there.
 ROLE_FILTERS = [
-    (Post.Role.EVIDENCE, "Evidence"),
-    (Post.Role.FOR, "For"),
-    (Post.Role.AGAINST, "Against"),
-    (Post.Role.QUESTION, "Questions"),
-    (Post.Role.PROPOSAL, "Proposals"),
+    (Post.Role.EVIDENCE, pgettext_lazy("filter posts by role", "Evidence")),
+    (Post.Role.FOR, pgettext_lazy("filter posts by role: arguments for", "For")),
+    (Post.Role.AGAINST, pgettext_lazy("filter posts by role: arguments against", "Against")),
+    (Post.Role.QUESTION, pgettext_lazy("filter posts by role", "Questions")),
+    (Post.Role.PROPOSAL, pgettext_lazy("filter posts by role", "Proposals")),
 ]
 
 
@@ -220,7 +221,8 @@ def role_filters(*, thread: Thread, active: str = "") -> list[dict]:
     counts = visible.aggregate(
         all=Count("pk"), **{value: Count("pk", filter=Q(role=value)) for value, _ in ROLE_FILTERS}
     )
-    filters = [{"value": "", "label": "All", "count": counts["all"], "active": not active}]
+    all_label = pgettext_lazy("filter posts by role", "All")
+    filters = [{"value": "", "label": all_label, "count": counts["all"], "active": not active}]
     filters += [
         {"value": value, "label": label, "count": counts[value], "active": active == value}
         for value, label in ROLE_FILTERS

@@ -183,7 +183,7 @@ def reply(request, pk):
     thread, membership = get_thread_for_user(request.user, pk)
     require_member(membership)
     if thread.is_locked:
-        raise PermissionDenied("This thread is closed to new replies.")
+        raise PermissionDenied(gettext("This thread is closed to new replies."))
     form = PostForm(request.POST, today=group_today(thread.topic.group))
     quote_pk = request.POST.get("quote") or None
     quoted = None
@@ -331,7 +331,7 @@ def edit_post(request, pk):
             if services.edit_post(
                 post=post, editor=request.user, body=form.cleaned_data["body"], **form.argument_data()
             ):
-                messages.success(request, "Your changes were saved.")
+                messages.success(request, gettext("Your changes were saved."))
             return redirect(post)
     context = {
         "post": post,
@@ -361,7 +361,7 @@ def delete_post(request, pk):
     form = ModeratorReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.delete_post(post=post, deleted_by=request.user, reason=form.cleaned_data["reason"])
-        messages.success(request, "The post was removed.")
+        messages.success(request, gettext("The post was removed."))
         if request.POST.get("from") == "queue" and membership.is_moderator:
             return redirect("discussions:review_queue", slug=post.thread.topic.group.slug)
         return redirect(post)
@@ -382,7 +382,7 @@ def post_revisions(request, pk):
     post, membership = get_post_for_user(request.user, pk)
     is_moderator = membership is not None and membership.is_moderator
     if not (is_moderator or (post.author_id == request.user.pk and membership is not None)):
-        raise PermissionDenied("Only moderators and the author can see a post's earlier versions.")
+        raise PermissionDenied(gettext("Only moderators and the author can see a post's earlier versions."))
     context = {
         "hide_authors": not is_moderator and post.thread.is_chatham_house,
         "post": post,
@@ -433,21 +433,31 @@ def _thread_action(request, pk, action, done: str, unchanged: str):
 @login_required
 def pin_thread(request, pk):
     return _thread_action(
-        request, pk, moderation.pin_thread, "The thread is pinned to the top of its topic.", "It was already pinned."
+        request,
+        pk,
+        moderation.pin_thread,
+        gettext("The thread is pinned to the top of its topic."),
+        gettext("It was already pinned."),
     )
 
 
 @require_POST
 @login_required
 def unpin_thread(request, pk):
-    return _thread_action(request, pk, moderation.unpin_thread, "The thread is no longer pinned.", "It was not pinned.")
+    return _thread_action(
+        request, pk, moderation.unpin_thread, gettext("The thread is no longer pinned."), gettext("It was not pinned.")
+    )
 
 
 @require_POST
 @login_required
 def lock_thread(request, pk):
     return _thread_action(
-        request, pk, moderation.lock_thread, "The thread is closed: it takes no new replies.", "It was already closed."
+        request,
+        pk,
+        moderation.lock_thread,
+        gettext("The thread is closed: it takes no new replies."),
+        gettext("It was already closed."),
     )
 
 
@@ -455,7 +465,11 @@ def lock_thread(request, pk):
 @login_required
 def unlock_thread(request, pk):
     return _thread_action(
-        request, pk, moderation.unlock_thread, "The thread is open to replies again.", "It was already open."
+        request,
+        pk,
+        moderation.unlock_thread,
+        gettext("The thread is open to replies again."),
+        gettext("It was already open."),
     )
 
 
@@ -467,9 +481,9 @@ def rename_thread(request, pk):
     if not form.is_valid():
         return _render_thread(request, thread, membership, status=HTTPStatus.BAD_REQUEST, tools={"rename_form": form})
     if moderation.rename_thread(thread=thread, title=form.cleaned_data["title"], by=request.user):
-        messages.success(request, "The thread is renamed.")
+        messages.success(request, gettext("The thread is renamed."))
     else:
-        messages.info(request, "The title was unchanged.")
+        messages.info(request, gettext("The title was unchanged."))
     return redirect(thread)
 
 
@@ -482,7 +496,7 @@ def move_thread(request, pk):
         return _render_thread(request, thread, membership, status=HTTPStatus.BAD_REQUEST, tools={"move_form": form})
     topic = form.cleaned_data["topic"]
     moderation.move_thread(thread=thread, topic=topic, by=request.user)
-    messages.success(request, f"The thread moved to {topic.title}.")
+    messages.success(request, gettext("The thread moved to %(topic)s.") % {"topic": topic.title})
     return redirect(thread)
 
 

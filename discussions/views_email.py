@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext
 
 from discussions import mailing
 from discussions.emails import describe_scope, read_unsubscribe_token, scope_kinds
@@ -51,6 +52,6 @@ def email_preferences(request):
         if not form.is_valid():
             return render(request, "discussions/email_preferences.html", {"form": form}, status=400)
         form.save()
-        messages.success(request, "Your email preferences were saved.")
+        messages.success(request, gettext("Your email preferences were saved."))
         return redirect("discussions:email_preferences")
     return render(request, "discussions/email_preferences.html", {"form": form})

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext, gettext_lazy
 
 from discussions import notifications
 from discussions.models import Notification
@@ -43,18 +44,22 @@ def mark_notification_read(request, pk):
 @login_required
 def mark_all_notifications_read(request):
     if notifications.mark_all_read(user=request.user, now=timezone.now()):
-        messages.success(request, "All your notifications are marked as read.")
+        messages.success(request, gettext("All your notifications are marked as read."))
     return redirect("discussions:notifications")
 
 
 # Watching and muting: POST action=watch|mute|unwatch, for members of the target's group.
 
 SUBSCRIPTION_MESSAGES = {
-    "watch": "You are watching {target}: {what} will notify you.",
-    "mute": "You muted {target}: nothing in it will notify you.",
-    "unwatch": "You no longer watch or mute {target}.",
+    "watch": gettext_lazy("You are watching %(target)s: %(what)s will notify you."),
+    "mute": gettext_lazy("You muted %(target)s: nothing in it will notify you."),
+    "unwatch": gettext_lazy("You no longer watch or mute %(target)s."),
 }
-WHAT_WATCHING_BRINGS = {"thread": "new replies", "topic": "new threads", "group": "new threads in all its topics"}
+WHAT_WATCHING_BRINGS = {
+    "thread": gettext_lazy("new replies"),
+    "topic": gettext_lazy("new threads"),
+    "group": gettext_lazy("new threads in all its topics"),
+}
 
 
 def _change_subscription(request, target, *, kind: str, label: str):
@@ -68,9 +73,9 @@ def _change_subscription(request, target, *, kind: str, label: str):
         notifications.unwatch(user=request.user, target=target)
     else:
         return HttpResponse(
-            "Choose watch, mute or unwatch.", status=HTTPStatus.BAD_REQUEST, content_type="text/plain; charset=utf-8"
+            gettext("Choose watch, mute or unwatch."), status=HTTPStatus.BAD_REQUEST, content_type="text/plain; charset=utf-8"
         )
-    messages.success(request, SUBSCRIPTION_MESSAGES[action].format(target=label, what=WHAT_WATCHING_BRINGS[kind]))
+    messages.success(request, SUBSCRIPTION_MESSAGES[action] % {"target": label, "what": WHAT_WATCHING_BRINGS[kind]})
     back = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(back)

@@ -18,12 +18,35 @@ from contextlib import contextmanager
 from datetime import datetime, tzinfo
 
 from django.conf import settings
-from django.utils import dateformat, timezone
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils import dateformat, formats, timezone
+from django.utils.translation import gettext, gettext_lazy
 
-# Weekday, day of the month without a leading zero, month: "Wednesday 9 December". Translators may reorder it.
-DAY_FORMAT = pgettext_lazy("date format for a day: weekday, day, month (Django date filter letters)", "l j F")
-DAY_TIME_FORMAT = pgettext_lazy("date format for a day and time (Django date filter letters)", "l j F, H:i")
+# Named formats of groupsite/formats/<locale>: "Wednesday 9 December" / "12月9日 星期三", and with the time.
+DAY_FORMAT = "DAY_FORMAT"
+DAY_TIME_FORMAT = "DAY_TIME_FORMAT"
+
+# The cities of the zones people here use most (groupsite.timezones.COMMON_ZONES), so that a label reads
+# "上海时间" in Chinese; other cities keep the tz database's English name.
+CITY_NAMES = {
+    "Shanghai": gettext_lazy("Shanghai"),
+    "Hong Kong": gettext_lazy("Hong Kong"),
+    "Taipei": gettext_lazy("Taipei"),
+    "Singapore": gettext_lazy("Singapore"),
+    "Tokyo": gettext_lazy("Tokyo"),
+    "Seoul": gettext_lazy("Seoul"),
+    "Kolkata": gettext_lazy("Kolkata"),
+    "Dubai": gettext_lazy("Dubai"),
+    "Sydney": gettext_lazy("Sydney"),
+    "London": gettext_lazy("London"),
+    "Paris": gettext_lazy("Paris"),
+    "Berlin": gettext_lazy("Berlin"),
+    "New York": gettext_lazy("New York"),
+    "Chicago": gettext_lazy("Chicago"),
+    "Denver": gettext_lazy("Denver"),
+    "Los Angeles": gettext_lazy("Los Angeles"),
+    "Sao Paulo": gettext_lazy("Sao Paulo"),
+    "Johannesburg": gettext_lazy("Johannesburg"),
+}
 
 
 def site_zone() -> zoneinfo.ZoneInfo:
@@ -74,15 +97,16 @@ def zone_label(zone: tzinfo | None = None) -> str:
     if "/" not in key or key.startswith("Etc/"):
         return key  # "EST5EDT", "Etc/GMT+5": no city to name, the key itself is the clearest
     city = key.rsplit("/", 1)[1].replace("_", " ")
-    return gettext("%(city)s time") % {"city": city}
+    return gettext("%(city)s time") % {"city": CITY_NAMES.get(city, city)}
 
 
 def local_day(moment: datetime, zone: tzinfo | None = None) -> str:
     """ "Wednesday 9 December" on `zone`'s clock (the current one by default)."""
-    return dateformat.format(timezone.localtime(moment, zone), str(DAY_FORMAT))
+    return dateformat.format(timezone.localtime(moment, zone), formats.get_format(DAY_FORMAT))
 
 
 def local_day_time(moment: datetime, zone: tzinfo | None = None) -> str:
     """ "Wednesday 9 December, 09:00 Shanghai time" on `zone`'s clock (the current one by default), labelled."""
     zone = zone or timezone.get_current_timezone()
-    return f"{dateformat.format(timezone.localtime(moment, zone), str(DAY_TIME_FORMAT))} {zone_label(zone)}"
+    written = dateformat.format(timezone.localtime(moment, zone), formats.get_format(DAY_TIME_FORMAT))
+    return f"{written} {zone_label(zone)}"

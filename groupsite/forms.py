@@ -2,18 +2,27 @@ from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from groupsite import clock, names
+from groupsite import clock, languages, names
 from groupsite.models import EmailChoice, NotificationKind, User
 from groupsite.text import CleanCharField, NameField
 from groupsite.timezones import TimeZoneSelect, timezone_choices
 
 
 class ProfileForm(forms.ModelForm):
+    language = forms.ChoiceField(label=_("Language"), required=False)
+
     class Meta:
         model = User
-        fields = ["display_name", "affiliation", "bio"]
+        fields = ["display_name", "affiliation", "bio", "language"]
+        labels = {"display_name": _("Display name"), "affiliation": _("Affiliation"), "bio": _("About you")}
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
         field_classes = {"display_name": NameField, "affiliation": CleanCharField, "bio": CleanCharField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Languages by their own names (English, 简体中文); blank follows the browser.
+        self.fields["language"].choices = [("", _("Not chosen: follow my browser"))] + languages.own_name_choices()
+        self.fields["language"].help_text = User._meta.get_field("language").help_text
 
     def clean_display_name(self) -> str:
         name = self.cleaned_data["display_name"]
@@ -36,7 +45,11 @@ class EmailPreferencesForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["timezone", "digest_frequency", "digest_weekday", "digest_time"]
-        labels = {"digest_frequency": "How often", "digest_weekday": "Day (weekly digest)", "digest_time": "Time"}
+        labels = {
+            "digest_frequency": _("How often"),
+            "digest_weekday": _("Day (weekly digest)"),
+            "digest_time": _("Time"),
+        }
         widgets = {
             "digest_frequency": forms.RadioSelect,
             "digest_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -46,7 +59,7 @@ class EmailPreferencesForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = timezone_choices(blank_label=_("Not chosen: each group's own time"))
         self.fields["timezone"].help_text = self.timezone_help()
-        self.fields["digest_time"].help_text = "On your clock; the digest goes out within a few minutes of it."
+        self.fields["digest_time"].help_text = _("On your clock; the digest goes out within a few minutes of it.")
         for kind in self.KINDS:
             self.fields[self.kind_field_name(kind)] = forms.ChoiceField(
                 label=kind.label,

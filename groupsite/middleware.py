@@ -5,9 +5,25 @@ from urllib.parse import unquote_to_bytes
 
 from django.core.exceptions import BadRequest
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext
 
 from discussions.moderation import RateLimited
-from groupsite import clock
+from groupsite import clock, languages
+
+
+class MemberLanguageMiddleware:
+    """Speak the language a signed-in member chose in their profile; without a choice, LocaleMiddleware's stays
+    (the language cookie the footer's switcher sets, else the browser's Accept-Language)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if language := languages.chosen_language(getattr(request, "user", None)):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)
 
 
 class MemberTimezoneMiddleware:
@@ -63,15 +79,15 @@ class RefuseMalformedTextMiddleware:
 
     def __call__(self, request):
         if "\x00" in request.path_info:
-            raise BadRequest("The address contains a NUL character.")
+            raise BadRequest(gettext("The address contains a NUL character."))
         if not _is_clean_form_data(_wsgi_bytes(request.META.get("QUERY_STRING", ""))):
-            raise BadRequest("The query string is not valid UTF-8 text.")
+            raise BadRequest(gettext("The query string is not valid UTF-8 text."))
         content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
         if request.method == "POST" and content_type in self.FORM_TYPES:
             body = request.body  # read once; Django parses request.POST from this same copy
             clean = _is_clean_text(body) if content_type == "multipart/form-data" else _is_clean_form_data(body)
             if not clean:
-                raise BadRequest("The form data is not valid UTF-8 text.")
+                raise BadRequest(gettext("The form data is not valid UTF-8 text."))
         return self.get_response(request)
 
 

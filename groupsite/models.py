@@ -1,37 +1,41 @@
 import zoneinfo
 from datetime import time
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy as _
 
 from groupsite import clock
 
 
 def validate_timezone(name: str) -> None:
     if name not in zoneinfo.available_timezones():
-        raise ValidationError(f"{name!r} is not a time zone name such as Europe/London or Asia/Shanghai.")
+        raise ValidationError(
+            gettext("%(name)s is not a time zone name such as Europe/London or Asia/Shanghai.") % {"name": repr(name)}
+        )
 
 
 class NotificationKind(models.TextChoices):
     """What a notification is about; each kind has its own email choice in the member's preferences."""
 
-    REPLY = "reply", "Replies in threads you watch"
-    QUOTE = "quote", "Quotes of your posts"
-    MENTION = "mention", "@mentions of you"
-    PROMPT = "prompt", "New prompts in your groups"
-    NEW_THREAD = "new_thread", "New threads in topics you watch"
-    JOIN_APPROVED = "join_approved", "Your join request approved"
-    REMINDER = "reminder", "Reminders before a prompt closes"
-    WARNING = "warning", "Warnings from a group's moderators"
+    REPLY = "reply", _("Replies in threads you watch")
+    QUOTE = "quote", _("Quotes of your posts")
+    MENTION = "mention", _("@mentions of you")
+    PROMPT = "prompt", _("New prompts in your groups")
+    NEW_THREAD = "new_thread", _("New threads in topics you watch")
+    JOIN_APPROVED = "join_approved", _("Your join request approved")
+    REMINDER = "reminder", _("Reminders before a prompt closes")
+    WARNING = "warning", _("Warnings from a group's moderators")
 
 
 class EmailChoice(models.TextChoices):
-    IMMEDIATELY = "immediately", "Email me at once"
-    DIGEST = "digest", "Only in the digest"
-    NEVER = "never", "Never"
+    IMMEDIATELY = "immediately", _("Email me at once")
+    DIGEST = "digest", _("Only in the digest")
+    NEVER = "never", _("Never")
 
 
 # What a member gets before they choose: what is addressed to them at once, the rest in the digest.
@@ -48,42 +52,53 @@ DEFAULT_EMAIL_CHOICES = {
 
 
 class DigestFrequency(models.TextChoices):
-    DAILY = "daily", "Daily"
-    WEEKLY = "weekly", "Weekly"
-    NEVER = "never", "Never"
+    DAILY = "daily", _("Daily")
+    WEEKLY = "weekly", _("Weekly")
+    NEVER = "never", _("Never")
 
 
 class Weekday(models.IntegerChoices):
-    MONDAY = 0, "Monday"
-    TUESDAY = 1, "Tuesday"
-    WEDNESDAY = 2, "Wednesday"
-    THURSDAY = 3, "Thursday"
-    FRIDAY = 4, "Friday"
-    SATURDAY = 5, "Saturday"
-    SUNDAY = 6, "Sunday"
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
 
 
 class User(AbstractUser):
     """A person on the site; the profile fields are what other members see beside their posts."""
 
-    display_name = models.CharField(max_length=80, blank=True, help_text="How your name appears on your posts.")
+    display_name = models.CharField(max_length=80, blank=True, help_text=_("How your name appears on your posts."))
     affiliation = models.CharField(
-        max_length=120, blank=True, help_text='Where you speak from, e.g. "clinician, Shanghai" or "biotech investor".'
+        max_length=120,
+        blank=True,
+        help_text=_('Where you speak from, e.g. "clinician, Shanghai" or "biotech investor".'),
     )
-    bio = models.TextField(max_length=1000, blank=True, help_text="A few sentences about you (plain text).")
+    bio = models.TextField(max_length=1000, blank=True, help_text=_("A few sentences about you (plain text)."))
     # Blank: never chosen, so times follow groupsite.clock's rule (the group's clock, else the site's).
     timezone = models.CharField(
         max_length=64,
         blank=True,
         default="",
         validators=[validate_timezone],
-        help_text="Times are shown and digests sent on this clock; blank shows each group's own time.",
+        help_text=_("Times are shown and digests sent on this clock; blank shows each group's own time."),
+    )
+    # Blank: never chosen, so pages follow the browser and emails the site's language (groupsite.languages).
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        default="",
+        choices=settings.LANGUAGES,
+        help_text=_("The site and your emails are in this language; not chosen follows your browser."),
     )
     digest_frequency = models.CharField(max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY)
     digest_weekday = models.PositiveSmallIntegerField(
-        choices=Weekday.choices, default=Weekday.MONDAY, help_text="For a weekly digest."
+        choices=Weekday.choices, default=Weekday.MONDAY, help_text=_("For a weekly digest.")
     )
-    digest_time = models.TimeField(default=time(8, 0), help_text="Local time the digest is sent.")
+    digest_time = models.TimeField(default=time(8, 0), help_text=_("Local time the digest is sent."))
     # {kind: EmailChoice}; a kind missing here follows DEFAULT_EMAIL_CHOICES.
     email_choices = models.JSONField(default=dict, blank=True)
 
@@ -121,9 +136,9 @@ class OutboxMessage(models.Model):
     task = models.CharField(max_length=200)
     args = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True, help_text="When it was last handed to the broker.")
-    handoffs = models.PositiveSmallIntegerField(default=0, help_text="How many times it was handed to the broker.")
-    delivered_at = models.DateTimeField(null=True, blank=True, help_text="Emails only: when the mail server took it.")
+    sent_at = models.DateTimeField(null=True, blank=True, help_text=_("When it was last handed to the broker."))
+    handoffs = models.PositiveSmallIntegerField(default=0, help_text=_("How many times it was handed to the broker."))
+    delivered_at = models.DateTimeField(null=True, blank=True, help_text=_("Emails only: when the mail server took it."))
 
     class Meta:
         indexes = [

@@ -109,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "groupsite.middleware.MemberLanguageMiddleware",  # the member's chosen language beats the browser's
     "groupsite.middleware.MemberTimezoneMiddleware",  # times on the member's own clock
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -221,6 +222,9 @@ LANGUAGE_CODE = "en-gb"
 # The interface ships in these languages; translations live in groupsite/locale (`python3 groupsite/dev.py messages`).
 LANGUAGES = [("en-gb", gettext_lazy("English")), ("zh-hans", gettext_lazy("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "groupsite" / "locale"]
+# The site's own date formats per language (groupsite/formats/<locale>/formats.py): Django's, with a 24-hour clock,
+# plus named ones for a day ("DAY_FORMAT") that templates use as `|date:"DAY_FORMAT"`.
+FORMAT_MODULE_PATH = ["groupsite.formats"]
 TIME_ZONE = env("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

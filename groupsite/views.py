@@ -4,11 +4,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext
+from django.views import i18n
 from django.views.decorators.http import require_POST
 
 from discussions.models import Post
-from groupsite import accounts
+from groupsite import accounts, languages
 from groupsite.forms import DeactivateAccountForm, ProfileForm
 from groupsite.models import User
 from topics.models import Group, Membership
@@ -76,7 +78,21 @@ def edit_profile(request):
     if request.method == "POST":
         if form.is_valid():
             form.save()
-            messages.success(request, "Your profile was saved.")
+            # The next page speaks the language just chosen (or the browser's, for "not chosen").
+            translation.activate(
+                languages.chosen_language(request.user) or translation.get_language_from_request(request)
+            )
+            messages.success(request, gettext("Your profile was saved."))
             return redirect("profile", username=request.user.username)
         return render(request, "profile_form.html", {"form": form}, status=400)
     return render(request, "profile_form.html", {"form": form})
+
+
+@require_POST
+def set_language(request):
+    """The footer's switcher: Django's set_language (the language cookie, for visitors too), and for a signed-in
+    member also their profile's choice, so that their emails follow it."""
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and languages.is_offered(language):
+        User.objects.filter(pk=request.user.pk).update(language=language)
+    return i18n.set_language(request)

@@ -17,7 +17,8 @@ from discussions.search import index as search_index
 from topics import sanctions
 from topics import audit
 from topics.audit import AuditAction
-from groupsite import outbox
+from groupsite import languages, outbox
+from groupsite.models import User
 from topics.models import Group, Invitation, JoinRequest, Membership, PromptProgramme, Topic
 
 
@@ -116,15 +117,22 @@ def decide_join_request(*, join_request: JoinRequest, moderator, approve: bool, 
         outbox.enqueue(discussion_tasks.notify_join_approved, join_request.pk, now.isoformat())
     group = join_request.group
     context = {"group": group, "approved": approve, "group_url": settings.SITE_URL + group.get_absolute_url()}
-    transaction.on_commit(
-        lambda: send_mail(
-            subject=_one_line(_join_decision_subject(approve) % {"group": group.name}),
+    transaction.on_commit(lambda: _email_join_decision(join_request.user, context))
+    return True
+
+
+def _email_join_decision(user, context: dict) -> None:
+    with languages.speaking(user):  # the member's language, whoever decided and in whatever language
+        if context["approved"]:
+            subject = gettext("[%(group)s] Your request to join was approved")
+        else:
+            subject = gettext("[%(group)s] Your request to join was declined")
+        send_mail(
+            subject=_one_line(subject % {"group": context["group"].name}),
             message=render_plain_text("emails/join_request_decided_body.txt", context),
             from_email=None,
-            recipient_list=[join_request.user.email],
+            recipient_list=[user.email],
         )
-    )
-    return True
 
 
 def withdraw_join_request(*, group: Group, user) -> bool:
@@ -220,18 +228,24 @@ def invite_by_email(*, group: Group, email: str, invited_by, now: datetime) -> I
         "invitation": invitation,
         "accept_url": settings.SITE_URL + invitation.get_absolute_url(),
     }
-    transaction.on_commit(
-        lambda: send_mail(
-            subject=_one_line(
-                gettext("%(name)s invites you to %(group)s on Roundtable")
-                % {"name": invited_by.public_name, "group": group.name}
-            ),
+    transaction.on_commit(lambda: _email_invitation(email, context))
+    return invitation
+
+
+def _email_invitation(email: str, context: dict) -> None:
+    # A member already here reads it in their language; an unknown address gets the site's.
+    recipient = User.objects.filter(email__iexact=email, is_active=True).first()
+    with languages.speaking(recipient):
+        subject = gettext("%(inviter)s invites you to %(group)s on Roundtable") % {
+            "inviter": context["invited_by"].public_name,
+            "group": context["group"].name,
+        }
+        send_mail(
+            subject=_one_line(subject),
             message=render_plain_text("emails/invitation_body.txt", context),
             from_email=None,
             recipient_list=[email],
         )
-    )
-    return invitation
 
 
 @transaction.atomic
@@ -358,12 +372,6 @@ def check_topic_slug(*, group: Group, slug: str, topic: Topic | None = None) -> 
         others = others.exclude(pk=topic.pk)
     if others.exists():
         raise ValidationError({"slug": _slug_taken(slug)})
-
-
-def _join_decision_subject(approve: bool) -> str:
-    if approve:
-        return gettext("[%(group)s] Your request to join was approved")
-    return gettext("[%(group)s] Your request to join was declined")
 
 
 def _slug_taken(slug: str) -> str:

@@ -8,13 +8,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext, pgettext
 
 from discussions import excerpts
 from discussions.digest.activity import Activity, Reader, first_unread, post_url, thread_url
 from discussions.digest.schedule import covered_since, latest_deliveries, zone_named
 from discussions.emails import DIGEST_SCOPE, absolute, build_email
 from discussions.models import Notification, Post, ThreadRead
+from groupsite import languages
 from groupsite.models import DigestFrequency, EmailChoice, NotificationKind, User
 from topics import answers, bilingual
 from topics.models import Membership, Prompt, Vote
@@ -42,13 +44,7 @@ def excerpt(body_html: str, limit: int = EXCERPT_CHARS) -> str:
 
 
 def join_names(names: list[str]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
+    return languages.join_words(names)
 
 
 def _prompt_item(prompt: Prompt, activity: Activity, reader: Reader) -> dict:
@@ -168,7 +164,8 @@ def _outcomes(group, reader: Reader, activity: Activity) -> list:
         if outcome.prompt_id:
             title, url = bilingual.text(outcome.prompt, "title"), thread_url(outcome.prompt.thread_id, outcome.prompt.title)
         else:
-            title, url = f"Summary of {outcome.topic.title}", absolute(outcome.topic.get_absolute_url())
+            title = gettext("Summary of %(topic)s") % {"topic": outcome.topic.title}
+            url = absolute(outcome.topic.get_absolute_url())
         text = "" if group.emails_titles_only else excerpt(bilingual.text(outcome, "takeaways_html"))
         outcomes.append({"title": title, "url": url, "excerpt": text})
     return outcomes
@@ -241,38 +238,40 @@ def _member_digest(reader: Reader, memberships: list, activity: Activity, texts:
     ]
     if not sections:
         return None
-    label = "daily" if reader.frequency == DigestFrequency.DAILY else "weekly"
+    if reader.frequency == DigestFrequency.DAILY:
+        label = pgettext("digest frequency, as in 'Your daily digest'", "daily")
+    else:
+        label = pgettext("digest frequency, as in 'Your weekly digest'", "weekly")
     single = sections[0] if len(sections) == 1 else None
     return {
         "sections": sections,
         "frequency": reader.frequency,
         "frequency_label": label,
-        "email_title": f"Your {label} digest",
+        "email_title": gettext("Your %(frequency)s digest") % {"frequency": label},
         "since": reader.since,
         "until": activity.now,
         "group": single["group"] if single else None,
-        "groups_label": single["name"] if single else f"your {len(sections)} groups",
+        "groups_label": single["name"] if single else gettext("your %(count)s groups") % {"count": len(sections)},
         "member_of": join_names([membership.group.name for membership in memberships]),
-        "headline": ", ".join(single["headline"]) if single else _summary(sections),
+        "headline": _listed(single["headline"]) if single else _summary(sections),
         "list_id": f"digest.{single['group'].slug}" if single else "digest.all-groups",
     }
 
 
 def _headline(section: dict) -> list[str]:
     """The few counts that sum a group's section up, most pressing first (the subject line uses the first two)."""
-    parts = []
-    if section["closing_soon"]:
-        parts.append(_plural(len(section["closing_soon"]), "prompt closing soon", "prompts closing soon"))
+    closing, addressed = len(section["closing_soon"]), len(section["addressed"])
+    outcomes, active = len(section["outcomes"]), len(section["active_threads"])
     new_prompts = sum(1 for item in section["prompts"] if item["is_new"])
-    if new_prompts:
-        parts.append(_plural(new_prompts, "new prompt", "new prompts"))
-    if section["addressed"]:
-        parts.append(_plural(len(section["addressed"]), "note for you", "notes for you"))
-    if section["outcomes"]:
-        parts.append(_plural(len(section["outcomes"]), "new outcome", "new outcomes"))
-    if section["active_threads"]:
-        parts.append(_plural(len(section["active_threads"]), "active thread", "active threads"))
-    return parts[:2]
+    parts = [
+        closing and ngettext("%(count)s prompt closing soon", "%(count)s prompts closing soon", closing),
+        new_prompts and ngettext("%(count)s new prompt", "%(count)s new prompts", new_prompts),
+        addressed and ngettext("%(count)s note for you", "%(count)s notes for you", addressed),
+        outcomes and ngettext("%(count)s new outcome", "%(count)s new outcomes", outcomes),
+        active and ngettext("%(count)s active thread", "%(count)s active threads", active),
+    ]
+    counts = [closing, new_prompts, addressed, outcomes, active]
+    return [text % {"count": count} for text, count in zip(parts, counts) if count][:2]
 
 
 def _summary(sections: list[dict]) -> str:
@@ -280,27 +279,35 @@ def _summary(sections: list[dict]) -> str:
     new_prompts = sum(1 for section in sections for item in section["prompts"] if item["is_new"])
     parts = []
     if closing:
-        parts.append(_plural(closing, "prompt closing soon", "prompts closing soon"))
+        closing_text = ngettext("%(count)s prompt closing soon", "%(count)s prompts closing soon", closing)
+        parts.append(closing_text % {"count": closing})
     if new_prompts:
-        parts.append(_plural(new_prompts, "new prompt", "new prompts"))
-    return ", ".join(parts[:2])
+        parts.append(ngettext("%(count)s new prompt", "%(count)s new prompts", new_prompts) % {"count": new_prompts})
+    return _listed(parts)
+
+
+def _listed(parts: list[str]) -> str:
+    """ "2 new prompts, 1 active thread" ("2 个新提示问题，1 个活跃讨论串")."""
+    return pgettext("separator between counts in a digest's headline", ", ").join(parts)
 
 
 def _addressed_item(notice: dict, group, texts: _Texts) -> dict:
-    actor = "Someone" if notice["chatham_house"] or not notice["actor_name"] else notice["actor_name"]
+    anonymous = notice["chatham_house"] or not notice["actor_name"]
+    actor = gettext("Someone") if anonymous else notice["actor_name"]
     kind = notice["kind"]
+    # Each text is followed by the thread's title, as a link.
     if kind == NotificationKind.REPLY:
-        text = f"{actor} replied in"
+        text = gettext("%(actor)s replied in") % {"actor": actor}
     elif kind == NotificationKind.QUOTE:
-        text = f"{actor} quoted you in"
+        text = gettext("%(actor)s quoted you in") % {"actor": actor}
     elif kind == NotificationKind.MENTION:
-        text = f"{actor} mentioned you in"
+        text = gettext("%(actor)s mentioned you in") % {"actor": actor}
     elif kind == NotificationKind.NEW_THREAD:
-        text = f"{actor} started a thread in a topic you watch:"
+        text = gettext("%(actor)s started a thread in a topic you watch:") % {"actor": actor}
     elif kind == NotificationKind.WARNING:
-        text = "A moderator warned you about your post in"
+        text = gettext("A moderator warned you about your post in")
     else:
-        text = f"Your request to join {group.name} was approved."
+        text = gettext("Your request to join %(group)s was approved.") % {"group": group.name}
     if notice["post_id"]:
         url = post_url(notice["post_id"])
     elif notice["thread_id"]:
@@ -458,7 +465,10 @@ def digest_contexts_for(users, *, now: datetime, groups=None, latest=None, faile
             ],
         )
         try:
-            contexts[user.pk] = _member_digest(reader, memberships_of.get(user.pk, []), activity, texts)
+            # In the member's language (a worker has no request); one who never chose gets the active language,
+            # which is the site's in a worker and the reader's on the preview page.
+            with languages.speaking(user, fallback=translation.get_language()):
+                contexts[user.pk] = _member_digest(reader, memberships_of.get(user.pk, []), activity, texts)
         except Exception:
             if failed is None:
                 raise
@@ -475,7 +485,7 @@ def digest_context(user, *, now: datetime, groups=None) -> dict | None:
 
 def build_digest_message(user, context: dict):
     """The email for a digest context: subject, plain text and HTML, rendered on the member's clock."""
-    with timezone.override(zone_named(user.timezone)):
+    with languages.speaking(user), timezone.override(zone_named(user.timezone)):
         return build_email(
             template="digest", user=user, context=context, scope=DIGEST_SCOPE, list_id=context["list_id"]
         )

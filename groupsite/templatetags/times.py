@@ -3,7 +3,7 @@
 from datetime import date, datetime, timedelta
 
 from django import template
-from django.utils import dateformat, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext
 
@@ -23,7 +23,7 @@ def day(value) -> str:
     """ "Wednesday 9 December" (no leading zero), in the reader's language."""
     if not isinstance(value, date):
         return ""
-    return dateformat.format(value, str(clock.DAY_FORMAT))
+    return dateformat.format(value, formats.get_format(clock.DAY_FORMAT))
 
 
 @register.filter

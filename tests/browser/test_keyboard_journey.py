@@ -31,14 +31,14 @@ def test_a_newcomer_signs_up_joins_votes_and_posts_markdown_with_the_keyboard_al
     ]:
         tab_to(page, page.locator(f"input[name={name}]"))
         keys.type(text)
-    tab_to(page, page.locator("main form button[type=submit]"))
+    tab_to(page, page.locator("main form button[type=submit]"))  # not the footer's language buttons
     keys.press("Enter")
     page.wait_for_selector("text=We have sent a link to li.na@example.org")
     check_accessibility(page)
 
     page.goto(verification_link(mailoutbox))
     check_accessibility(page)
-    tab_to(page, page.locator("main form button[type=submit]"))
+    tab_to(page, page.locator("main form button[type=submit]"))  # not the footer's language buttons
     keys.press("Enter")  # confirming is a POST: mail scanners only GET
     page.wait_for_url(lambda url: "confirm-email" not in url)
 

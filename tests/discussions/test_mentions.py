@@ -169,3 +169,47 @@ def test_the_reply_box_and_new_thread_form_ask_the_autocomplete(client, group, t
 
     assert f'data-mention-url="{url}"' in thread_page
     assert f'data-mention-url="{url}"' in new_thread_page
+
+
+# Chinese names (issue 10, item 9)
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("谢谢@liming的分析", ["liming"]),
+        ("@liming，你怎么看？", ["liming"]),
+        ("同意@mei 和@lin。", ["mei", "lin"]),
+    ],
+)
+def test_a_mention_needs_no_space_around_it_in_chinese_text(text, names):
+    assert notifications.parse_mentions(text) == names
+
+
+def test_one_chinese_character_suggests_a_member_by_their_chinese_name(client, group, member):
+    make_member(group=group, username="liming", display_name="李明")
+    make_member(group=group, username="wangfang", display_name="王芳")
+    client.force_login(member)
+
+    _, data = suggest(client, group, "@李")
+
+    assert data == {"results": [{"username": "liming", "display_name": "李明"}]}
+
+
+def test_a_full_chinese_name_suggests_the_member_whose_username_is_inserted(client, group, member):
+    make_member(group=group, username="liming", display_name="李明")
+    client.force_login(member)
+
+    _, data = suggest(client, group, "李明")
+
+    assert [row["username"] for row in data["results"]] == ["liming"]
+
+
+def test_a_mention_of_the_suggested_username_in_chinese_text_notifies_the_member(thread_in_group):
+    liming = make_member(group=thread_in_group.topic.group, username="liming", display_name="李明")
+    body = "请@liming看一下这个医保数据。"
+    post = services.publish_post(thread=thread_in_group, author=thread_in_group.author, body=body)
+
+    notifications.notify_new_post(post_id=post.pk, now=NOW)
+
+    assert Notification.objects.get(user=liming).kind == "mention"

@@ -103,6 +103,12 @@ ANYONE_PAGE = Rule(
     private=" ok        ok         ok        ok     ok     ok        ok    ok    ok          ok        ok",
     later=("ok", "ok"),
 )
+# The language switcher: a visitor's choice is a cookie, a member's also their profile's (groupsite.views).
+ANYONE_ACTION = Rule(
+    public="  go        go         go        go     go     go        go    go    go          go        go",
+    private=" go        go         go        go     go     go        go    go    go          go        go",
+    later=("go", "go"),
+)
 SIGNED_IN_PAGE = Rule(
     public="  login     ok         ok        ok     ok     ok        ok    ok    ok          ok        ok",
     private=" login     ok         ok        ok     ok     ok        ok    ok    ok          ok        ok",
@@ -252,6 +258,8 @@ MATRIX = [
     Row("discussions:search", get=ANYONE_PAGE, site=True),  # results are scoped by test_search*.py
     Row("profile", ("post.author.username",), get=ANYONE_PAGE, site=True),
     Row("edit_profile", get=SIGNED_IN_PAGE, site=True),
+    Row("set_language", post=ANYONE_ACTION, site=True),
+    Row("javascript-catalog", get=ANYONE_PAGE, site=True),
     Row("discussions:preview", post=SIGNED_IN_ACTION, site=True),
     Row("discussions:unsubscribe", ("unsubscribe_token",), get=ANYONE_PAGE, post=ANYONE_PAGE, site=True),
     Row("discussions:email_preferences", get=SIGNED_IN_PAGE, site=True),

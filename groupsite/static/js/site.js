@@ -1,4 +1,12 @@
 // Small progressive enhancements; every form works without this file.
+
+// Words come from Django's JavaScript catalogue (/jsi18n/, loaded before this file); English without it.
+var gettext = window.gettext || function (text) { return text; };
+var ngettext = window.ngettext || function (one, many, count) { return count === 1 ? one : many; };
+var interpolate = window.interpolate || function (format, values) {
+  return format.replace(/%\((\w+)\)s/g, function (match, name) { return String(values[name]); });
+};
+
 (function () {
   "use strict";
 
@@ -34,7 +42,7 @@
           output.textContent = "";
           var label = document.createElement("p");
           label.className = "preview__label";
-          label.textContent = result.ok ? "Preview" : "Cannot preview";
+          label.textContent = result.ok ? gettext("Preview") : gettext("Cannot preview");
           var content = document.createElement("div");
           content.className = "prose";
           if (result.ok) {
@@ -47,7 +55,7 @@
         })
         .catch(function () {
           output.classList.remove("preview--empty");
-          output.textContent = "The preview is unavailable right now; your text is still here.";
+          output.textContent = gettext("The preview is unavailable right now; your text is still here.");
         })
         .finally(function () { button.disabled = false; });
     });
@@ -61,12 +69,13 @@
   });
 })();
 
-// @mention suggestions: in a reply or new-thread box (data-mention-url), "@" and two letters offer the group's members
+// @mention suggestions: in a reply or new-thread box (data-mention-url), "@" and two letters (one Chinese) offer the group's members
 // in a listbox; arrow keys choose, Enter or Tab inserts, Escape closes. Without this script, typing @username works.
 (function () {
   "use strict";
   if (!window.fetch) return;
-  var MENTION_BEFORE_CARET = /(^|[\s(\[{"'>])@([^\s@]{2,30})$/;
+  // Two letters, or one Chinese character ("@李" finds 李明): a single CJK character already narrows the list.
+  var MENTION_BEFORE_CARET = /(^|[\s(\[{"'>])@([^\s@]{2,30}|[\u3400-\u9fff\uf900-\ufaff])$/;
   var counter = 0;
 
   function enhanceMentions(textarea, url) {
@@ -76,7 +85,7 @@
     list.id = listId;
     list.className = "mention-list";
     list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", "Members to mention");
+    list.setAttribute("aria-label", gettext("Members to mention"));
     list.hidden = true;
     var status = document.createElement("p");
     status.className = "visually-hidden";
@@ -155,13 +164,20 @@
         options.push(option);
       });
       if (!options.length) {
-        status.textContent = "No members match.";
+        status.textContent = gettext("No members match.");
         return;
       }
       list.hidden = false;
       highlight(0);
-      status.textContent = options.length + (options.length === 1 ? " member matches" : " members match") +
-        ": arrow keys to choose, Enter to insert, Escape to close.";
+      status.textContent = interpolate(
+        ngettext(
+          "%(count)s member matches: arrow keys to choose, Enter to insert, Escape to close.",
+          "%(count)s members match: arrow keys to choose, Enter to insert, Escape to close.",
+          options.length
+        ),
+        { count: options.length },
+        true
+      );
     }
 
     function lookup() {
