@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache, caches
 from django.db import connection
+from django.utils import translation
 
 from groupsite.celery import app as celery_app
 from tests import factories, subprocesses
@@ -80,6 +81,15 @@ def _fresh_cache():
     # allauth's rate limits live in the cache; each test starts with none used.
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    # LocaleMiddleware activates a request's language on the thread and leaves it there: without this, a test's
+    # Chinese request would make the next test's emails and exports Chinese.
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

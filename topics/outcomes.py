@@ -7,7 +7,7 @@ from datetime import date, datetime
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import dateformat, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
@@ -274,7 +274,10 @@ def citable_for_summary(topic: Topic) -> list[dict]:
 
 def _when(moment: datetime | None, tzinfo) -> str:
     """ "5 Mar 2030, 09:00 Shanghai time": the group's clock, named as on the site (groupsite.clock)."""
-    return f"{dateformat.format(moment.astimezone(tzinfo), 'j M Y, H:i')} {clock.zone_label(tzinfo)}" if moment else ""
+    if not moment:
+        return ""
+    written = dateformat.format(moment.astimezone(tzinfo), formats.get_format("DATETIME_FORMAT"))
+    return f"{written} {clock.zone_label(tzinfo)}"
 
 
 QUOTE_MARKERS = re.compile(r"^(?:\s{0,3}>)*")
