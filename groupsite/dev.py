@@ -61,16 +61,32 @@ def ensure_virtualenv() -> None:
     STAMP.write_text(wanted)
 
 
-def ensure_chromium() -> bool:
-    """Install Debian's chromium for the browser tests when possible; Playwright's own download never works here."""
-    if CHROMIUM.exists():
-        return True
+def apt_install(packages: list[str], why: str) -> None:
+    """Install Debian packages when this is a Debian machine and we are root (as in CI); otherwise do nothing."""
     apt = shutil.which("apt-get")
-    if apt and os.geteuid() == 0:
-        say("Installing Debian's chromium for the browser tests")
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run([apt, "update", "-qq"], env=env, stdout=subprocess.DEVNULL)
-        subprocess.run([apt, "install", "-y", "-qq", "chromium"], env=env, stdout=subprocess.DEVNULL)
+    if not apt or os.geteuid() != 0:
+        return
+    say(f"Installing Debian's {' '.join(packages)} {why}")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run([apt, "update", "-qq"], env=env, stdout=subprocess.DEVNULL)
+    subprocess.run([apt, "install", "-y", "-qq", *packages], env=env, stdout=subprocess.DEVNULL)
+
+
+# Without them Chinese and the reaction emoji are empty boxes in the browser tests' screenshots.
+BROWSER_FONTS = {
+    "fonts-noto-cjk": Path("/usr/share/fonts/opentype/noto"),
+    "fonts-noto-color-emoji": Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"),
+}
+
+
+def ensure_chromium() -> bool:
+    """Install Debian's chromium (and fonts for Chinese and emoji) for the browser tests when possible; Playwright's
+    own browser download never works here."""
+    missing = [package for package, path in BROWSER_FONTS.items() if not path.exists()]
+    if not CHROMIUM.exists():
+        missing.insert(0, "chromium")
+    if missing:
+        apt_install(missing, "for the browser tests")
     if not CHROMIUM.exists():
         say("chromium is not installed: the browser tests will be SKIPPED (install Debian's chromium package)")
         return False
@@ -85,12 +101,7 @@ def ensure_gettext() -> bool:
     """Install Debian's gettext for the translation tests when possible, as ensure_chromium does for the browser."""
     if all(shutil.which(tool) for tool in GETTEXT_TOOLS):
         return True
-    apt = shutil.which("apt-get")
-    if apt and os.geteuid() == 0:
-        say("Installing Debian's gettext for the translation tests")
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run([apt, "update", "-qq"], env=env, stdout=subprocess.DEVNULL)
-        subprocess.run([apt, "install", "-y", "-qq", "gettext"], env=env, stdout=subprocess.DEVNULL)
+    apt_install(["gettext"], "for the translation tests")
     if not all(shutil.which(tool) for tool in GETTEXT_TOOLS):
         say("gettext is not installed: the translation tests will be SKIPPED (install Debian's gettext package)")
         return False
