@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Greatest
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from discussions.markdown import render_markdown
 from discussions.models import Post, Thread
@@ -23,13 +23,13 @@ from topics.prompts import prompt_of
 MINUTE = 60
 HOUR = 60 * 60
 
-PROMPT_LOCK_ERROR = (
+PROMPT_LOCK_ERROR = gettext_lazy(
     "This thread belongs to a prompt, and the prompt's status decides whether it takes replies: "
     "close or reopen the prompt instead."
 )
-POSTING_TOO_FAST = "You are posting very fast: wait a minute and try again."
-TOO_MANY_THREADS = "You have started many threads in the last hour: wait a while and try again."
-PREVIEWING_TOO_FAST = "You are previewing very fast: wait a minute and try again."
+POSTING_TOO_FAST = gettext_lazy("You are posting very fast: wait a minute and try again.")
+TOO_MANY_THREADS = gettext_lazy("You have started many threads in the last hour: wait a while and try again.")
+PREVIEWING_TOO_FAST = gettext_lazy("You are previewing very fast: wait a minute and try again.")
 
 
 class ModerationError(Exception):
@@ -78,14 +78,14 @@ def unpin_thread(*, thread: Thread, by=None) -> bool:
 def lock_thread(*, thread: Thread, by=None) -> bool:
     """Stop replies. A prompt's thread is locked by closing the prompt: its status would otherwise disagree."""
     if prompt_of(thread) is not None:
-        raise ModerationError(PROMPT_LOCK_ERROR)
+        raise ModerationError(str(PROMPT_LOCK_ERROR))
     return _set_thread_flag(thread, "is_locked", True, by=by, action=AuditAction.LOCK)
 
 
 def unlock_thread(*, thread: Thread, by=None) -> bool:
     """Take replies again; a prompt's thread is unlocked by reopening the prompt."""
     if prompt_of(thread) is not None:
-        raise ModerationError(PROMPT_LOCK_ERROR)
+        raise ModerationError(str(PROMPT_LOCK_ERROR))
     return _set_thread_flag(thread, "is_locked", False, by=by, action=AuditAction.UNLOCK)
 
 
@@ -111,7 +111,7 @@ def _latest_thread_activity():
 def move_thread(*, thread: Thread, topic: Topic, by=None) -> bool:
     """Move a thread, its posts' counts and its prompt (if any) to another topic of the same group."""
     if topic.group_id != thread.topic.group_id:
-        raise ModerationError("A thread can only move to another topic of its own group.")
+        raise ModerationError(gettext("A thread can only move to another topic of its own group."))
     # Locking the thread row holds off replies (publish_post locks it too), so the post count moved is the final one.
     locked = Thread.objects.select_for_update().only("topic_id", "post_count").get(pk=thread.pk)
     if locked.topic_id == topic.pk:
@@ -167,15 +167,15 @@ def count_new_post(*, user, membership: Membership | None, new_thread: bool = Fa
     if membership is not None and membership.is_moderator:
         return
     if new_thread and count_in_window(key=f"threads:{user.pk}", window=HOUR, now=now) > settings.NEW_THREADS_PER_HOUR:
-        raise RateLimited(TOO_MANY_THREADS)
+        raise RateLimited(str(TOO_MANY_THREADS))
     if count_in_window(key=f"posts:{user.pk}", window=MINUTE, now=now) > settings.POSTS_PER_MINUTE:
-        raise RateLimited(POSTING_TOO_FAST)
+        raise RateLimited(str(POSTING_TOO_FAST))
 
 
 def count_preview(*, user, now: float | None = None) -> None:
     """Count a Markdown preview; raise RateLimited past PREVIEWS_PER_MINUTE (rendering is the costly part)."""
     if count_in_window(key=f"previews:{user.pk}", window=MINUTE, now=now) > settings.PREVIEWS_PER_MINUTE:
-        raise RateLimited(PREVIEWING_TOO_FAST)
+        raise RateLimited(str(PREVIEWING_TOO_FAST))
 
 
 # Slow mode and the limits on new members. Both read the posts already in the database, so every web process

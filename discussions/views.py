@@ -166,7 +166,7 @@ def thread_detail(request, pk, slug=None):
         return redirect(thread.get_absolute_url() + (f"?{query}" if query else ""))
     if _role_filter(request) is None:
         return HttpResponseBadRequest(
-            "There is no such role to filter by: use evidence, for, against, question or proposal.",
+            gettext("There is no such role to filter by: use evidence, for, against, question or proposal."),
             content_type="text/plain; charset=utf-8",
         )
     _count_view(request, thread)
@@ -316,7 +316,7 @@ def edit_post(request, pk):
         "evidence_as_of": post.evidence_as_of,
     }
     form = PostForm(request.POST or None, initial=initial, today=group_today(post.thread.topic.group))
-    form.fields["body"].label = "Post"
+    form.fields["body"].label = gettext("Post")
     preview_html = ""
     status = 200
     if request.method == "POST":

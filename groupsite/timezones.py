@@ -11,6 +11,7 @@ from datetime import datetime
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 COMMON_ZONES = [
     "Asia/Shanghai",
@@ -36,6 +37,19 @@ COMMON_ZONES = [
 
 # The continents and oceans of the tz database; the rest ("US/Eastern", "Etc/GMT+5", "Japan") are old aliases.
 REGIONS = ["Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"]
+# Their names as the select's group labels, in the reader's language.
+REGION_NAMES = {
+    "Africa": pgettext_lazy("time zone region", "Africa"),
+    "America": pgettext_lazy("time zone region", "America"),
+    "Antarctica": pgettext_lazy("time zone region", "Antarctica"),
+    "Arctic": pgettext_lazy("time zone region", "Arctic"),
+    "Asia": pgettext_lazy("time zone region", "Asia"),
+    "Atlantic": pgettext_lazy("time zone region", "Atlantic"),
+    "Australia": pgettext_lazy("time zone region", "Australia"),
+    "Europe": pgettext_lazy("time zone region", "Europe"),
+    "Indian": pgettext_lazy("time zone region", "Indian"),
+    "Pacific": pgettext_lazy("time zone region", "Pacific"),
+}
 
 
 @functools.cache
@@ -71,7 +85,7 @@ def timezone_choices(*, now: datetime | None = None, blank_label: str | None = N
             by_region[region].append(_option(name, now, place=place))
         else:
             other.append(_option(name, now, place=name))
-    choices += [(region, options) for region, options in by_region.items() if options]
+    choices += [(REGION_NAMES[region], options) for region, options in by_region.items() if options]
     choices.append((_("Other"), other))
     return choices
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from groupsite.models import Weekday, validate_timezone  # noqa: F401  (validate_timezone: named by migration 0002)
@@ -249,7 +250,7 @@ class Topic(models.Model):
     briefing_html = models.TextField(blank=True, editable=False)
     # The briefing's version in the other language, written by a moderator (topics.bilingual).
     briefing_language = models.CharField(
-        "original language", max_length=8, choices=LANGUAGE_CHOICES, default=site_language
+        _("original language"), max_length=8, choices=LANGUAGE_CHOICES, default=site_language
     )
     briefing_translated = models.TextField(blank=True, max_length=50_000)
     briefing_translated_html = models.TextField(blank=True, editable=False)
@@ -336,7 +337,7 @@ class Prompt(models.Model):
     )
     context_html = models.TextField(blank=True, editable=False)
     # The question and context in the other language, written by a moderator (topics.bilingual).
-    language = models.CharField("original language", max_length=8, choices=LANGUAGE_CHOICES, default=site_language)
+    language = models.CharField(_("original language"), max_length=8, choices=LANGUAGE_CHOICES, default=site_language)
     title_translated = models.CharField(max_length=200, blank=True)
     context_translated = models.TextField(blank=True, max_length=20_000)
     context_translated_html = models.TextField(blank=True, editable=False)
@@ -445,7 +446,7 @@ class PromptProgramme(models.Model):
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     def __str__(self):
-        return f"Prompt programme of {self.group}"
+        return _("Prompt programme of %(group)s") % {"group": self.group}
 
 
 class Poll(models.Model):
@@ -460,7 +461,14 @@ class Poll(models.Model):
         AFTER_VOTING = "after_voting", _("After voting")
         AFTER_CLOSING = "after_closing", _("After the prompt closes")
 
-    SCALE_LABELS = ("Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree")
+    # Stored in English as the options' labels; PollOption.display_label shows them in the reader's language.
+    SCALE_LABELS = (
+        gettext_noop("Strongly disagree"),
+        gettext_noop("Disagree"),
+        gettext_noop("Neither agree nor disagree"),
+        gettext_noop("Agree"),
+        gettext_noop("Strongly agree"),
+    )
 
     prompt = models.OneToOneField(Prompt, on_delete=models.CASCADE, related_name="poll")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CHOICE)
@@ -483,6 +491,11 @@ class PollOption(models.Model):
 
     def __str__(self):
         return self.label
+
+    @property
+    def display_label(self) -> str:
+        """The label as the reader sees it: a scale's fixed labels translated, a moderator's own as written."""
+        return gettext(self.label) if self.label in Poll.SCALE_LABELS else self.label
 
 
 class Vote(models.Model):
@@ -514,7 +527,7 @@ class Outcome(models.Model):
     open_questions_html = models.TextField(blank=True, editable=False)
     dissent_html = models.TextField(blank=True, editable=False)
     # The three sections in the other language, written by a moderator (topics.bilingual).
-    language = models.CharField("original language", max_length=8, choices=LANGUAGE_CHOICES, default=site_language)
+    language = models.CharField(_("original language"), max_length=8, choices=LANGUAGE_CHOICES, default=site_language)
     takeaways_translated = models.TextField(blank=True, max_length=20_000)
     open_questions_translated = models.TextField(blank=True, max_length=20_000)
     dissent_translated = models.TextField(blank=True, max_length=20_000)

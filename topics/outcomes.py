@@ -348,7 +348,7 @@ def _poll_markdown(poll, *, member_count: int, anonymous: bool, results_shown: b
     if poll.statement:
         lines += [gettext("Statement: “%(statement)s”") % {"statement": poll.statement}, ""]
     if not results_shown:
-        options = ", ".join(f"“{option.label}”" for option in poll.options.all())
+        options = ", ".join(f"“{option.display_label}”" for option in poll.options.all())
         if poll.results_visibility == Poll.Results.AFTER_VOTING:
             when = gettext("once you have voted, or when the prompt closes")
         else:
@@ -358,7 +358,7 @@ def _poll_markdown(poll, *, member_count: int, anonymous: bool, results_shown: b
     results = polls.poll_results(poll, member_count=member_count)
     lines += ["| %s | %s | %s |" % (gettext("Option"), gettext("Votes"), gettext("Share")), "| --- | ---: | ---: |"]
     for result in results.options:
-        label = result.option.label.replace("|", "\\|")
+        label = result.option.display_label.replace("|", "\\|")
         lines.append(f"| {label} | {result.votes} | {result.percent}% |")
     voted = ngettext("%(voters)s of %(members)s member voted.", "%(voters)s of %(members)s members voted.",
                      results.members)
@@ -374,7 +374,7 @@ def _poll_markdown(poll, *, member_count: int, anonymous: bool, results_shown: b
         # A name may hold its own brackets ("Grace Chan (demo member)"), so the voter is not put in brackets.
         who = "" if anonymous else f" · {vote.user.public_name}"
         reason = " ".join(vote.reason.split())
-        reason_lines.append(f"- **{vote.option.label}**{who}: {reason}")
+        reason_lines.append(f"- **{vote.option.display_label}**{who}: {reason}")
     if reason_lines:
         lines += [gettext("Reasons given:"), "", *reason_lines, ""]
     return lines

@@ -1,5 +1,6 @@
 from django import template
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from discussions import notifications
 from discussions.models import Subscription, Thread
@@ -9,21 +10,24 @@ register = template.Library()
 
 # What each state means on each kind of page, in the words the member sees beside the buttons.
 EXPLANATIONS = {
-    ("thread", "watching"): "You are watching this thread: new replies notify you.",
-    ("thread", "muted"): "You muted this thread: nothing in it notifies you.",
-    ("topic", "watching"): "You are watching this topic: new threads notify you.",
-    ("topic", "muted"): "You muted this topic: nothing in it notifies you.",
-    ("group", "watching"): "You are watching this group: new threads in every topic notify you.",
-    ("group", "muted"): "You muted this group: nothing in it notifies you, unless you watch a thread or topic.",
+    ("thread", "watching"): _("You are watching this thread: new replies notify you."),
+    ("thread", "muted"): _("You muted this thread: nothing in it notifies you."),
+    ("topic", "watching"): _("You are watching this topic: new threads notify you."),
+    ("topic", "muted"): _("You muted this topic: nothing in it notifies you."),
+    ("group", "watching"): _("You are watching this group: new threads in every topic notify you."),
+    ("group", "muted"): _("You muted this group: nothing in it notifies you, unless you watch a thread or topic."),
 }
+# A level that comes from the topic or group above, as whole sentences so each language words them its own way.
 INHERITED = {
-    "watching": "You watch its {source}: new threads there notify you.",
-    "muted": "You muted its {source}: nothing here notifies you unless you watch it.",
+    ("watching", "topic"): _("You watch its topic: new threads there notify you."),
+    ("watching", "group"): _("You watch its group: new threads there notify you."),
+    ("muted", "topic"): _("You muted its topic: nothing here notifies you unless you watch it."),
+    ("muted", "group"): _("You muted its group: nothing here notifies you unless you watch it."),
 }
 DEFAULTS = {
-    "thread": "Not watching: replies to your posts, quotes and @mentions still notify you.",
-    "topic": "Not watching: watch to hear of every new thread in this topic.",
-    "group": "Not watching: watch to hear of every new thread in this group.",
+    "thread": _("Not watching: replies to your posts, quotes and @mentions still notify you."),
+    "topic": _("Not watching: watch to hear of every new thread in this topic."),
+    "group": _("Not watching: watch to hear of every new thread in this group."),
 }
 
 
@@ -53,7 +57,7 @@ def subscription_controls(context, target):
     if state["level"]:
         explanation = EXPLANATIONS[(kind, state["level"])]
     elif state["effective"]:
-        explanation = INHERITED[state["effective"]].format(source=state["source"])
+        explanation = INHERITED[(state["effective"], state["source"])]
         if kind == "thread" and state["effective"] == Subscription.Level.WATCHING:
             explanation = DEFAULTS["thread"]  # watching a topic brings its new threads, not every reply
     else:

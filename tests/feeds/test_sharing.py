@@ -84,7 +84,7 @@ def test_a_hostile_title_stays_text_in_every_attribute(client, topic, member):
 
     assert head.meta["og:title"] == HOSTILE_TITLE  # the whole value, read back as text: nothing broke out
     assert "<script>alert(1)" not in raw and "<img src=x" not in raw
-    # Only the site's own scripts: its static files and the catalogue of site.js's words.
+    # Only the site's own scripts: its static files and the JavaScript catalogue of site.js's words.
     ours = ("/static/", reverse("javascript-catalog"))
     assert all(script.get("src", "").startswith(ours) for script in head.scripts)
 

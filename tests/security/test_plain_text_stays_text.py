@@ -196,6 +196,8 @@ def test_the_digest_in_chinese_shows_the_hostile_chinese_versions_as_text(hostil
 
 
 def test_a_new_prompt_email_in_chinese_shows_the_hostile_chinese_version_as_text(hostile):
+    hostile["reader"].language = "zh-hans"  # an email is written in its reader's language, not the request's
+    hostile["reader"].save(update_fields=["language"])
     notification = Notification.objects.create(
         user=hostile["reader"], kind=NotificationKind.PROMPT, group=hostile["group"], thread=hostile["prompt"].thread,
         prompt=hostile["prompt"], actor=hostile["moderator"],

@@ -117,3 +117,25 @@ def test_a_prompt_form_error_comes_back_in_chinese(group, topic):
         assert form.errors["poll_options"] == [ONE_OPTION]
 
 
+
+
+def test_a_scale_polls_labels_are_stored_in_english_and_read_in_each_readers_language(client, topic, moderator, member):
+    prompt = factories.make_open_prompt(topic, title="CAR-T prices will fall", author=moderator)
+    poll = polls.save_poll(prompt=prompt, kind=Poll.Kind.SCALE, options=[], statement="Prices fall by 2027.")
+    client.force_login(member)
+
+    chinese = client.get(prompt.thread.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    english = client.get(prompt.thread.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en-gb").content.decode()
+
+    assert list(poll.options.values_list("label", flat=True))[0] == "Strongly disagree"
+    assert "非常不赞同" in chinese and "既不赞同也不反对" in chinese and "Strongly disagree" not in chinese
+    assert "Strongly disagree" in english and "非常不赞同" not in english
+
+
+def test_the_watch_explanation_on_a_group_page_is_in_chinese(client, group, member):
+    client.force_login(member)
+
+    page = client.get(reverse("topics:group", args=[group.slug]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "未关注：关注后，这个小组中的每个新讨论串都会通知您。" in page
+    assert "Not watching" not in page
