@@ -24,6 +24,7 @@ from topics.access import require_member, require_reader_membership
 from topics.models import Membership
 from topics.prompts import prompt_of
 
+
 def _wants_json(request) -> bool:
     return request.headers.get("Accept", "").startswith("application/json")
 

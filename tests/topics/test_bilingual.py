@@ -13,7 +13,7 @@ from discussions import digest, mailing
 from discussions.models import Notification
 from groupsite.models import NotificationKind
 from tests import factories
-from topics import outcomes
+from topics import export, outcomes
 from topics.models import Membership, Outcome, OutcomeRevision, Prompt, Topic
 
 QUESTION_ZH = "价格降到多少才能让多数患者用上？"
@@ -284,7 +284,7 @@ def test_the_markdown_export_holds_both_versions_labelled(topic, translated_prom
     outcomes.save_outcome(topic=topic, prompt=translated_prompt, author=moderator, now=now,
                           takeaways="Price matters.", takeaways_translated="价格很重要。")  # fmt: skip
 
-    text = outcomes.export_topic_markdown(topic)
+    text = export.export_topic_markdown(topic)
 
     assert "### Chinese version (translated by the moderators)\n\n中文简报。" in text
     assert f"#### Chinese version (translated by the moderators)\n\n{QUESTION_ZH}\n\n{CONTEXT_ZH}" in text

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from discussions import services as discussion_services
 from tests.factories import make_member, make_open_prompt, make_post, make_prompt, make_thread
-from topics import outcomes, polls
+from topics import export, outcomes, polls
 from topics.models import Poll
 from topics.scheduling import close_prompt
 
@@ -79,7 +79,7 @@ def test_a_members_export_shows_poll_results_only_once_the_thread_would_show_the
 def test_a_poll_reason_names_its_voter_without_doubling_brackets(topic, prompt):
     poll = polls.save_poll(prompt=prompt, kind=Poll.Kind.CHOICE, options=["Yes", "No"])
     vote(poll, make_member(group=topic.group, display_name="Grace Chan (demo member)"), "No", reason="Too costly.")
-    text = outcomes.export_topic_markdown(topic)
+    text = export.export_topic_markdown(topic)
     assert "- **No** · Grace Chan (demo member): Too costly." in text
     assert "((" not in text and "))" not in text
 
@@ -89,7 +89,7 @@ def test_a_quoted_post_in_the_export_has_no_stray_empty_quote_lines(topic, promp
     reply = discussion_services.quote_markdown(quoted) + "\n\n\nI agree with both."
     make_post(prompt.thread, author=make_member(group=topic.group), body=reply)
 
-    text = outcomes.export_topic_markdown(topic)
+    text = export.export_topic_markdown(topic)
 
     assert "> First point.\n>\n> Second point.\n" in text
     assert "> **Mei** wrote:\n>\n> > First point.\n> >\n> > Second point.\n>\n> I agree with both.\n" in text
@@ -100,7 +100,7 @@ def test_a_quoted_post_in_the_export_has_no_stray_empty_quote_lines(topic, promp
 
 def test_the_export_tidies_blank_lines_between_paragraphs_but_not_inside_fenced_code(topic, prompt, member):
     make_post(prompt.thread, author=member, body="Before.\n\n\n```\nline one\n\n\nline four\n```")
-    assert "> Before.\n>\n> ```\n> line one\n>\n>\n> line four\n> ```" in outcomes.export_topic_markdown(topic)
+    assert "> Before.\n>\n> ```\n> line one\n>\n>\n> line four\n> ```" in export.export_topic_markdown(topic)
 
 
 def test_anonymous_visitors_are_sent_to_log_in_to_export(client, topic):
@@ -122,7 +122,7 @@ def test_the_export_has_the_briefing_prompts_outcomes_summary_insights_and_posts
     )  # fmt: skip
     other = make_thread(topic=topic, author=member, title="Day-care infusion", body="It halves the cost.")
 
-    text = outcomes.export_topic_markdown(topic)
+    text = export.export_topic_markdown(topic)
 
     assert topic.briefing in text
     assert "### Will the NRDL cover CAR-T by 2027?" in text
@@ -157,7 +157,7 @@ def test_the_export_gives_poll_results_with_counts_percentages_and_turnout(topic
         vote(poll, voter, label, reason="Budget pressure." if label == "No" else "")
     close_prompt(prompt_id=prompt.pk, now=NOW)
 
-    text = outcomes.export_topic_markdown(topic)
+    text = export.export_topic_markdown(topic)
 
     # Members: the moderator, Mei and the three voters.
     assert "| Yes | 2 | 67% |" in text
@@ -180,7 +180,7 @@ def test_under_the_chatham_house_rule_the_export_names_no_author_of_that_prompt(
     vote(poll, speaker, "No", reason="Slots are the limit.")
     open_thread = make_thread(topic=topic, author=member, title="Open discussion", body="Named as usual.")
 
-    text = outcomes.export_topic_markdown(topic)
+    text = export.export_topic_markdown(topic)
 
     assert "Xiaoling" not in text
     assert "Hospitals ration infusion slots." in text and "Slots are the limit." in text
@@ -195,7 +195,7 @@ def test_the_export_leaves_out_removed_posts_and_unpublished_prompts(topic, prom
     discussion_services.delete_post(post=removed, deleted_by=member)
     make_prompt(topic, author=moderator, title="A draft not yet asked?")
 
-    text = outcomes.export_topic_markdown(topic)
+    text = export.export_topic_markdown(topic)
 
     assert "Something regretted." not in text
     assert "A draft not yet asked?" not in text

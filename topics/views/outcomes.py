@@ -17,7 +17,7 @@ from discussions.markdown import render_markdown, validate_renderable
 from discussions.access import get_post_for_user
 from groupsite import clock
 from groupsite.text import CleanCharField
-from topics import bilingual, outcomes
+from topics import bilingual, export, outcomes
 from topics.access import (
     get_group_for_moderator,
     get_group_for_user,
@@ -209,9 +209,9 @@ def topic_export(request, group_slug, topic_slug):
     topic, membership = get_topic_for_user(request.user, group_slug, topic_slug)
     require_reader_membership(membership)  # a suspended member still reads, so may still export
     member = None if membership.is_moderator else request.user
-    text = outcomes.export_topic_markdown(topic, member=member, base_url=request.build_absolute_uri("/"))
+    text = export.export_topic_markdown(topic, member=member, base_url=request.build_absolute_uri("/"))
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, outcomes.export_filename(topic))
+    response["Content-Disposition"] = content_disposition_header(True, export.export_filename(topic))
     return response
 
 
