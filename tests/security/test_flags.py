@@ -9,7 +9,7 @@ from discussions import flags, notifications
 from discussions.models import Flag, Notification
 from groupsite.models import NotificationKind
 from tests.factories import make_member, make_moderator, make_post, make_thread, make_user
-from topics.outcomes import export_topic_markdown
+from topics.export import export_topic_markdown
 
 
 @pytest.fixture
