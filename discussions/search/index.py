@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
+from django.utils.html import escape
 
 from discussions.excerpts import plain_text
 from discussions.models import Post, SearchDocument, Thread
@@ -45,17 +46,18 @@ def post_document(post: Post, thread: Thread) -> SearchDocument:
     )
 
 
-def _both(*texts: str) -> str:
-    """The original and a moderator's version in the other language (topics.bilingual): either finds the thing."""
-    return " / ".join(text for text in texts if text)
+def _text(*parts: str) -> str:
+    """Plain text from HTML parts. A moderator's version in the other language (topics.bilingual) goes in the text,
+    so either language finds the thing; the title keeps the original (it is at most as long as one)."""
+    return " ".join(plain_text(html) for html in parts if html)
 
 
 def prompt_document(prompt: Prompt, topic: Topic) -> SearchDocument:
     return SearchDocument(
         kind=Kind.PROMPT, object_id=prompt.pk, group_id=topic.group_id, topic_id=topic.pk, thread_id=prompt.thread_id,
         author_id=prompt.author_id, is_author_hidden=prompt.chatham_house, is_visible=prompt.is_published,
-        created_at=prompt.published_at or prompt.created_at, title=_both(prompt.title, prompt.title_translated),
-        text=" ".join(plain_text(html) for html in (prompt.context_html, prompt.context_translated_html) if html),
+        created_at=prompt.published_at or prompt.created_at, title=prompt.title,
+        text=_text(escape(prompt.title_translated), prompt.context_html, prompt.context_translated_html),
     )
 
 
@@ -68,8 +70,8 @@ def outcome_document(outcome: Outcome, topic: Topic, prompt: Prompt | None) -> S
         thread_id=prompt.thread_id if prompt else None, author_id=outcome.author_id,
         is_author_hidden=bool(prompt and prompt.chatham_house),
         is_visible=prompt is None or prompt.is_published, created_at=outcome.updated_at,
-        title=_both(prompt.title, prompt.title_translated) if prompt else topic.title,
-        text=" ".join(plain_text(html) for html in sections if html),
+        title=prompt.title if prompt else topic.title,
+        text=_text(escape(prompt.title_translated) if prompt else "", *sections),
     )
 
 
@@ -78,7 +80,7 @@ def briefing_document(topic: Topic) -> SearchDocument:
         kind=Kind.BRIEFING, object_id=topic.pk, group_id=topic.group_id, topic_id=topic.pk, author_id=None,
         is_visible=bool(topic.briefing.strip()), created_at=topic.last_activity_at or _epoch(),
         title=topic.title,
-        text=" ".join(plain_text(html) for html in (topic.briefing_html, topic.briefing_translated_html) if html),
+        text=_text(topic.briefing_html, topic.briefing_translated_html),
     )
 
 

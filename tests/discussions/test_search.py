@@ -259,3 +259,11 @@ def test_a_moderators_version_in_the_other_language_is_found_by_either_language(
     assert prompt.pk in found(member, "医保预算") and prompt.pk in found(member, "budgets")
     assert found(member, "市场规模") == [briefed.pk]
     assert found(member, "签订合同") == [outcome.pk]
+
+
+def test_a_prompt_with_the_longest_question_in_both_languages_is_indexed(topic, member):
+    # PostgreSQL enforces the title column's length: the other language's question must not be added to it.
+    prompt = factories.make_open_prompt(topic, title="Reimbursement " + "x" * 186)
+    Prompt.objects.filter(pk=prompt.pk).update(title_translated="医保" * 100)
+    index.index_prompt(Prompt.objects.get(pk=prompt.pk))
+    assert prompt.pk in found(member, "医保") and prompt.pk in found(member, "reimbursement")
