@@ -11,6 +11,7 @@ from tests.factories import make_member, make_membership
 from topics.models import Membership
 
 TOO_FAST = "You are posting very fast: wait a minute and try again."
+pytestmark = pytest.mark.usefixtures("within_one_rate_window")
 
 
 @pytest.fixture(autouse=True)

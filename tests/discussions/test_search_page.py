@@ -135,7 +135,7 @@ def test_the_page_takes_a_constant_number_of_queries(client, thread, member, dja
         client.get(SEARCH, {"q": "tariffs"})
 
 
-def test_searching_too_fast_is_refused_with_429(client, settings, member):
+def test_searching_too_fast_is_refused_with_429(client, settings, member, within_one_rate_window):
     settings.SEARCHES_PER_MINUTE = 2
     client.force_login(member)
     statuses = [client.get(SEARCH, {"q": "tariffs"}).status_code for _ in range(3)]
