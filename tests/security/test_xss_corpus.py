@@ -75,6 +75,9 @@ DOM_CHECK = """
 # The outcomes of the first OUTCOMES_CYCLE prompts hold every payload between them (every 20th, in three sections).
 OUTCOMES_CYCLE = 20
 FOLLOW_UP_PAGES = 2
+# A moderator's other-language version holds the same payloads as the original it sits beside, stored through the
+# same renderer: a few pages through each `?lang=` switch prove its template path, the originals prove the payloads.
+SWITCHED_PAGES = 3
 
 
 def pack(payloads, limit: int, separator: str = " ") -> list[str]:
@@ -367,17 +370,19 @@ def pages_to_open(world) -> list[tuple[str, str]]:
     # The other language's versions of briefings, prompts and outcomes, shown through the page's switch.
     for url in (group.get_absolute_url(), reverse("topics:agenda", args=[group.slug]), topic.get_absolute_url()):
         pages.append(("reader", f"{url}?lang=zh-hans"))
-    for other in Topic.objects.filter(group=group).exclude(pk=topic.pk):
+    for index, other in enumerate(Topic.objects.filter(group=group).exclude(pk=topic.pk).order_by("pk")):
         pages.append(("reader", other.get_absolute_url()))
-        pages.append(("reader", f"{other.get_absolute_url()}?lang=zh-hans"))
+        if index < SWITCHED_PAGES:
+            pages.append(("reader", f"{other.get_absolute_url()}?lang=zh-hans"))
     for thread in Thread.objects.filter(topic=topic).exclude(pk=common.pk):
         pages.append(("reader", thread.get_absolute_url()))
     # Every prompt's title is on its thread page (above) and the agenda. The outcomes of the first OUTCOMES_CYCLE
     # prompts already hold every payload, and every follow-up page lists the same people: those suffice.
     prompts = Prompt.objects.filter(topic=topic).exclude(thread=None).order_by("pk")
     for index, prompt in enumerate(prompts):
-        if index < OUTCOMES_CYCLE:
+        if index < SWITCHED_PAGES:
             pages.append(("reader", f"{prompt.thread.get_absolute_url()}?lang=zh-hans"))
+        if index < OUTCOMES_CYCLE:
             pages.append(("owner", reverse("topics:prompt_outcome_revisions", args=[group.slug, prompt.pk])))
             pages.append(("owner", reverse("topics:prompt_outcome", args=[group.slug, prompt.pk])))
         if index < FOLLOW_UP_PAGES:
