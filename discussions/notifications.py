@@ -26,6 +26,7 @@ from django.utils.translation import gettext
 from discussions.markdown import UnrenderableMarkdown, render_markdown
 from discussions.models import Notification, Post, Subscription, Thread, ThreadRead
 from groupsite.models import EmailChoice, NotificationKind, User
+from topics.access import moderated_group_ids
 from topics.models import Group, JoinRequest, Membership, Prompt, PromptAnnouncement, Topic
 from topics.answers import answered
 from topics.sanctions import sanctioned_user_ids
@@ -663,11 +664,7 @@ def for_display(user):
 def describe(notifications, *, user) -> list[Notification]:
     """Give each notification its `text`, `url`, `hides_actor` and `actor_role`, in two queries for roles."""
     notifications = list(notifications)
-    moderated = set(
-        Membership.objects.filter(
-            user=user, role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR]
-        ).values_list("group_id", flat=True)
-    )
+    moderated = moderated_group_ids(user)
     # The actors' roles in their groups, for the badge beside the text: one query for the page.
     staff = Membership.objects.filter(
         group_id__in={n.group_id for n in notifications},

@@ -195,14 +195,12 @@ def is_bookmarked_by(user):
 def bookmarks_of(user):
     """The user's bookmarks of posts they may still read, newest first: posts in public groups or in groups they
     belong to, not removed, and hidden ones only if they wrote them."""
-    from topics.models import Group, Membership
+    from topics.models import Group
 
-    member_of = Membership.objects.filter(user_id=user.pk).values("group_id")
-    readable_group = Q(post__thread__topic__group__visibility=Group.Visibility.PUBLIC) | Q(post__thread__topic__group_id__in=member_of)
     readable_post = Q(post__hidden_at__isnull=True) | Q(post__author_id=user.pk)
     return (
         Bookmark.objects.filter(user_id=user.pk, post__deleted_at__isnull=True)
-        .filter(readable_group, readable_post)
+        .filter(readable_post, post__thread__topic__group__in=Group.objects.visible_to(user).order_by().values("pk"))
         .select_related("post__author", "post__thread__topic__group", "post__thread__prompt")
         .order_by("-created_at", "-pk")
     )

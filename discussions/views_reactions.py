@@ -20,8 +20,7 @@ from discussions import reactions
 from discussions.access import get_post_for_user
 from discussions.moderation import RateLimited
 from groupsite import clock
-from topics.access import require_member, require_reader_membership
-from topics.models import Membership
+from topics.access import moderated_group_ids, require_member, require_reader_membership
 from topics.prompts import prompt_of
 
 
@@ -115,11 +114,7 @@ def bookmark(request, pk):
 @login_required
 def bookmark_list(request):
     page = Paginator(reactions.bookmarks_of(request.user), settings.BOOKMARKS_PER_PAGE).get_page(request.GET.get("page"))
-    moderated = set(
-        Membership.objects.filter(
-            user=request.user, role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR]
-        ).values_list("group_id", flat=True)
-    )
+    moderated = moderated_group_ids(request.user)
     for saved in page.object_list:
         thread = saved.post.thread
         # The Chatham House rule: what was said, not who said it (moderators of the group excepted).

@@ -23,6 +23,15 @@ def reader_membership(user, group: Group) -> Membership | None:
     return membership
 
 
+def moderated_group_ids(user) -> set[int]:
+    """The groups `user` owns or moderates: where the Chatham House rule does not hide authors from them."""
+    return set(
+        Membership.objects.filter(
+            user_id=user.pk, role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR]
+        ).values_list("group_id", flat=True)
+    )
+
+
 def require_moderator(membership: Membership | None) -> Membership:
     if membership is None or not membership.is_moderator:
         raise PermissionDenied(gettext("Only the group's moderators can do this."))

@@ -20,7 +20,7 @@ from discussions.models import FeedToken
 from tests import factories
 from tests.feeds.atom import ATOM, fetch, raw_entries
 from tests.security.test_plain_text_stays_text import assert_no_injected_markup
-from tests.security.xss_corpus import ALL
+from tests.security.xss_corpus import ALL, pack
 from topics.models import Membership
 
 # PostgreSQL stores no NUL character, and the site's forms refuse one (groupsite.middleware), so none is stored.
@@ -32,20 +32,6 @@ ATOM_ELEMENTS = {
 }  # fmt: skip
 ACTIVE_SCHEMES = ("javascript:", "vbscript:", "data:text/html")
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "background", "poster", "cite"}
-
-
-def pack(payloads, limit: int) -> list[str]:
-    """Payloads joined by spaces into values of at most `limit` characters (a longer one is cut)."""
-    values, current = [], ""
-    for payload in payloads:
-        candidate = f"{current} {payload}" if current else payload
-        if len(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            values.append(current)
-        current = payload[:limit]
-    return values + ([current] if current else [])
 
 
 class _Attributes(HTMLParser):

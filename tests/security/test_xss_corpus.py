@@ -22,7 +22,7 @@ from django.utils import timezone
 from discussions import digest as digest_module
 from discussions.models import Flag, Notification, Post, Thread
 from tests import factories
-from tests.security.xss_corpus import ALL
+from tests.security.xss_corpus import ALL, pack
 from topics.models import Group, Membership, Outcome, Prompt, Topic
 from topics.sanctions import Sanction
 
@@ -78,22 +78,6 @@ FOLLOW_UP_PAGES = 2
 # A moderator's other-language version holds the same payloads as the original it sits beside, stored through the
 # same renderer: a few pages through each `?lang=` switch prove its template path, the originals prove the payloads.
 SWITCHED_PAGES = 3
-
-
-def pack(payloads, limit: int, separator: str = " ") -> list[str]:
-    """Payloads joined into values of at most `limit` characters; a payload longer than that gets its own, cut."""
-    values, current = [], ""
-    for payload in payloads:
-        candidate = f"{current}{separator}{payload}" if current else payload
-        if len(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            values.append(current)
-        current = payload[:limit]
-    if current:
-        values.append(current)
-    return values
 
 
 def markdown_blocks(payloads, per_value: int) -> list[str]:

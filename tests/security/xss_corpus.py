@@ -218,3 +218,19 @@ ALL = [
     *(("mutation", payload) for payload in MUTATIONS),
     *(("markdown", payload) for payload in MARKDOWN),
 ]
+
+
+def pack(payloads, limit: int, separator: str = " ") -> list[str]:
+    """Payloads joined into values of at most `limit` characters; a payload longer than that gets its own, cut."""
+    values, current = [], ""
+    for payload in payloads:
+        candidate = f"{current}{separator}{payload}" if current else payload
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            values.append(current)
+        current = payload[:limit]
+    if current:
+        values.append(current)
+    return values
