@@ -19,6 +19,7 @@ FOREVER = "max-age=315360000, public, immutable"
 SOURCE = Path(settings.BASE_DIR) / "groupsite" / "static"
 # ManifestStaticFilesStorage puts the first 12 hex digits of the file's MD5 before the extension: site.3f2a…9c.css
 HASHED_NAME = re.compile(r"\.[0-9a-f]{12}\.[a-z0-9]+$")
+TEXT = re.compile(r"\.(css|js|svg)$")
 STATIC_REFERENCE = re.compile(r'(?:href|src)="(' + re.escape("/" + settings.STATIC_URL.lstrip("/")) + r'[^"]+)"')
 
 
@@ -79,7 +80,7 @@ def test_a_file_under_its_unhashed_name_is_cached_only_briefly(browser):
 
 
 @pytest.mark.django_db
-def test_every_static_file_on_the_home_page_is_hashed_and_cached_for_ten_years(browser):
+def test_every_static_file_on_the_home_page_is_hashed_cached_for_ten_years_and_gzipped(browser):
     page = browser.get(reverse("topics:home"))
     assert page.status_code == HTTPStatus.OK
     urls = STATIC_REFERENCE.findall(page.content.decode())
@@ -88,6 +89,9 @@ def test_every_static_file_on_the_home_page_is_hashed_and_cached_for_ten_years(b
         assert HASHED_NAME.search(url), url
         response, _ = get_static(browser, url, accept_encoding="gzip")
         assert response["Cache-Control"] == FOREVER, url
+        if TEXT.search(url):  # images such as PNGs are compressed already; WhiteNoise leaves them as they are
+            assert response["Content-Encoding"] == "gzip", url
+            assert "Accept-Encoding" in response["Vary"], url
 
 
 @pytest.mark.django_db
