@@ -234,6 +234,8 @@ STATIC_URL = "static/"
 # its collectstatic never rewrites files that another process is serving.
 STATIC_ROOT = Path(env("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "groupsite" / "static"]
+# In production collectstatic writes hashed names, which WhiteNoise serves with a ten-year immutable Cache-Control,
+# and a gzipped copy of each text file (README, Static files); in development files are served as they are edited.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
