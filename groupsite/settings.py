@@ -318,6 +318,8 @@ OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 7)
 POST_BODY_MAX_LENGTH = 50_000
 POSTS_PER_PAGE = env_int("POSTS_PER_PAGE", 20)
 THREADS_PER_PAGE = env_int("THREADS_PER_PAGE", 25)
+# Visitors' copies of whole pages (groupsite/page_cache.py) expire after this, for what changes with the clock alone.
+ANONYMOUS_PAGE_SECONDS = env_int("ANONYMOUS_PAGE_SECONDS", 60)
 BOOKMARKS_PER_PAGE = env_int("BOOKMARKS_PER_PAGE", 20)
 INVITATION_LIFETIME_DAYS = env_int("INVITATION_LIFETIME_DAYS", 14)
 # A notification the member wants "at once" is emailed after this wait, with whatever else its thread brings meanwhile.

@@ -1,13 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import JavaScriptCatalog
-
 from groupsite import account_views, views
+from groupsite.catalog import VersionedJavaScriptCatalog
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/setlang/", views.set_language, name="set_language"),
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),  # site.js's words
+    path("jsi18n/", VersionedJavaScriptCatalog.as_view(), name="javascript-catalog"),  # site.js's words
     path("accounts/profile/", views.edit_profile, name="edit_profile"),
     # allauth's confirmation pages, saying when an address is confirmed already or a login waits for it.
     path(
