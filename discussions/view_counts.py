@@ -51,13 +51,14 @@ return estimate - counted
 """
 
 
-def viewer_of(request) -> str:
-    """Who is reading: a member by id; a visitor by a daily-changing keyed hash of their address and browser."""
+def viewer_of(request, *, now: datetime) -> str:
+    """Who is reading: a member by id; a visitor by a keyed hash of their address and browser that changes daily."""
     if request.user.is_authenticated:
         return f"member:{request.user.pk}"
     address = request.META.get("REMOTE_ADDR", "")
     browser = request.META.get("HTTP_USER_AGENT", "")
-    return "visitor:" + salted_hmac("discussions.view_counts", f"{address}\x1f{browser}").hexdigest()[:32]
+    reader = f"{now.date().isoformat()}\x1f{address}\x1f{browser}"
+    return "visitor:" + salted_hmac("discussions.view_counts", reader).hexdigest()[:32]
 
 
 def count_view(*, thread: Thread, viewer: str, now: datetime) -> int:

@@ -24,12 +24,14 @@ from topics import sanctions
 from topics.models import staff_role
 from topics.access import get_topic_for_user, require_member
 
+
 def _count_view(request, thread: Thread) -> None:
     # A member's view counts once: their read marker remembers the first. Neither way writes a session or a row
     # (discussions/view_counts.py buffers the count in Redis).
     if request.user.is_authenticated and thread.read_number is not None:
         return
-    view_counts.count_view(thread=thread, viewer=view_counts.viewer_of(request), now=timezone.now())
+    now = timezone.now()
+    view_counts.count_view(thread=thread, viewer=view_counts.viewer_of(request, now=now), now=now)
 
 
 def _role_filter(request) -> str | None:

@@ -4,10 +4,12 @@ The buffer needs the cache to be Redis: those tests skip without it and run in C
 """
 
 import threading
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 from django.db import IntegrityError, connection
 from django.test import Client
@@ -32,6 +34,19 @@ def visitor(number: int, browser: str = "Firefox") -> Client:
 def views_of(thread) -> int:
     thread.refresh_from_db()
     return thread.view_count
+
+
+def test_a_visitor_is_known_by_a_hash_that_changes_daily_and_a_member_by_id(rf, member):
+    request = rf.get("/", REMOTE_ADDR="203.0.113.7", HTTP_USER_AGENT="Firefox")
+    request.user = AnonymousUser()
+    today = timezone.now()
+
+    viewer = view_counts.viewer_of(request, now=today)
+    assert viewer == view_counts.viewer_of(request, now=today)
+    assert viewer != view_counts.viewer_of(request, now=today + timedelta(days=1))
+    assert "203.0.113.7" not in viewer
+    request.user = member
+    assert view_counts.viewer_of(request, now=today) == f"member:{member.pk}"
 
 
 @NEEDS_REDIS
@@ -72,7 +87,7 @@ def test_a_viewer_is_counted_again_on_another_day(thread):
     today = timezone.now()
     assert view_counts.count_view(thread=thread, viewer="visitor:a", now=today) == 1
     assert view_counts.count_view(thread=thread, viewer="visitor:a", now=today) == 0
-    assert view_counts.count_view(thread=thread, viewer="visitor:a", now=today + timezone.timedelta(days=1)) == 1
+    assert view_counts.count_view(thread=thread, viewer="visitor:a", now=today + timedelta(days=1)) == 1
 
 
 @NEEDS_REDIS
