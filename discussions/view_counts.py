@@ -69,7 +69,8 @@ def count_view(*, thread: Thread, viewer: str, now: datetime) -> int:
         return _count_in_database(thread=thread, viewer=viewer, day=day)
     keys = [_key(f"seen:{thread.pk}:{day}"), _key(f"counted:{thread.pk}:{day}"), _key("pending")]
     try:
-        return int(client.eval(COUNT_VIEW, len(keys), *keys, viewer, thread.pk, int(SEEN_FOR.total_seconds())))
+        count = client.register_script(COUNT_VIEW)  # sent by its SHA1 once Redis has it
+        return int(count(keys=keys, args=[viewer, thread.pk, int(SEEN_FOR.total_seconds())]))
     except UNAVAILABLE as error:  # the page is still shown; this view is not counted
         log_unavailable(error)
         return 0

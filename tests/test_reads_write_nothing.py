@@ -1,6 +1,7 @@
 """Reading the site writes nothing: a visitor gets no session, no cookie and no CSRF token on a read-only page, and
 the database sees only SELECTs. A member's thread page writes their read marker, once, and nothing on a reload."""
 
+import re
 from http import HTTPStatus
 
 import pytest
@@ -9,11 +10,13 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from discussions import notifications, view_counts
 from tests import factories
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+VIEW_COUNT_UPDATE = ["UPDATE", '"discussions_thread"', "SET", '"view_count"']
 BUFFERED = view_counts.redis_client() is not None
 NEEDS_REDIS = pytest.mark.skipif(
     not BUFFERED, reason="views are buffered only when the cache is Redis (REDIS_URL): CI's PostgreSQL+Redis pass"
@@ -58,6 +61,10 @@ def visitor_pages(site) -> dict[str, str]:
         "missing page": "/no/such/page/",
         "javascript catalog": reverse("javascript-catalog"),
     }
+
+
+def tables_written(queries) -> list[str]:
+    return [re.search(r'(?:INTO|UPDATE) "(\w+)"', sql).group(1) for sql in writes_of(queries)]
 
 
 def read_as_visitor(client, url):
@@ -107,8 +114,7 @@ def test_without_redis_a_visitors_first_view_is_one_update_and_no_session(client
         response, queries = read_as_visitor(client, thread.get_absolute_url())
 
         assert response.status_code == HTTPStatus.OK
-        view_count_update = ["UPDATE", '"discussions_thread"', "SET", '"view_count"']
-        assert [sql.split()[:4] for sql in writes_of(queries)] == [view_count_update]
+        assert [sql.split()[:4] for sql in writes_of(queries)] == [VIEW_COUNT_UPDATE]
         assert not response.cookies
         assert b"csrfmiddlewaretoken" not in response.content
         assert not Session.objects.exists()
@@ -142,7 +148,8 @@ def test_a_members_first_look_at_a_thread_writes_one_row(client, site, group):
         response = client.get(thread.get_absolute_url())
 
     assert response.status_code == HTTPStatus.OK
-    assert len(writes_of(queries)) == (1 if BUFFERED else 2)  # without Redis the view count is an UPDATE too
+    view_count = [] if BUFFERED else ["discussions_thread"]  # without Redis the view is an UPDATE of the thread
+    assert tables_written(queries) == view_count + ["discussions_threadread"]
 
 
 def test_a_member_reloading_a_thread_writes_nothing(client, site, group):
@@ -168,5 +175,27 @@ def test_a_member_coming_back_to_new_posts_writes_one_row(client, site, group):
     with CaptureQueriesContext(connection) as queries:
         client.get(thread.get_absolute_url())
 
-    assert len(writes_of(queries)) == 1
+    assert tables_written(queries) == ["discussions_threadread"]
     assert notifications.with_reader_state(type(thread).objects, reader).get(pk=thread.pk).read_number == 5
+
+
+def test_a_member_s_first_look_also_marks_read_what_notified_them_of_the_thread(
+    client, site, group, django_capture_on_commit_callbacks
+):
+    reader = factories.make_member(group=group)
+    thread = site["thread"]
+    notifications.watch(user=reader, target=thread, now=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.make_post(thread=thread)  # notifies the watcher
+    assert notifications.unread_count(reader) == 1
+    client.force_login(reader)
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(thread.get_absolute_url())
+
+    # The read marker, and the notification: a change the member sees (the badge), made once.
+    assert tables_written(queries)[-2:] == ["discussions_threadread", "discussions_notification"]
+    assert notifications.unread_count(reader) == 0
+    with CaptureQueriesContext(connection) as queries:
+        client.get(thread.get_absolute_url())
+    assert writes_of(queries) == []
