@@ -118,12 +118,15 @@ def flush_view_counts() -> int:
 
 
 def add_views(counts: dict[int, int]) -> int:
-    """Add views to threads (a thread deleted meanwhile is skipped) and move on the versions of their pages."""
+    """Add views to threads (a thread deleted meanwhile is skipped) and move on the versions of their pages.
+
+    All or nothing, in one transaction: a flush that fails puts back every count it took, so none may have landed.
+    """
     changed = 0
     ids = sorted(counts)
-    for start in range(0, len(ids), FLUSH_BATCH):
-        batch = ids[start : start + FLUSH_BATCH]
-        with transaction.atomic():
+    with transaction.atomic():
+        for start in range(0, len(ids), FLUSH_BATCH):
+            batch = ids[start : start + FLUSH_BATCH]
             topic_of = dict(Thread.objects.filter(pk__in=batch).values_list("pk", "topic_id"))
             if not topic_of:
                 continue
@@ -136,7 +139,7 @@ def add_views(counts: dict[int, int]) -> int:
 
 
 def redis_client():
-    """The Redis client behind Django's cache, or None when the cache is not Redis."""
+    """The Redis client behind Django's cache (its own connection pool), or None when the cache is not Redis."""
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
         return None

@@ -164,6 +164,21 @@ def test_counts_go_back_to_the_buffer_when_the_update_fails(thread, topic):
 
 
 @NEEDS_REDIS
+def test_a_flush_that_fails_in_a_later_batch_lands_none_of_its_counts(topic, monkeypatch):
+    monkeypatch.setattr(view_counts, "FLUSH_BATCH", 2)
+    threads = [factories.make_thread(topic=topic) for _ in range(5)]
+    for thread in threads[:4]:
+        view_counts.count_view(thread=thread, viewer="visitor:a", now=timezone.now())
+    view_counts.redis_client().hincrby(view_counts._key("pending"), threads[4].pk, -1)  # refused, in the 3rd batch
+
+    with pytest.raises(IntegrityError):
+        view_counts.flush_view_counts()
+
+    assert [views_of(thread) for thread in threads] == [0] * 5
+    assert view_counts.pending_views() == {thread.pk: 1 for thread in threads[:4]} | {threads[4].pk: -1}
+
+
+@NEEDS_REDIS
 def test_the_beat_task_flushes(thread):
     visitor(1).get(thread.get_absolute_url())
 
