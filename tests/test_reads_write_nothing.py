@@ -58,6 +58,9 @@ def visitor_pages(site) -> dict[str, str]:
         "thread feed": reverse("feeds:thread", args=[thread.pk]),
         "permalink": first_post.get_absolute_url(),
         "short thread address": reverse("discussions:thread_short", args=[thread.pk]),
+        "who reacted": reverse("discussions:who_reacted", args=[first_post.pk]),
+        "invitation": factories.make_invitation(group).get_absolute_url(),
+        "join (asks to log in)": reverse("topics:join", args=[group.slug]),
         "missing page": "/no/such/page/",
         "javascript catalog": reverse("javascript-catalog"),
     }
@@ -85,7 +88,8 @@ def assert_leaves_no_trace(response, queries):
     [
         "home", "group", "members", "topic", "topic, page 2", "agenda", "outcome history",
         "summary history", "profile", "search", "follow", "group feed", "prompts feed", "topic feed", "thread feed",
-        "permalink", "short thread address", "missing page", "javascript catalog",
+        "permalink", "short thread address", "who reacted", "invitation", "join (asks to log in)", "missing page",
+        "javascript catalog",
     ],
 )
 def test_a_visitor_reading_a_page_writes_nothing_and_gets_no_cookie(client, site, page):
