@@ -46,6 +46,7 @@ def visitor_pages(site) -> dict[str, str]:
         "members": reverse("topics:members", args=[group.slug]),
         "topic": topic.get_absolute_url(),
         "topic, page 2": topic.get_absolute_url() + "?page=2",
+        "topic, the other language": topic.get_absolute_url() + "?lang=zh-hans",
         "agenda": reverse("topics:agenda", args=[group.slug]),
         "outcome history": reverse("topics:prompt_outcome_revisions", args=[group.slug, prompt.pk]),
         "summary history": reverse("topics:topic_summary_revisions", args=[group.slug, topic.slug]),
@@ -86,10 +87,10 @@ def assert_leaves_no_trace(response, queries):
 @pytest.mark.parametrize(
     "page",
     [
-        "home", "group", "members", "topic", "topic, page 2", "agenda", "outcome history",
-        "summary history", "profile", "search", "follow", "group feed", "prompts feed", "topic feed", "thread feed",
-        "permalink", "short thread address", "who reacted", "invitation", "join (asks to log in)", "missing page",
-        "javascript catalog",
+        "home", "group", "members", "topic", "topic, page 2", "topic, the other language", "agenda",
+        "outcome history", "summary history", "profile", "search", "follow", "group feed", "prompts feed",
+        "topic feed", "thread feed", "permalink", "short thread address", "who reacted", "invitation",
+        "join (asks to log in)", "missing page", "javascript catalog",
     ],
 )
 def test_a_visitor_reading_a_page_writes_nothing_and_gets_no_cookie(client, site, page):
