@@ -243,10 +243,5 @@ def topic_evidence(*, topic: Topic, today: date, limit: int = 100) -> list[Post]
     return posts
 
 
-def record_view(*, thread: Thread) -> None:
-    Thread.objects.filter(pk=thread.pk).update(view_count=F("view_count") + 1)
-    thread.view_count += 1
-
-
 def page_of(post: Post, per_page: int) -> int:
     return (post.number - 1) // per_page + 1

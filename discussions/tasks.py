@@ -7,13 +7,19 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from discussions import digest, mailing, notifications
+from discussions import digest, mailing, notifications, view_counts
 
 
 @shared_task
 def send_due_notification_emails() -> int:
     """Beat runs this every minute: the notification emails whose short wait is over go out, batched per thread."""
     return mailing.send_due_notification_emails(now=timezone.now())
+
+
+@shared_task
+def flush_view_counts() -> int:
+    """Beat runs this every minute: the thread views buffered in Redis are added to their threads."""
+    return view_counts.flush_view_counts()
 
 
 # Notifications (discussions/notifications.py): enqueued on commit by the services that publish posts, threads and

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from discussions import drafts, moderation, notifications, reactions, services, submissions
+from discussions import drafts, moderation, notifications, reactions, services, submissions, view_counts
 from discussions.flag_forms import ModeratorReasonForm
 from discussions.forms import MoveThreadForm, PostForm, RenameThreadForm, SlowModeForm, ThreadForm
 from discussions.markdown import render_markdown
@@ -24,21 +24,14 @@ from topics import sanctions
 from topics.models import staff_role
 from topics.access import get_topic_for_user, require_member
 
-# Sessions remember this many viewed threads, so a reload does not count as another view.
-VIEWED_THREADS_REMEMBERED = 200
-
 
 def _count_view(request, thread: Thread) -> None:
-    if request.user.is_authenticated:
-        # A member's read marker remembers their first visit, which spares a session write on every thread page.
-        if thread.read_number is None:
-            services.record_view(thread=thread)
+    # A member's view counts once: their read marker remembers the first. Neither way writes a session or a row
+    # (discussions/view_counts.py buffers the count in Redis).
+    if request.user.is_authenticated and thread.read_number is not None:
         return
-    viewed = request.session.get("viewed_threads", [])
-    if thread.pk in viewed:
-        return
-    services.record_view(thread=thread)
-    request.session["viewed_threads"] = (viewed + [thread.pk])[-VIEWED_THREADS_REMEMBERED:]
+    now = timezone.now()
+    view_counts.count_view(thread=thread, viewer=view_counts.viewer_of(request, now=now), now=now)
 
 
 def _role_filter(request) -> str | None:

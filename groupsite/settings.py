@@ -299,6 +299,8 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "groupsite.tasks.clear_expired_sessions", "schedule": 24 * 60 * 60},
     # Notification emails wait a few minutes to batch a thread's replies; a tick every minute keeps that wait short.
     "send-notification-emails": {"task": "discussions.tasks.send_due_notification_emails", "schedule": 60},
+    # Thread views wait in Redis (discussions/view_counts.py) until this adds them to their threads.
+    "flush-view-counts": {"task": "discussions.tasks.flush_view_counts", "schedule": 60},
     # Prompt reminders go out a day before closing; a quarter-hour early or late is fine, and each is sent once.
     "create-prompt-reminders": {"task": "discussions.tasks.create_prompt_reminders", "schedule": 15 * 60},
     # Digests go out at the first tick after each member's local send time; on the quarter hours, so 08:00 means 08:00.

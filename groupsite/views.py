@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils import translation
 from django.utils.translation import gettext
 from django.views import i18n
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from discussions.models import Post
@@ -88,11 +89,24 @@ def edit_profile(request):
     return render(request, "profile_form.html", {"form": form})
 
 
+@csrf_exempt
 @require_POST
 def set_language(request):
     """The footer's switcher: Django's set_language (the language cookie, for visitors too), and for a signed-in
-    member also their profile's choice, so that their emails follow it."""
+    member also their profile's choice, so that their emails follow it.
+
+    A visitor's pages carry no CSRF token, so that reading them sets no cookie: for a visitor this view is exempt,
+    and a forged request from another site can do no more than change their language cookie (Django's own check
+    still keeps `next` on this site). A member's change is written to their profile, so it needs the token.
+    """
+    if request.user.is_authenticated:
+        return _set_member_language(request)
+    return i18n.set_language(request)
+
+
+@csrf_protect
+def _set_member_language(request):
     language = request.POST.get("language", "")
-    if request.user.is_authenticated and languages.is_offered(language):
+    if languages.is_offered(language):
         User.objects.filter(pk=request.user.pk).update(language=language)
     return i18n.set_language(request)

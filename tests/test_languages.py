@@ -4,11 +4,14 @@ The Chinese strings asserted here are a few of the site's own translations (grou
 when the catalogue loses them as well as when the language is not applied.
 """
 
+import re
 import zoneinfo
 from datetime import datetime, timedelta, timezone as dt_timezone
 
 import pytest
+from django.conf import settings
 from django.template import Context, Template
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -123,6 +126,38 @@ def test_the_footer_switcher_ignores_a_language_the_site_does_not_offer(client, 
     client.post(reverse("set_language"), {"language": "xx", "next": "/"})
 
     assert User.objects.get(pk=member.pk).language == ""
+
+
+def test_a_visitor_switches_language_without_a_csrf_token_and_stays_on_the_site(db):
+    visitor = Client(enforce_csrf_checks=True)  # a visitor's page carries no token, so that it sets no cookie
+
+    response = visitor.post(reverse("set_language"), {"language": "zh-hans", "next": "https://elsewhere.example/"})
+
+    assert response.status_code == 302 and response.url == "/"  # Django's own check keeps `next` on this site
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
+
+
+def test_a_member_s_switch_without_the_csrf_token_is_refused(member):
+    forged = Client(enforce_csrf_checks=True)
+    forged.force_login(member)
+
+    response = forged.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+
+    assert response.status_code == 403
+    assert User.objects.get(pk=member.pk).language == ""
+
+
+def test_a_member_s_switch_from_the_footer_carries_its_csrf_token(member):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(member)
+    page = browser.get(reverse("topics:home")).content.decode()
+    footer = page.split('<footer class="site-footer">', 1)[1]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', footer).group(1)
+
+    response = browser.post(reverse("set_language"), {"csrfmiddlewaretoken": token, "language": "zh-hans", "next": "/"})
+
+    assert response.status_code == 302
+    assert User.objects.get(pk=member.pk).language == "zh-hans"
 
 
 def test_the_switcher_is_a_post_form_in_every_page_s_footer(client, db):

@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from discussions import services
+from discussions import services, view_counts
 from discussions.models import Post, Thread
 from tests.factories import make_member, make_post, make_thread, make_topic
 
@@ -173,30 +173,24 @@ def test_the_thread_page_shows_the_view_count(client, thread):
 
     response = client.get(thread.get_absolute_url())
 
-    assert "42 views" in response.content.decode()
+    assert "41 views" in response.content.decode()  # this view shows once the counts are flushed
 
 
-def test_a_view_is_counted_once_per_session(client, thread):
+def test_a_visitors_view_is_counted_once_a_day(client, thread):
     client.get(thread.get_absolute_url())
     client.get(thread.get_absolute_url())
+    view_counts.flush_view_counts()
 
     thread.refresh_from_db()
     assert thread.view_count == 1
 
 
-def test_each_session_counts_its_own_view(client, thread, member):
+def test_a_visitor_and_a_member_each_count_a_view(client, thread, member):
     client.get(thread.get_absolute_url())
     other = Client()
     other.force_login(member)
     other.get(thread.get_absolute_url())
-
-    thread.refresh_from_db()
-    assert thread.view_count == 2
-
-
-def test_record_view_adds_one_view(thread):
-    services.record_view(thread=thread)
-    services.record_view(thread=thread)
+    view_counts.flush_view_counts()
 
     thread.refresh_from_db()
     assert thread.view_count == 2
