@@ -52,7 +52,7 @@ _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 def run_wrk(*, port: int, path: str, headers: dict, seconds: float, connections: int) -> Measurement:
     threads = max(1, min(connections, os.cpu_count() or 1))
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
-               "--timeout", "10s"]
+               "--timeout", "30s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     command.append(f"http://127.0.0.1:{port}{path}")
@@ -110,7 +110,7 @@ def _request_bytes(port: int, path: str, headers: dict) -> bytes:
 
 def _one_request(port: int, request: bytes) -> bool:
     """Send the request on a new connection and read the answer to its end; True for a 2xx or 3xx status."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
         connection.sendall(request)
         first = connection.recv(65536)
         while connection.recv(65536):  # Connection: close, so the answer ends where the connection does

@@ -412,6 +412,9 @@ def run_database(args, database: str) -> int:
             keep_logs = True
             print(f"FAILED REQUESTS: see {work_dir / 'gunicorn.log'}")
         return 1 if failed or not all(met for _, met, _ in targets) else 0
+    except KeyboardInterrupt:
+        print(f"interrupted: gunicorn stopped, the {database} database and the run's cache keys removed", flush=True)
+        return 130
     finally:
         from django.db import connections
 
@@ -460,9 +463,22 @@ def main(argv=None) -> int:
     # Django reads its settings once per process: each database gets a process of its own.
     status = 0
     for database in ("sqlite", "postgresql"):
-        finished = subprocess.run([sys.executable, __file__, *child_arguments(args, database)], cwd=ROOT)
-        status = max(status, finished.returncode)
+        status = max(status, run_child(child_arguments(args, database)))
+        if status == 130:
+            break
     return status
+
+
+def run_child(arguments: list[str]) -> int:
+    """Run this script on one database in a process of its own, letting it clean up when interrupted."""
+    child = subprocess.Popen([sys.executable, __file__, *arguments], cwd=ROOT)
+    signal.signal(signal.SIGTERM, lambda signum, frame: child.send_signal(signal.SIGTERM))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the child too, which stops what it started
+    try:
+        return child.wait()
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _interrupt)
 
 
 if __name__ == "__main__":
