@@ -59,7 +59,10 @@ def run_wrk(*, port: int, path: str, headers: dict, seconds: float, connections:
     finished = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     if finished.returncode != 0:
         raise RuntimeError(f"wrk failed ({finished.returncode}): {finished.stderr.strip() or finished.stdout}")
-    return parse_wrk(finished.stdout)
+    measurement = parse_wrk(finished.stdout)
+    if measurement.failures:  # what kind of failure, for the log
+        print("\n".join(line for line in finished.stdout.splitlines() if "errors" in line or "Non-2xx" in line))
+    return measurement
 
 
 def _milliseconds(text: str) -> float:

@@ -70,6 +70,7 @@ class Row:
     role: str
     queries: int = 0
     size: int = 0
+    alone_ms: float = 0.0  # one request in this process, nothing else running on the site
     measurement: Measurement | None = None
 
 
@@ -179,7 +180,7 @@ def running_gunicorn(environment: dict, log_path: Path, *, port: int, workers: i
             if process.poll() is not None or clock.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
             clock.sleep(0.3)
-        yield port
+        yield port, process.pid
     finally:
         if process.poll() is None:
             os.kill(process.pid, signal.SIGTERM)
@@ -191,6 +192,22 @@ def running_gunicorn(environment: dict, log_path: Path, *, port: int, workers: i
 
 
 # What each page is -------------------------------------------------------------------------------------------
+
+
+def wait_until_idle(pid: int, *, timeout: float = 120) -> None:
+    """Wait until gunicorn's workers have finished what a finished load run left them.
+
+    A sync worker renders each request it accepted to the end, even when the load generator has gone: after a run
+    of a slow page, the requests still queued would otherwise be served during the next page's run.
+    """
+    from bench.load import cpu_seconds
+
+    deadline = clock.monotonic() + timeout
+    while clock.monotonic() < deadline:
+        before = cpu_seconds(pid)
+        clock.sleep(0.5)
+        if cpu_seconds(pid) - before < 0.02:
+            return
 
 
 def check_html(page: Page, role: str, status: int, html: bytes, viewer_name: str) -> None:
@@ -220,10 +237,13 @@ def inspect_pages(pages: list[Page], cookies: dict, viewer_name: str, rows: dict
                 client = Client(headers=PROXY_HEADERS, HTTP_HOST="127.0.0.1")  # a fresh client: no cookie kept
                 if role == "member":
                     client.cookies.load(cookies)
+                started = clock.perf_counter()
                 with CaptureQueriesContext(connection) as queries:
                     response = client.get(page.path)
+                alone_ms = 1000 * (clock.perf_counter() - started)
                 check_html(page, role, response.status_code, response.content, viewer_name)
-            rows[page.key, role] = Row(page, role, queries=len(queries), size=len(response.content))
+            rows[page.key, role] = Row(page, role, queries=len(queries), size=len(response.content),
+                                       alone_ms=alone_ms)
 
 
 def measure_layout(args, layout: Layout, pages: list[Page], seeded, *, environment: dict, cache_prefix: str,
@@ -246,9 +266,10 @@ def measure_layout(args, layout: Layout, pages: list[Page], seeded, *, environme
     headers = {"anonymous": {}, "member": {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}}
     hello = []
     with running_gunicorn(environment | own, work_dir / "gunicorn.log", port=args.port,
-                          workers=args.web_workers) as port:
+                          workers=args.web_workers) as (port, pid):
 
         def timed(path: str, role: str) -> Measurement:
+            wait_until_idle(pid)
             return measure(generator, port=port, path=path, headers=PROXY_HEADERS | headers[role],
                            seconds=args.seconds, connections=args.connections)
 
@@ -279,6 +300,7 @@ SHARE_TARGETS = [  # page, role, the least share of hello-world's requests per s
 MAX_QUERIES = {"anonymous": 6, "member": 10}  # on the thread and topic pages, whatever their length
 SAME_QUERIES = [("thread-20", "thread-200"), ("topic-25", "topic-50")]  # queries must not grow with posts or threads
 MAX_THREAD_BYTES = 250_000  # the HTML of the long thread on one page
+ROUGH_BELOW = 20  # requests answered in a page's run
 
 
 def share(row: Row, hello_rate: float) -> float:
@@ -319,12 +341,17 @@ def print_report(*, title: str, rows: dict, hello: list[Measurement], targets) -
     runs = " and ".join(f"{run.per_second:,.0f}" for run in hello)
     print(f"hello-world: {runs} req/s (before and after the pages), mean {hello_rate:,.0f}; "
           f"p50 {hello[0].p50_ms:.1f} ms, p99 {hello[0].p99_ms:.1f} ms")
-    print(f"{'page':<28} {'role':<10} {'req/s':>8} {'% hello':>8} {'p50 ms':>8} {'p99 ms':>8} {'queries':>8} "
-          f"{'KB':>6} {'failed':>7}")
+    print(f"{'page':<28} {'role':<10} {'req/s':>8} {'% hello':>8} {'p50 ms':>8} {'p99 ms':>8} {'alone ms':>9} "
+          f"{'queries':>8} {'KB':>6} {'requests':>9} {'failed':>7}")
     for row in rows.values():
         run = row.measurement
         print(f"{row.page.label:<28} {row.role:<10} {run.per_second:>8,.1f} {share(row, hello_rate):>7.2f}% "
-              f"{run.p50_ms:>8.1f} {run.p99_ms:>8.1f} {row.queries:>8} {row.size / 1000:>6.0f} {run.failures:>7}")
+              f"{run.p50_ms:>8.1f} {run.p99_ms:>8.1f} {row.alone_ms:>9.0f} {row.queries:>8} {row.size / 1000:>6.0f} "
+              f"{run.requests:>9} {run.failures:>7}")
+    print("(alone ms: one request in the benchmark's own process, with the test client, while nothing else runs)")
+    if any(row.measurement.requests < ROUGH_BELOW for row in rows.values()):
+        print(f"(fewer than {ROUGH_BELOW} requests answered in a run: its figures are rough; a longer --seconds "
+              "steadies them)")
     for text, met, figure in targets:
         print(f"target  {text}: {'met' if met else 'NOT met'} ({figure})")
 
