@@ -24,6 +24,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.page_load import Measurement, generator_name, measure  # noqa: E402
+from bench.page_report import ALONE_REQUESTS, ROLES, Row, evaluate, print_report  # noqa: E402
 from bench.services import recreate_database, services_reachable  # noqa: E402
 
 DATABASE_NAME = "roundtable_pages"
@@ -44,7 +46,6 @@ HELLO_PATH = "/__hello__/"
 STARTUP_TIMEOUT_SECONDS = 90
 # Production runs behind a TLS proxy that says so (SECURE_PROXY_SSL_HEADER): every request here carries the header.
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
-ROLES = ("anonymous", "member")
 
 
 @dataclass(frozen=True)
@@ -62,16 +63,6 @@ class Page:
     label: str
     layout: Layout
     path: str
-
-
-@dataclass
-class Row:
-    page: Page
-    role: str
-    queries: int = 0
-    size: int = 0
-    alone_ms: float = 0.0  # one request in this process, nothing else running on the site
-    measurement: Measurement | None = None
 
 
 def parse_args(argv=None):
@@ -163,6 +154,12 @@ def running_gunicorn(environment: dict, log_path: Path, *, port: int, workers: i
     from bench.load import free_port
 
     port = port or free_port()
+    with socket.socket() as probe:  # another server there would answer in this one's place
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does: closed connections linger
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise SystemExit(f"port {port} is in use") from None
     command = [sys.executable, "-m", "gunicorn", "groupsite.wsgi", "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--worker-class", "sync", "--graceful-timeout", "10",
                "--log-level", "warning"]
@@ -172,13 +169,13 @@ def running_gunicorn(environment: dict, log_path: Path, *, port: int, workers: i
     try:
         deadline = clock.monotonic() + STARTUP_TIMEOUT_SECONDS
         while True:
+            if process.poll() is not None or clock.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
             try:
                 if fetch(port, HELLO_PATH, {})[0] == 200:
                     break
             except OSError:
                 pass
-            if process.poll() is not None or clock.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
             clock.sleep(0.3)
         yield port, process.pid
     finally:
@@ -226,24 +223,25 @@ def check_html(page: Page, role: str, status: int, html: bytes, viewer_name: str
 
 
 def inspect_pages(pages: list[Page], cookies: dict, viewer_name: str, rows: dict) -> None:
-    """Queries per request and page size, in this process with the test client, after a warm-up request."""
+    """Queries per request, page size and time alone, in this process with the test client, after a warm-up."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     for page in pages:
         for role in ROLES:
-            for attempt in ("warm-up", "measured"):
+            timings = []
+            for _ in range(1 + ALONE_REQUESTS):  # the first warms up: its queries and time are not counted
                 client = Client(headers=PROXY_HEADERS, HTTP_HOST="127.0.0.1")  # a fresh client: no cookie kept
                 if role == "member":
                     client.cookies.load(cookies)
                 started = clock.perf_counter()
                 with CaptureQueriesContext(connection) as queries:
                     response = client.get(page.path)
-                alone_ms = 1000 * (clock.perf_counter() - started)
+                timings.append(1000 * (clock.perf_counter() - started))
                 check_html(page, role, response.status_code, response.content, viewer_name)
             rows[page.key, role] = Row(page, role, queries=len(queries), size=len(response.content),
-                                       alone_ms=alone_ms)
+                                       alone_ms=min(timings[1:]))
 
 
 def measure_layout(args, layout: Layout, pages: list[Page], seeded, *, environment: dict, cache_prefix: str,
@@ -289,71 +287,6 @@ def measure_layout(args, layout: Layout, pages: list[Page], seeded, *, environme
             hello.append(timed(HELLO_PATH, "anonymous"))
             print(f"  hello-world, after the pages: {hello[-1].per_second:,.0f} req/s", flush=True)
     return hello
-
-
-# Targets (issue 11) -------------------------------------------------------------------------------------------
-
-SHARE_TARGETS = [  # page, role, the least share of hello-world's requests per second, in per cent
-    ("thread-200", "anonymous", 20), ("thread-200", "member", 4),
-    ("topic-50", "anonymous", 8), ("topic-50", "member", 3),
-]
-MAX_QUERIES = {"anonymous": 6, "member": 10}  # on the thread and topic pages, whatever their length
-SAME_QUERIES = [("thread-20", "thread-200"), ("topic-25", "topic-50")]  # queries must not grow with posts or threads
-MAX_THREAD_BYTES = 250_000  # the HTML of the long thread on one page
-ROUGH_BELOW = 20  # requests answered in a page's run
-
-
-def share(row: Row, hello_rate: float) -> float:
-    return 100 * row.measurement.per_second / hello_rate if hello_rate else 0.0
-
-
-def evaluate(rows: dict, hello_rate: float) -> list[tuple[str, bool, str]]:
-    """Each target whose pages were measured: what it asks, whether it is met, and the figure."""
-    results = []
-    for key, role, least in SHARE_TARGETS:
-        if (row := rows.get((key, role))) and row.measurement:
-            figure = share(row, hello_rate)
-            results.append((f"{row.page.label}, {role}: at least {least} % of hello-world", figure >= least,
-                            f"{figure:.2f} %"))
-    for role, most in MAX_QUERIES.items():
-        counted = {key: rows[key, role].queries for key in ("thread-20", "thread-200", "topic-25", "topic-50")
-                   if (key, role) in rows}
-        if counted:
-            figure = ", ".join(f"{key} {count}" for key, count in counted.items())
-            results.append((f"SQL queries, {role}, thread and topic pages: at most {most}",
-                            max(counted.values()) <= most, figure))
-    for short, long in SAME_QUERIES:
-        for role in ROLES:
-            if (short, role) in rows and (long, role) in rows:
-                few, many = rows[short, role].queries, rows[long, role].queries
-                results.append((f"SQL queries, {role}: the same on {short} and {long}", few == many,
-                                f"{few} and {many}"))
-    if row := rows.get(("thread-200", "anonymous")):
-        results.append((f"{row.page.label}: HTML under {MAX_THREAD_BYTES // 1000} KB", row.size < MAX_THREAD_BYTES,
-                        f"{row.size / 1000:,.0f} KB"))
-    return results
-
-
-def print_report(*, title: str, rows: dict, hello: list[Measurement], targets) -> None:
-    hello_rate = sum(run.per_second for run in hello) / len(hello)
-    print()
-    print(title)
-    runs = " and ".join(f"{run.per_second:,.0f}" for run in hello)
-    print(f"hello-world: {runs} req/s (before and after the pages), mean {hello_rate:,.0f}; "
-          f"p50 {hello[0].p50_ms:.1f} ms, p99 {hello[0].p99_ms:.1f} ms")
-    print(f"{'page':<28} {'role':<10} {'req/s':>8} {'% hello':>8} {'p50 ms':>8} {'p99 ms':>8} {'alone ms':>9} "
-          f"{'queries':>8} {'KB':>6} {'requests':>9} {'failed':>7}")
-    for row in rows.values():
-        run = row.measurement
-        print(f"{row.page.label:<28} {row.role:<10} {run.per_second:>8,.1f} {share(row, hello_rate):>7.2f}% "
-              f"{run.p50_ms:>8.1f} {run.p99_ms:>8.1f} {row.alone_ms:>9.0f} {row.queries:>8} {row.size / 1000:>6.0f} "
-              f"{run.requests:>9} {run.failures:>7}")
-    print("(alone ms: one request in the benchmark's own process, with the test client, while nothing else runs)")
-    if any(row.measurement.requests < ROUGH_BELOW for row in rows.values()):
-        print(f"(fewer than {ROUGH_BELOW} requests answered in a run: its figures are rough; a longer --seconds "
-              "steadies them)")
-    for text, met, figure in targets:
-        print(f"target  {text}: {'met' if met else 'NOT met'} ({figure})")
 
 
 # The run ------------------------------------------------------------------------------------------------------
