@@ -54,7 +54,7 @@ def test_a_tiny_run_on_sqlite_checks_times_and_reports_a_page_as_a_share_of_hell
         pytest.skip("PAGE BENCHMARK SMOKE TEST SKIPPED: it needs Redis, and this pass has no Redis cache")
     command = [
         sys.executable, "bench/pages.py", "--database", "sqlite", "--members", "2", "--posts", "21",
-        "--threads", "26", "--pages", "thread-20", "--seconds", "1", "--connections", "2", "--load", "python",
+        "--threads", "2", "--pages", "thread-20", "--seconds", "1", "--connections", "2", "--load", "python",
         "--redis", cache["LOCATION"],
     ]
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
