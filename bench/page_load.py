@@ -34,7 +34,7 @@ def generator_name(choice: str) -> str:
     if choice == "auto":
         return "wrk" if shutil.which("wrk") else "python"
     if choice == "wrk" and not shutil.which("wrk"):
-        raise SystemExit("wrk is not installed (Debian: apt-get install wrk); --load python needs nothing")
+        raise ValueError("wrk is not installed (Debian: apt-get install wrk); --load python needs nothing")
     return choice
 
 

@@ -12,7 +12,8 @@ when it is installed, else by a Python load generator, anonymously and with a me
 requests per second, p50 and p99 latency, SQL queries per request (counted in this process with Django's test
 client on the same database and settings, after a warm-up request), the page's size, and its requests per second as
 a percentage of hello-world's (the mean of a run before the pages and one after). Then it prints each target of
-issue 11 as met or NOT met; the exit status is 1 if one is not met or a request failed.
+issue 11 as met or NOT met; the exit status is 1 if one is not met or a request failed, and 2 if a page could not
+be measured (it answered other than 200, or a member's page was not the member's).
 
 The thread at 200 posts a page and the topic at 50 threads a page are served by a second gunicorn started with
 POSTS_PER_PAGE=200 and THREADS_PER_PAGE=50. Each of the two has cache keys of its own, so no page cached by one is
@@ -46,6 +47,7 @@ HELLO_PATH = "/__hello__/"
 STARTUP_TIMEOUT_SECONDS = 90
 # Production runs behind a TLS proxy that says so (SECURE_PROXY_SSL_HEADER): every request here carries the header.
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
+PAGE_KEYS = ("thread-20", "topic-25", "group", "home", "thread-200", "topic-50")
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,12 @@ class Page:
     path: str
 
 
+def fail(message: str) -> None:
+    """Stop with status 2: the benchmark could not measure (status 1 means a target is not met)."""
+    print(message, file=sys.stderr, flush=True)
+    raise SystemExit(2)
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
@@ -81,7 +89,9 @@ def parse_args(argv=None):
     parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: any free one)")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432", help="server, without database")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/11", help="the cache (a Redis database of its own)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    wanted_pages(args.pages)  # a misspelt page fails now, not after seeding
+    return args
 
 
 def layouts(args) -> tuple[Layout, Layout]:
@@ -99,11 +109,15 @@ def page_list(args, seeded) -> list[Page]:
         Page("thread-200", f"thread, {long.posts_per_page} posts a page", long, seeded.thread_path),
         Page("topic-50", f"topic, {long.threads_per_page} threads a page", long, topic),
     ]
-    wanted = {key.strip() for key in args.pages.split(",") if key.strip()}
-    unknown = wanted - {page.key for page in pages}
-    if unknown:
-        raise SystemExit(f"no such page: {', '.join(sorted(unknown))}; pages are {', '.join(p.key for p in pages)}")
+    wanted = wanted_pages(args.pages)
     return [page for page in pages if not wanted or page.key in wanted]
+
+
+def wanted_pages(option: str) -> set[str]:
+    wanted = {key.strip() for key in option.split(",") if key.strip()}
+    if unknown := wanted - set(PAGE_KEYS):
+        fail(f"no such page: {', '.join(sorted(unknown))}; the pages are {', '.join(PAGE_KEYS)}")
+    return wanted
 
 
 # The site, as production runs it ------------------------------------------------------------------------------
@@ -118,7 +132,7 @@ def site_environment(*, database_url: str, redis_url: str, work_dir: Path, secre
         "SITE_URL": "https://roundtable.example.org",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
-        # Reading pages enqueues nothing; what seeding enqueues (notifications of new posts) is dropped.
+        # No Celery worker runs: what seeding enqueues (notifications of new posts) is dropped with the process.
         "CELERY_BROKER_URL": "memory://localhost/",
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "EMAIL_DELIVERY_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
@@ -159,7 +173,7 @@ def running_gunicorn(environment: dict, log_path: Path, *, port: int, workers: i
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
-            raise SystemExit(f"port {port} is in use") from None
+            fail(f"port {port} is in use")
     command = [sys.executable, "-m", "gunicorn", "groupsite.wsgi", "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--worker-class", "sync", "--graceful-timeout", "10",
                "--log-level", "warning"]
@@ -170,7 +184,7 @@ def running_gunicorn(environment: dict, log_path: Path, *, port: int, workers: i
         deadline = clock.monotonic() + STARTUP_TIMEOUT_SECONDS
         while True:
             if process.poll() is not None or clock.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
+                fail(f"gunicorn did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
             try:
                 if fetch(port, HELLO_PATH, {})[0] == 200:
                     break
@@ -213,13 +227,13 @@ def check_html(page: Page, role: str, status: int, html: bytes, viewer_name: str
 
     where = f"{page.label} ({page.path}), {role}"
     if status != 200:
-        raise SystemExit(f"{where} answered {status}, not 200: {html[:300]!r}")
+        fail(f"{where} answered {status}, not 200: {html[:300]!r}")
     text = html.decode("utf-8", errors="replace")
     logged_in = f'action="{reverse("account_logout")}"' in text
     if role == "member" and not (logged_in and viewer_name in text):
-        raise SystemExit(f"{where} is not the member's page: no logout form or no {viewer_name!r}")
+        fail(f"{where} is not the member's page: no logout form or no {viewer_name!r}")
     if role == "anonymous" and logged_in:
-        raise SystemExit(f"{where} shows a logout form to a visitor")
+        fail(f"{where} shows a logout form to a visitor")
 
 
 def inspect_pages(pages: list[Page], cookies: dict, viewer_name: str, rows: dict) -> None:
@@ -314,8 +328,11 @@ def run_database(args, database: str) -> int:
     """The whole benchmark on one database, in this process (its settings are read once per process)."""
     why_not = services_reachable(args.postgres, args.redis) if database == "postgresql" else redis_unreachable(args)
     if why_not:
-        raise SystemExit(f"{why_not}: the page benchmark on {database} needs it")
-    generator = generator_name(args.load)
+        fail(f"{why_not}: the page benchmark on {database} needs it")
+    try:
+        generator = generator_name(args.load)
+    except ValueError as error:
+        fail(str(error))
     work_dir = Path(tempfile.mkdtemp(prefix="roundtable-pages-"))
     database_url = (
         f"{args.postgres}/{DATABASE_NAME}" if database == "postgresql" else f"sqlite:///{work_dir / 'pages.sqlite3'}"
