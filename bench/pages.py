@@ -384,11 +384,15 @@ def run_database(args, database: str) -> int:
                    f"{os.getloadavg()[0]:.1f} after"),
             rows=rows, hello=hello, targets=targets,
         )
-        failed = [row for row in rows.values() if row.measurement.failures] + [run for run in hello if run.failures]
-        if failed:
+        runs = [row.measurement for row in rows.values()] + hello
+        if failed := [run for run in runs if run.failures or not run.requests]:
             keep_logs = True
-            print(f"FAILED REQUESTS: see {work_dir / 'gunicorn.log'}")
+            print(f"FAILED REQUESTS or none answered in a run ({len(failed)} runs): see {work_dir / 'gunicorn.log'}")
         return 1 if failed or not all(met for _, met, _ in targets) else 0
+    except SystemExit:
+        keep_logs = True
+        print(f"gunicorn's log is in {work_dir}", file=sys.stderr)
+        raise
     except KeyboardInterrupt:
         print(f"interrupted: gunicorn stopped, the {database} database and the run's cache keys removed", flush=True)
         return 130

@@ -10,11 +10,13 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
 
-from bench.page_load import parse_wrk
+from bench.page_load import Measurement, parse_wrk
+from bench.page_report import Row, evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,6 +47,36 @@ def test_wrk_report_gives_requests_latency_in_milliseconds_and_failures_but_not_
     assert measurement.p50_ms == pytest.approx(0.812)
     assert measurement.p99_ms == pytest.approx(1200)
     assert measurement.failures == 7 + 2 + 3  # a read error is gunicorn closing the connection after an answer
+
+
+def row(key: str, role: str, *, per_second: float, queries: int, size: int = 1000) -> Row:
+    page = SimpleNamespace(key=key, label=key)
+    run = Measurement(requests=round(per_second * 10), seconds=10, p50_ms=1, p99_ms=2, failures=0)
+    return Row(page, role, queries=queries, size=size, measurement=run)
+
+
+def test_each_target_is_met_only_by_the_figures_it_asks_for():
+    rows = {
+        ("thread-20", "anonymous"): row("thread-20", "anonymous", per_second=500, queries=5),
+        ("thread-200", "anonymous"): row("thread-200", "anonymous", per_second=200, queries=5, size=249_999),
+        ("thread-200", "member"): row("thread-200", "member", per_second=39, queries=11, size=250_000),
+        ("topic-25", "member"): row("topic-25", "member", per_second=100, queries=9),
+        ("topic-50", "member"): row("topic-50", "member", per_second=30, queries=10),
+    }
+
+    met = {text: met for text, met, _ in evaluate(rows, hello_rate=1000)}
+
+    assert met == {
+        "thread-200, anonymous: at least 20 % of hello-world": True,  # 200 of 1000
+        "thread-200, member: at least 4 % of hello-world": False,  # 39 of 1000
+        "topic-50, member: at least 3 % of hello-world": True,
+        "SQL queries, anonymous, thread and topic pages: at most 6": True,
+        "SQL queries, member, thread and topic pages: at most 10": False,  # 11 on the long thread
+        "SQL queries, anonymous: the same on thread-20 and thread-200": True,
+        "SQL queries, member: the same on topic-25 and topic-50": False,  # 9 and 10: grows with the threads
+        "thread-200, anonymous: HTML under 250 KB": True,
+        "thread-200, member: HTML under 250 KB": False,
+    }
 
 
 @pytest.mark.one_pass
