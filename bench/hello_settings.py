@@ -11,4 +11,5 @@ import os
 from groupsite.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.hello_urls"
-CACHES["default"]["KEY_PREFIX"] = os.environ.get("BENCH_CACHE_KEY_PREFIX", "")  # noqa: F405
+for _cache in CACHES.values():  # noqa: F405
+    _cache["KEY_PREFIX"] = os.environ.get("BENCH_CACHE_KEY_PREFIX", "")

@@ -269,9 +269,8 @@ def measure_layout(args, layout: Layout, pages: list[Page], seeded, *, environme
     from bench.page_data import member_session
 
     own = layout_environment(layout, cache_prefix)
-    caches = {"default": settings.CACHES["default"] | {"KEY_PREFIX": own["BENCH_CACHE_KEY_PREFIX"]}}
     with override_settings(POSTS_PER_PAGE=layout.posts_per_page, THREADS_PER_PAGE=layout.threads_per_page,
-                           CACHES=caches):
+                           CACHES=prefixed_caches(settings.CACHES, own["BENCH_CACHE_KEY_PREFIX"])):
         cookies = {settings.SESSION_COOKIE_NAME: member_session(seeded.viewer_id)}
         inspect_pages(pages, cookies, seeded.viewer_name, rows)
     connections.close_all()  # SQLite: nothing held open while gunicorn writes
@@ -413,8 +412,13 @@ def override_cache_prefix(prefix: str):
     from django.conf import settings
     from django.test.utils import override_settings
 
-    with override_settings(CACHES={"default": settings.CACHES["default"] | {"KEY_PREFIX": prefix}}):
+    with override_settings(CACHES=prefixed_caches(settings.CACHES, prefix)):
         yield
+
+
+def prefixed_caches(caches: dict, prefix: str) -> dict:
+    """Every cache the site configures (sessions may have one of their own), its keys under the prefix."""
+    return {alias: config | {"KEY_PREFIX": prefix} for alias, config in caches.items()}
 
 
 def child_arguments(args, database: str) -> list[str]:
