@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from discussions import drafts, moderation, notifications, post_fragments, reactions, services, submissions
+from discussions import drafts, moderation, notifications, reactions, services, submissions
+from discussions import post_fragments
 from discussions.flag_forms import ModeratorReasonForm
 from discussions.forms import MoveThreadForm, PostForm, RenameThreadForm, SlowModeForm, ThreadForm
 from discussions.markdown import render_markdown
@@ -71,10 +72,18 @@ class _KnownCountPaginator(Paginator):
         self.count = count  # Paginator.count is a cached_property: this value stands in for its query
 
 
+# What a thread page shows of each post and its author (discussions/_post.html and the reader bits beside it).
+POST_PAGE_FIELDS = (
+    "thread", "author", "number", "role", "source_url", "evidence_as_of", "is_key_insight", "created_at",
+    "edited_at", "deleted_at", "deleted_by", "hidden_at", "hidden_reason",
+    "author__username", "author__display_name", "author__affiliation",
+)
+
+
 def _posts_page(request, thread, role: str):
-    # The authors' role badges, the reader's bookmarks and flags come with the posts: no query of their own. Their
-    # text stays behind: the page shows the HTML, fetched only for posts not in the cache (post_fragments).
-    posts = thread.posts.select_related("author").defer("body", "body_html").annotate(
+    # The authors' role badges, the reader's bookmarks and flags come with the posts: no query of their own. Only
+    # what the page shows is read; the HTML only for posts not in the cache (post_fragments), the Markdown never.
+    posts = thread.posts.select_related("author").only(*POST_PAGE_FIELDS).annotate(
         author_role=staff_role("author_id", group_id=thread.topic.group_id),
         bookmarked=reactions.is_bookmarked_by(request.user),
         flagged_by_me=flagged_by(request.user),
