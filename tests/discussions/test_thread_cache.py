@@ -2,6 +2,7 @@
 change shows on the very next request, for a visitor and for a member."""
 
 from datetime import timedelta
+from http import HTTPStatus
 
 import pytest
 from django.test import Client
@@ -10,7 +11,8 @@ from django.utils import timezone
 from discussions import changes, flags, moderation, reactions, services
 from discussions.models import Post
 from groupsite import freshness
-from tests.factories import make_member, make_moderator, make_open_prompt, make_thread, make_topic
+from tests.factories import make_member, make_open_prompt, make_thread, make_topic, make_user
+from tests.security.test_admin_derived_html import change_form, change_url
 from topics import outcomes, polls, scheduling
 from topics.models import Poll
 
@@ -251,3 +253,19 @@ def test_a_members_posts_come_from_the_cache(scene, group):
     assert "A first reply." in page(client, scene["thread"])
     changes.post_changed(scene["reply"])
     assert "Written behind the cache's back." in page(client, scene["thread"])
+
+
+@pytest.mark.parametrize("kind", ["visitor", "member"])
+def test_an_edit_in_the_admin_shows_at_once(scene, group, kind):
+    client = reader(kind, group)
+    page(client, scene["thread"])
+    page(client, scene["thread"])
+    staff = Client()
+    staff.force_login(make_user(is_staff=True, is_superuser=True))
+    data = change_form(staff, scene["reply"])
+    data["body"] = ["Corrected by the staff."]
+    data["_save"] = ["Save"]
+
+    assert staff.post(change_url(scene["reply"]), data).status_code == HTTPStatus.FOUND
+
+    assert "Corrected by the staff." in page(client, scene["thread"])
