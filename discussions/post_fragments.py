@@ -15,19 +15,25 @@ placeholder in its place, and `with_csrf_token` puts the request's own token int
 placeholder is derived from SECRET_KEY, so no post's text can carry it and have a reader's token put inside it.
 
 A page's fragments are read with one `get_many`; only the misses are rendered, and stored with one `set_many`.
+`posts_page` reads the page's posts with everything the keys and the reader bits need, in one query.
 """
 
 from functools import cache as once
 
+from django.conf import settings
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString
 
+from discussions import reactions
+from discussions.flags import flagged_by
 from discussions.models import Post
 from groupsite import freshness
+from topics.models import staff_role
 
 TEMPLATE = "discussions/_post.html"
 # Entries are never read stale (the key carries the versions); this only lets unread ones go.
@@ -73,7 +79,7 @@ def _post_state(post) -> tuple:
         post.deleted_at,
         post.hidden_at,
         post.is_key_insight,
-        (author.public_name, author.affiliation) if author else None,
+        (author.username, author.public_name, author.affiliation) if author else None,
         post.author_role,
         tuple(button["count"] for button in post.reaction_buttons),
     )
@@ -126,3 +132,36 @@ def render_posts(posts, *, thread_version, page: dict) -> SafeString:
         cache.set_many(missing, FRAGMENT_SECONDS)
     # Each part is this template's escaped output (rendered here or stored by this code): joined, still safe.
     return SafeString("".join(found[key] for key in keys))
+
+
+class KnownCountPaginator(Paginator):
+    """A paginator told the number of posts (the thread's post_count) instead of counting them again."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.count = count  # Paginator.count is a cached_property: this value stands in for its query
+
+
+# What a thread page shows of each post and its author (discussions/_post.html and the reader bits beside it).
+POST_PAGE_FIELDS = (
+    "thread", "author", "number", "role", "source_url", "evidence_as_of", "is_key_insight", "created_at",
+    "edited_at", "deleted_at", "deleted_by", "hidden_at", "hidden_reason",
+    "author__username", "author__display_name", "author__affiliation",
+)
+
+
+def posts_page(request, thread, role: str):
+    """The page of the thread's posts the request asks for (`role`: only posts of that role), with what the reader
+    bits need; `render_posts` shows them."""
+    # The authors' role badges, the reader's bookmarks and flags come with the posts: no query of their own. Only
+    # what the page shows is read; the HTML only for posts not in the cache (post_fragments), the Markdown never.
+    posts = thread.posts.select_related("author").only(*POST_PAGE_FIELDS).annotate(
+        author_role=staff_role("author_id", group_id=thread.topic.group_id),
+        bookmarked=reactions.is_bookmarked_by(request.user),
+        flagged_by_me=flagged_by(request.user),
+    )
+    if role:
+        posts = posts.filter(role=role, deleted_at__isnull=True)
+        return Paginator(posts, settings.POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    # Every post of a thread is on its pages (removed ones as a placeholder): post_count is their number.
+    return KnownCountPaginator(posts, settings.POSTS_PER_PAGE, count=thread.post_count).get_page(request.GET.get("page"))

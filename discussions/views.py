@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,7 +15,6 @@ from discussions import post_fragments
 from discussions.flag_forms import ModeratorReasonForm
 from discussions.forms import MoveThreadForm, PostForm, RenameThreadForm, SlowModeForm, ThreadForm
 from discussions.markdown import render_markdown
-from discussions.flags import flagged_by
 from discussions.models import Flag, Post, Thread
 from groupsite import clock, freshness, page_cache
 from topics import bilingual
@@ -24,7 +22,6 @@ from topics.outcomes import flag_review_due, group_today
 from topics.prompts import prompt_of, prompt_panel
 from discussions.access import get_post_for_editor, get_post_for_user, get_thread_for_moderator, get_thread_for_user
 from topics import sanctions
-from topics.models import staff_role
 from topics.access import get_topic_for_user, require_member
 
 # Sessions remember this many viewed threads, so a reload does not count as another view.
@@ -64,37 +61,6 @@ def _thread_tools(thread, membership, *, rename_form=None, move_form=None, slow_
     }
 
 
-class _KnownCountPaginator(Paginator):
-    """A paginator told the number of posts (the thread's post_count) instead of counting them again."""
-
-    def __init__(self, object_list, per_page, *, count: int):
-        super().__init__(object_list, per_page)
-        self.count = count  # Paginator.count is a cached_property: this value stands in for its query
-
-
-# What a thread page shows of each post and its author (discussions/_post.html and the reader bits beside it).
-POST_PAGE_FIELDS = (
-    "thread", "author", "number", "role", "source_url", "evidence_as_of", "is_key_insight", "created_at",
-    "edited_at", "deleted_at", "deleted_by", "hidden_at", "hidden_reason",
-    "author__username", "author__display_name", "author__affiliation",
-)
-
-
-def _posts_page(request, thread, role: str):
-    # The authors' role badges, the reader's bookmarks and flags come with the posts: no query of their own. Only
-    # what the page shows is read; the HTML only for posts not in the cache (post_fragments), the Markdown never.
-    posts = thread.posts.select_related("author").only(*POST_PAGE_FIELDS).annotate(
-        author_role=staff_role("author_id", group_id=thread.topic.group_id),
-        bookmarked=reactions.is_bookmarked_by(request.user),
-        flagged_by_me=flagged_by(request.user),
-    )
-    if role:
-        posts = posts.filter(role=role, deleted_at__isnull=True)
-        return Paginator(posts, settings.POSTS_PER_PAGE).get_page(request.GET.get("page"))
-    # Every post of a thread is on its pages (removed ones as a placeholder): post_count is their number.
-    return _KnownCountPaginator(posts, settings.POSTS_PER_PAGE, count=thread.post_count).get_page(request.GET.get("page"))
-
-
 def _render_thread(
     request, thread, membership, *, form=None, preview_html="", quote_pk=None, status=200, tools=None,
     thread_version=None,
@@ -102,7 +68,7 @@ def _render_thread(
     """The thread page. `thread_version` is the thread's freshness version read before the thread was: with it the
     posts come from the cache where they can (discussions/post_fragments.py); without it they are all rendered."""
     role = _role_filter(request) or ""
-    page = _posts_page(request, thread, role)
+    page = post_fragments.posts_page(request, thread, role)
     prompt = prompt_of(thread)
     # Under the Chatham House rule only moderators see who wrote what; a quote names nobody, whoever quotes.
     chatham_house = prompt is not None and prompt.chatham_house
