@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from discussions import changes
 from discussions.models import (
     DigestDelivery, FeedToken, Flag, Notification, Post, PostRevision, Subscription, Thread, ThreadRead,
 )
@@ -15,6 +16,11 @@ class ThreadAdmin(admin.ModelAdmin):
     list_select_related = ["topic", "author"]
     raw_id_fields = ["author"]
     readonly_fields = ["post_count", "view_count", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        left = [form.initial["topic"]] if change and form.initial.get("topic") else []
+        changes.thread_changed(obj.pk, also_topics=left)  # cached pages show it (groupsite/freshness.py)
 
 
 class PostRevisionInline(admin.TabularInline):
@@ -40,6 +46,17 @@ class PostAdmin(admin.ModelAdmin):
 
         obj.body_html = render_markdown(obj.body)  # an admin edit must stay sanitized
         super().save_model(request, obj, form, change)
+        changes.post_changed(obj)  # cached thread pages show it (groupsite/freshness.py)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        changes.thread_changed(obj.thread_id)
+
+    def delete_queryset(self, request, queryset):
+        thread_ids = set(queryset.values_list("thread_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for thread_id in thread_ids:
+            changes.thread_changed(thread_id)
 
 
 @admin.register(PostRevision)

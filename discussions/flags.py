@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from discussions import changes
 from discussions.models import Flag, Notification, Post
 from discussions.moderation import HOUR, RateLimited, count_in_window
 from discussions.search import index as search_index
@@ -89,6 +90,7 @@ def _hide_if_flagged_enough(post: Post, *, now: datetime) -> bool:
     if not hidden:
         return False
     post.hidden_at, post.hidden_by, post.hidden_reason = now, None, reason
+    changes.post_changed(post)
     search_index.index_post(post)
     # No moderator acted: the log shows "the flags" as the actor.
     _log_post_action(post, actor=None, action=AuditAction.HIDE_POST, reason=reason, now=now)
@@ -107,6 +109,7 @@ def dismiss_flags(*, post: Post, moderator, reason: str = "", now: datetime | No
         hidden_at=None, hidden_reason=""
     ):
         post.hidden_at, post.hidden_reason = None, ""
+        changes.post_changed(post)
         search_index.index_post(post)
     _log_post_action(post, actor=moderator, action=AuditAction.FLAG_DISMISSED, reason=reason, now=now)
     return dismissed
@@ -122,6 +125,7 @@ def hide_post(*, post: Post, moderator, reason: str = "", now: datetime | None =
     if not changed:
         return False
     post.hidden_at, post.hidden_by, post.hidden_reason = now, moderator, reason
+    changes.post_changed(post)
     search_index.index_post(post)
     _resolve_open_flags(post, moderator=moderator, resolution=Flag.Resolution.HIDDEN, now=now)
     _log_post_action(post, actor=moderator, action=AuditAction.HIDE_POST, reason=reason, now=now)
@@ -137,6 +141,7 @@ def unhide_post(*, post: Post, moderator, reason: str = "", now: datetime | None
     ):
         return False
     post.hidden_at, post.hidden_by, post.hidden_reason = None, None, ""
+    changes.post_changed(post)
     search_index.index_post(post)
     _resolve_open_flags(post, moderator=moderator, resolution=Flag.Resolution.DISMISSED, now=now)
     _log_post_action(post, actor=moderator, action=AuditAction.UNHIDE_POST, reason=reason, now=now)
@@ -206,3 +211,10 @@ def flags_for_review(posts: list[Post]) -> list[Post]:
             counts[label] = counts.get(label, 0) + 1
         post.reason_counts = sorted(counts.items(), key=lambda item: -item[1])
     return posts
+
+
+def flagged_by(user):
+    """An annotation for a page of posts: whether this user has flagged each one (no query of its own)."""
+    if not user.is_authenticated:
+        return models.Value(False)
+    return Exists(Flag.objects.filter(post=OuterRef("pk"), flagged_by_id=user.pk))

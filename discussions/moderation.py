@@ -12,6 +12,7 @@ from django.db.models import F, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Greatest
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
+from discussions import changes
 from discussions.markdown import render_markdown
 from discussions.models import Post, Thread
 from discussions.search import index as search_index
@@ -63,6 +64,7 @@ def _set_thread_flag(thread: Thread, field: str, value: bool, *, by, action: str
     changed = Thread.objects.filter(pk=thread.pk).exclude(**{field: value}).update(**{field: value})
     setattr(thread, field, value)
     if changed:
+        changes.thread_changed(thread.pk)
         _log_thread_action(thread, by=by, action=action)
     return bool(changed)
 
@@ -96,6 +98,7 @@ def rename_thread(*, thread: Thread, title: str, by=None) -> bool:
     old_title = thread.title
     Thread.objects.filter(pk=thread.pk).update(title=title)
     thread.title = title
+    changes.thread_changed(thread.pk)
     search_index.index_thread(thread)
     _log_thread_action(thread, by=by, action=AuditAction.RENAME, summary=f"“{old_title}” → “{title}”")
     return True
@@ -132,6 +135,7 @@ def move_thread(*, thread: Thread, topic: Topic, by=None) -> bool:
     )
     # A prompt lives in its thread's topic: the topic page, summary and export gather it from there.
     Prompt.objects.filter(thread_id=thread.pk).update(topic=topic)
+    changes.thread_changed(thread.pk, also_topics=[source_id])  # the topic it left shows it no longer
     search_index.move_thread(thread=thread, topic=topic)
     source_title = Topic.objects.filter(pk=source_id).values_list("title", flat=True).first() or ""
     thread.topic = topic
@@ -190,6 +194,7 @@ def set_slow_mode(*, thread: Thread, minutes: int | None, actor, now: datetime) 
         return False
     Thread.objects.filter(pk=thread.pk).update(slow_mode_minutes=minutes)
     thread.slow_mode_minutes = minutes
+    changes.thread_changed(thread.pk)
     summary = (
         gettext("Slow mode: one post per member every %(minutes)d minutes") % {"minutes": minutes}
         if minutes

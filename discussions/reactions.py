@@ -88,14 +88,19 @@ def set_reaction(*, post, user, kind: str, on: bool, now: datetime | None = None
     now = now or timezone.now()
     if count_in_window(key=f"reactions:{user.pk}", window=HOUR, now=now.timestamp()) > settings.REACTIONS_PER_HOUR:
         raise RateLimited(gettext("You have reacted very often in the last hour: wait a while and try again."))
+    from discussions import changes
+
     if not on:
         deleted, _ = Reaction.objects.filter(post=post, user=user, kind=kind).delete()
+        if deleted:
+            changes.post_changed(post)  # its counts
         return bool(deleted)
     try:
         with transaction.atomic():  # a savepoint: the caller's transaction survives a lost race
             Reaction.objects.create(post=post, user=user, kind=kind, created_at=now)
     except IntegrityError:
         return False  # a click at the same moment (or before) already gave it
+    changes.post_changed(post)
     return True
 
 

@@ -8,7 +8,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 
-from discussions import notifications, tasks
+from discussions import changes, notifications, tasks
 from discussions.markdown import render_markdown
 from discussions.models import Flag, Post, PostRevision, Thread
 from discussions.search import index as search_index
@@ -77,6 +77,7 @@ def publish_post(
     thread.post_count = locked.post_count + 1
     thread.last_activity_at = now
     notifications.auto_watch(user=author, thread=thread, now=now)
+    changes.thread_changed(thread.pk)
     search_index.index_post(post)
     if post.number > 1:  # an opening post is announced by start_thread's notify_new_thread
         outbox.enqueue(tasks.notify_new_post, post.pk, now.isoformat())
@@ -146,6 +147,7 @@ def edit_post(
             for name, value in argument.items():
                 setattr(post, name, value)
             post.save(update_fields=list(argument))
+            changes.post_changed(post)
     now = now or timezone.now()
     if body == post.body:
         if changed_role:
@@ -165,6 +167,7 @@ def edit_post(
     post.body_html = render_markdown(body)
     post.edited_at = now
     post.save(update_fields=["body", "body_html", "edited_at"])
+    changes.post_changed(post)
     search_index.index_post(post)
     if editor.pk != post.author_id:
         _record_moderation(post, actor=editor, action=AuditAction.EDIT_POST, now=now)
@@ -181,6 +184,7 @@ def delete_post(*, post: Post, deleted_by, now: datetime | None = None, reason: 
     changed = Post.objects.filter(pk=post.pk, deleted_at__isnull=True).update(deleted_at=now, deleted_by=deleted_by)
     if changed:
         post.deleted_at, post.deleted_by = now, deleted_by
+        changes.post_changed(post)
         search_index.index_post(post)  # out of search results at once
         Flag.objects.filter(post=post, resolved_at__isnull=True).update(
             resolved_at=now, resolved_by=deleted_by, resolution=Flag.Resolution.DELETED

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,16 +11,17 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from discussions import drafts, moderation, notifications, reactions, services, submissions, view_counts
+from discussions import post_fragments
 from discussions.flag_forms import ModeratorReasonForm
 from discussions.forms import MoveThreadForm, PostForm, RenameThreadForm, SlowModeForm, ThreadForm
 from discussions.markdown import render_markdown
 from discussions.models import Flag, Post, Thread
-from groupsite import clock
+from groupsite import clock, freshness, page_cache
+from topics import bilingual
 from topics.outcomes import flag_review_due, group_today
 from topics.prompts import prompt_of, prompt_panel
 from discussions.access import get_post_for_editor, get_post_for_user, get_thread_for_moderator, get_thread_for_user
 from topics import sanctions
-from topics.models import staff_role
 from topics.access import get_topic_for_user, require_member
 
 
@@ -54,30 +54,18 @@ def _thread_tools(thread, membership, *, rename_form=None, move_form=None, slow_
     }
 
 
-def _flagged_by(user, posts) -> set[int]:
-    """The posts of the page this member has flagged already (their flag button becomes "Flagged")."""
-    if not user.is_authenticated:
-        return set()
-    return set(Flag.objects.filter(flagged_by=user, post__in=list(posts)).values_list("post_id", flat=True))
-
-
 def _render_thread(
-    request, thread, membership, *, form=None, preview_html="", quote_pk=None, status=200, tools=None
+    request, thread, membership, *, form=None, preview_html="", quote_pk=None, status=200, tools=None,
+    thread_version=None,
 ):
+    """The thread page. `thread_version` is the thread's freshness version read before the thread was: with it the
+    posts come from the cache where they can (discussions/post_fragments.py); without it they are all rendered."""
     role = _role_filter(request) or ""
-    # The authors' role badges come with the posts, so they cost no query of their own.
-    posts = thread.posts.select_related("author").annotate(
-        author_role=staff_role("author_id", group_id=thread.topic.group_id),
-        bookmarked=reactions.is_bookmarked_by(request.user),
-    )
-    if role:
-        posts = posts.filter(role=role, deleted_at__isnull=True)
-    page = Paginator(posts, settings.POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = post_fragments.posts_page(request, thread, role)
     prompt = prompt_of(thread)
     # Under the Chatham House rule only moderators see who wrote what; a quote names nobody, whoever quotes.
     chatham_house = prompt is not None and prompt.chatham_house
     user = request.user
-    flagged = _flagged_by(user, page.object_list)
     sanction = sanctions.sanction_on_reader(user=user, group=thread.topic.group, membership=membership)
     # A suspended member reads but takes no part: no flag buttons that would only answer 403.
     may_flag = membership is not None and not membership.is_moderator and sanction is None
@@ -85,7 +73,7 @@ def _render_thread(
         post.editable = post.can_edit(user, membership)
         post.hidden_readable = post.can_read_hidden(user, membership)
         post.can_flag = may_flag and not post.is_deleted and post.author_id != user.pk
-        post.flagged_by_me = post.pk in flagged
+        post.is_own = user.is_authenticated and post.author_id == user.pk
     reactions.add_reactions(page.object_list, user, may_react=membership is not None and sanction is None)
     # Read before this visit moves the marker: where the member left off last time.
     first_unread = thread.first_unread_number(
@@ -110,6 +98,19 @@ def _render_thread(
             else:
                 quote_pk = None
         form = PostForm(initial=initial)
+    is_moderator = membership is not None and membership.is_moderator
+    hide_authors = chatham_house and not is_moderator
+    posts_page = {
+        "hide_authors": hide_authors,
+        "is_member": membership is not None,
+        "is_moderator": is_moderator,
+        "can_reply": can_reply,
+        "page_number": page.number,
+        "role_filter": role,
+        "flag_reasons": Flag.Reason.choices,
+        # The opening post of a prompt's thread shows the prompt in the language the page asks for.
+        "prompt_text": bilingual.version(prompt, bilingual.wanted_language(request)) if prompt is not None else None,
+    }
     context = {
         "thread": thread,
         "topic": thread.topic,
@@ -128,16 +129,20 @@ def _render_thread(
         "role_filters": services.role_filters(thread=thread, active=role),
         "pagination_query": f"role={role}&" if role else "",
         "chatham_house": chatham_house,
-        "hide_authors": chatham_house and not (membership is not None and membership.is_moderator),
+        "hide_authors": hide_authors,
         "thread_tools": _thread_tools(thread, membership, **(tools or {})),
         "sanction": sanction,
-        "flag_reasons": Flag.Reason.choices,
     }
     if context["prompt"] is not None:
         context.update(prompt_panel(context["prompt"], user=user, membership=membership))
         flag_review_due([context.get("prompt_outcome")], today=group_today(thread.topic.group))
     with clock.reading(request.user, thread.topic.group):
-        return render(request, "discussions/thread_detail.html", context, status=status)
+        context["posts_html"] = post_fragments.render_posts(
+            page.object_list, thread_version=thread_version, page=posts_page
+        )
+        response = render(request, "discussions/thread_detail.html", context, status=status)
+    post_fragments.with_csrf_token(request, response)
+    return response
 
 
 def _preview(request, form) -> tuple[str, int]:
@@ -150,8 +155,19 @@ def _preview(request, form) -> tuple[str, int]:
     return render_markdown(form.cleaned_data["body"]), HTTPStatus.OK
 
 
+def _visitor_scopes(pk) -> list[str]:
+    """What a visitor's thread page shows: the thread, its topic and group (names, breadcrumbs) and the site."""
+    home = Thread.objects.filter(pk=pk).values_list("topic_id", "topic__group_id").first()
+    topics, groups = ([home[0]], [home[1]]) if home else ([], [])
+    return freshness.scopes_of(threads=[pk], topics=topics, groups=groups, site=True)
+
+
 def thread_detail(request, pk, slug=None):
-    thread, membership = get_thread_for_user(request.user, pk)
+    # Versions first, the database after: what is cached under them is never older than they are. A member's page
+    # is never kept whole, so their posts need only the thread's.
+    scopes = [freshness.thread_scope(pk)] if request.user.is_authenticated else _visitor_scopes(pk)
+    versions = freshness.versions(scopes)
+    thread, membership = get_thread_for_user(request.user, pk)  # the access check runs on every request
     if slug != thread.slug:
         # A temporary redirect: browsers cache a permanent one, and after a rename back (A→B→A) the cached
         # B→A and A→B redirects would send them round in a loop. The target always carries thread.slug.
@@ -162,8 +178,15 @@ def thread_detail(request, pk, slug=None):
             gettext("There is no such role to filter by: use evidence, for, against, question or proposal."),
             content_type="text/plain; charset=utf-8",
         )
-    _count_view(request, thread)
-    return _render_thread(request, thread, membership)
+    _count_view(request, thread)  # a page served from the cache is a view too
+    stamp = ".".join(str(version) for version in versions)
+    whole_page = not request.user.is_authenticated and all(versions)  # a version 0: the cache is unreachable
+    if whole_page and (cached := page_cache.fetch(request, stamp)) is not None:
+        return cached
+    response = _render_thread(request, thread, membership, thread_version=versions[0])
+    if whole_page:
+        page_cache.keep(request, stamp, response)
+    return response
 
 
 def reply(request, pk):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy
 
-from discussions import excerpts
+from discussions import changes, excerpts
 from discussions.models import Post, Thread
 from discussions.search import index as search_index
 from topics import audit, bilingual
@@ -87,6 +87,8 @@ def save_outcome(
                 )
             _log_outcome(outcome, author=author, now=now)
             search_index.index_outcome(outcome)
+            if prompt is not None:
+                changes.prompt_changed(prompt.pk)  # the outcome in the prompt panel
             return outcome
         except IntegrityError:
             outcome = _existing(topic=topic, prompt=prompt, lock=True)
@@ -105,6 +107,8 @@ def save_outcome(
     outcome.save()
     _log_outcome(outcome, author=author, now=now)
     search_index.index_outcome(outcome)
+    if prompt is not None:
+        changes.prompt_changed(prompt.pk)
     return outcome
 
 
@@ -183,6 +187,7 @@ def mark_key_insight(*, post: Post, by) -> bool:
     )
     if changed:
         post.is_key_insight, post.key_insight_by = True, by
+        changes.post_changed(post)
     return bool(changed)
 
 
@@ -190,6 +195,7 @@ def unmark_key_insight(*, post: Post) -> bool:
     changed = Post.objects.filter(pk=post.pk, is_key_insight=True).update(is_key_insight=False, key_insight_by=None)
     if changed:
         post.is_key_insight, post.key_insight_by = False, None
+        changes.post_changed(post)
     return bool(changed)
 
 

@@ -6,6 +6,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 
+from discussions import changes
 from discussions.search import index as search_index
 from topics import polls, scheduling
 from topics.models import Membership, Prompt, Topic
@@ -77,6 +78,7 @@ def duplicate_prompt(*, prompt: Prompt, topic: Topic, author) -> Prompt:
 def save_prompt_translation(*, form) -> Prompt:
     """The other language's version of a published prompt (a PromptTranslationForm), searchable at once."""
     prompt = form.save_translation()
+    changes.prompt_changed(prompt.pk)  # the panel and opening post in the other language
     search_index.index_prompt(prompt)
     return prompt
 
@@ -108,6 +110,7 @@ def save_prompt(*, form, author, now: datetime) -> tuple[Prompt, bool]:
         # Publishing now sets publish_at to now; a later time left in the form would clash with closes_at.
         prompt.publish_at = data.get("publish_at") if when == form.When.DRAFT else None
     prompt.save()
+    changes.prompt_changed(prompt.pk)  # a published prompt's thread shows it: its text, the Chatham House rule
     search_index.index_prompt(prompt)
     poll = form.poll_settings()
     if poll is not None:

@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.db.models import Max
 
+from discussions import changes
 from discussions import tasks as discussion_tasks
 from discussions.models import Thread
 from discussions.search import index as search_index
@@ -59,6 +60,7 @@ def publish_prompt(*, prompt_id: int, now: datetime, allowed_from=(Prompt.Status
     )
     Prompt.objects.filter(pk=prompt.pk).update(thread=thread, publish_at=prompt.publish_at)
     prompt.thread, prompt.status, prompt.published_at = thread, Prompt.Status.OPEN, now
+    changes.prompt_changed(prompt.pk)  # the thread now shows its prompt
     search_index.index_prompt(prompt)
     search_index.index_thread(thread, with_posts=True)  # now a prompt's thread: the Chatham House rule applies
     _record_announcements(prompt, now)
@@ -93,6 +95,7 @@ def close_prompt(*, prompt_id: int, now: datetime, by=None) -> bool:
     )
     if moved:
         Thread.objects.filter(prompt__pk=prompt_id).update(is_locked=True, is_pinned=False)
+        changes.prompt_changed(prompt_id)
         _log_prompt_action(prompt_id, by=by, action=AuditAction.PROMPT_CLOSE, now=now)
     return bool(moved)
 
@@ -107,6 +110,7 @@ def reopen_prompt(*, prompt_id: int, now: datetime, closes_at: datetime | None =
     )
     if moved:
         Thread.objects.filter(prompt__pk=prompt_id).update(is_locked=False, is_pinned=True)
+        changes.prompt_changed(prompt_id)
         _log_prompt_action(prompt_id, by=by, action=AuditAction.PROMPT_REOPEN, now=now)
     return bool(moved)
 

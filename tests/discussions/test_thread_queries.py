@@ -10,9 +10,14 @@ from django.test.utils import CaptureQueriesContext
 from discussions import services
 from tests.factories import make_member, make_thread
 
-# 13 since reactions: one grouped query brings every post's reaction counts and the reader's own reactions
-# (discussions.reactions.reactions_on); bookmarks come with the posts, as an EXISTS column.
-MAX_QUERIES = 13
+# Issue 11's budget. Bookmarks and flags come with the posts (EXISTS columns), one grouped query brings the reaction
+# counts and the reader's own reactions (discussions.reactions.reactions_on), the paginator takes the thread's
+# post_count, and a visitor's page first asks where the thread lives (for its cache stamp).
+MAX_VISITOR_QUERIES = 6
+MAX_MEMBER_QUERIES = 10
+# Without Redis (dev mode, the SQLite pass) a new viewer's view is still one UPDATE of the count: the view counter's
+# own cost, pinned by tests/test_reads_write_nothing.py. With Redis it is buffered there and costs no query.
+VIEW_COUNTING = ("view_count",)
 
 
 def make_busy_thread(topic, posts: int):
@@ -41,40 +46,40 @@ def queries_to_show(thread, user=None):
         response = client.get(thread.get_absolute_url())
     assert response.status_code == HTTPStatus.OK
     assert len(response.context["page"].object_list) == thread.post_count  # every post on the one page
-    return len(queries)
+    return len([query for query in queries if not any(part in query["sql"] for part in VIEW_COUNTING)])
 
 
 @pytest.fixture
 def small_and_large_threads(settings, topic):
     settings.POSTS_PER_PAGE = 200
-    return make_busy_thread(topic, posts=5), make_busy_thread(topic, posts=200)
+    return make_busy_thread(topic, posts=5), make_busy_thread(topic, posts=50)
 
 
-def test_the_thread_page_costs_anonymous_visitors_the_same_queries_for_5_or_200_posts(small_and_large_threads):
+def test_the_thread_page_costs_anonymous_visitors_the_same_queries_for_5_or_50_posts(small_and_large_threads):
     small, large = small_and_large_threads
 
     small_count, large_count = queries_to_show(small), queries_to_show(large)
 
     assert small_count == large_count
-    assert large_count <= MAX_QUERIES
+    assert large_count <= MAX_VISITOR_QUERIES
 
 
-def test_the_thread_page_costs_members_the_same_queries_for_5_or_200_posts(small_and_large_threads, member):
+def test_the_thread_page_costs_members_the_same_queries_for_5_or_50_posts(small_and_large_threads, member):
     small, large = small_and_large_threads
 
     small_count, large_count = queries_to_show(small, member), queries_to_show(large, member)
 
     assert small_count == large_count
-    assert large_count <= MAX_QUERIES
+    assert large_count <= MAX_MEMBER_QUERIES
 
 
-def test_the_thread_page_costs_moderators_the_same_queries_for_5_or_200_posts(small_and_large_threads, moderator):
+def test_the_thread_page_costs_moderators_the_same_queries_for_5_or_50_posts(small_and_large_threads, moderator):
     small, large = small_and_large_threads
 
     small_count, large_count = queries_to_show(small, moderator), queries_to_show(large, moderator)
 
     assert small_count == large_count
-    assert large_count <= MAX_QUERIES
+    assert large_count <= MAX_MEMBER_QUERIES
 
 
 def test_a_reload_of_a_long_thread_stays_within_the_query_budget(
@@ -84,5 +89,29 @@ def test_a_reload_of_a_long_thread_stays_within_the_query_budget(
     client.force_login(member)
     client.get(large.get_absolute_url())
 
-    with django_assert_max_num_queries(MAX_QUERIES):
+    with django_assert_max_num_queries(MAX_MEMBER_QUERIES):
         client.get(large.get_absolute_url())
+
+
+# About 600 characters of Markdown, as in issue 11's measurements.
+PARAGRAPH = (
+    "Hospital budgets in **Shanghai** cover part of the price; the rest falls to commercial insurance "
+    "([the 2024 report](https://example.org/report)), which few patients hold. Three payers said they "
+    "would cover the therapy only with real-world data on relapse at two years, and one asked for an "
+    "outcomes-based contract. The manufacturers answer that the data will take until 2027, and that "
+    "the price already reflects a discount of about a third against the list price abroad. Volumes "
+    "rose by 40% last year all the same, mostly in the eastern provinces."
+)
+
+
+def test_the_page_of_200_posts_is_under_250_kb(settings, topic):
+    settings.POSTS_PER_PAGE = 200
+    authors = [make_member(group=topic.group) for _ in range(20)]
+    thread = make_thread(topic=topic, author=authors[0], body=PARAGRAPH)
+    for n in range(199):
+        services.publish_post(thread=thread, author=authors[n % 20], body=PARAGRAPH)
+
+    response = Client().get(thread.get_absolute_url())
+
+    assert len(response.context["page"].object_list) == 200
+    assert len(response.content) < 250_000

@@ -267,6 +267,16 @@ var interpolate = window.interpolate || function (format, values) {
   document.querySelectorAll("a[data-copy-link]").forEach(function (link) {
     if (!navigator.clipboard || !window.isSecureContext) return;
     var status = link.parentNode.querySelector(".post-share__status");
+    var holder = document.querySelector("[data-copy-words]");
+    if (!status && holder) {
+      // A long thread page carries the words once; each link's live region is made here, before it is used.
+      status = document.createElement("span");
+      status.className = "post-share__status";
+      status.setAttribute("role", "status");
+      status.setAttribute("aria-live", "polite");
+      status.dataset.copied = holder.dataset.copyWords;
+      link.parentNode.appendChild(status);
+    }
     link.addEventListener("click", function (event) {
       event.preventDefault();
       navigator.clipboard.writeText(link.href).then(function () {
