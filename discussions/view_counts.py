@@ -138,6 +138,11 @@ def add_views(counts: dict[int, int]) -> int:
     return changed
 
 
+def buffered() -> bool:
+    """Whether views wait in Redis for the flush; without Redis each new view is written to its thread at once."""
+    return redis_client() is not None
+
+
 def redis_client():
     """The Redis client behind Django's cache (its own connection pool), or None when the cache is not Redis."""
     backend = caches["default"]
@@ -156,5 +161,6 @@ def _count_in_database(*, thread: Thread, viewer: str, day: str) -> int:
     if not cache.add(f"views:seen:{thread.pk}:{day}:{viewer}", 1, timeout=int(SEEN_FOR.total_seconds())):
         return 0
     Thread.objects.filter(pk=thread.pk).update(view_count=F("view_count") + 1)
+    thread.view_count += 1  # the page being shown says so too
     freshness.changed(threads=[thread.pk], topics=[thread.topic_id])
     return 1

@@ -25,13 +25,13 @@ from topics import sanctions
 from topics.access import get_topic_for_user, require_member
 
 
-def _count_view(request, thread: Thread) -> None:
+def _count_view(request, thread: Thread) -> int:
     # A member's view counts once: their read marker remembers the first. Neither way writes a session or a row
     # (discussions/view_counts.py buffers the count in Redis).
     if request.user.is_authenticated and thread.read_number is not None:
-        return
+        return 0
     now = timezone.now()
-    view_counts.count_view(thread=thread, viewer=view_counts.viewer_of(request, now=now), now=now)
+    return view_counts.count_view(thread=thread, viewer=view_counts.viewer_of(request, now=now), now=now)
 
 
 def _role_filter(request) -> str | None:
@@ -178,7 +178,9 @@ def thread_detail(request, pk, slug=None):
             gettext("There is no such role to filter by: use evidence, for, against, question or proposal."),
             content_type="text/plain; charset=utf-8",
         )
-    _count_view(request, thread)  # a page served from the cache is a view too
+    if _count_view(request, thread) and not view_counts.buffered():  # a page served from the cache is a view too
+        # Without Redis (dev mode) the view was written to the thread at once and moved its version on.
+        versions = freshness.versions(scopes)
     stamp = ".".join(str(version) for version in versions)
     whole_page = not request.user.is_authenticated and all(versions)  # a version 0: the cache is unreachable
     if whole_page and (cached := page_cache.fetch(request, stamp)) is not None:
