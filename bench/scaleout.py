@@ -289,13 +289,15 @@ def seed() -> dict:
 # Digest throughput, by bench/digest.py ------------------------------------------------------------------------------
 
 
-def digest_run(*, members: int, workers: int, postgres: str, broker: str, timeout: int) -> dict:
-    """One run of bench/digest.py; its figures, or {"error": ...}."""
+def digest_run(*, members: int, workers: int, postgres: str, broker: str, timeout: int, environment: dict) -> dict:
+    """One run of bench/digest.py in `environment` (not this process's production settings); its figures, or
+    {"error": ...}."""
     command = [sys.executable, str(ROOT / "bench" / "digest.py"), "--members", str(members), "--workers",
                str(workers), "--postgres", postgres, "--redis", broker, "--timeout", str(timeout)]
     print(f"$ {' '.join(command[1:])}", flush=True)
-    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    figures = {}
+    load_before = os.getloadavg()[0]  # other work on the machine skews the figures: say how much there was
+    run = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True)
+    figures = {"load": f"{load_before:.1f} → {os.getloadavg()[0]:.1f}"}
     for label, key, kind in (("digests/second", "per_second", float), ("seconds total", "seconds", float),
                              ("due (found in", "due", int), ("digests sent", "sent", int)):
         match = re.search(rf"^{re.escape(label)}.*?\s(\d+(?:\.\d+)?)\s*$", run.stdout, re.MULTILINE)
@@ -307,7 +309,7 @@ def digest_run(*, members: int, workers: int, postgres: str, broker: str, timeou
 
 
 def digest_table(results: dict[int, dict]) -> str:
-    lines = ["workers   digests/second   seconds   due members   vs 1 worker"]
+    lines = ["workers   digests/second   seconds   due members   vs 1 worker   load average"]
     one = results.get(1, {}).get("per_second")
     for workers, figures in results.items():
         if "error" in figures:
@@ -315,7 +317,7 @@ def digest_table(results: dict[int, dict]) -> str:
             continue
         ratio = f"{figures['per_second'] / one:.2f}x" if one else "-"
         lines.append(f"{workers:>7}   {figures['per_second']:>14.0f}   {figures.get('seconds', 0):>7.1f}   "
-                     f"{figures.get('due', 0):>11}   {ratio:>11}")
+                     f"{figures.get('due', 0):>11}   {ratio:>11}   {figures['load']}")
     return "\n".join(lines)
 
 
@@ -341,6 +343,7 @@ def _interrupt(signum, frame):
 
 def main() -> int:
     args = parse_args()
+    outer_environment = dict(os.environ)  # bench/digest.py's, before the site's settings are added below
     broker = args.broker or args.redis
     why_not = services_reachable(args.postgres, args.redis) or services_reachable(args.postgres, broker)
     if why_not:
@@ -394,12 +397,12 @@ def main() -> int:
             results = {}
             for workers in [int(n) for n in args.workers.split(",")]:
                 results[workers] = digest_run(members=args.members, workers=workers, postgres=args.postgres,
-                                              broker=broker, timeout=args.timeout)
+                                              broker=broker, timeout=args.timeout, environment=outer_environment)
                 if "error" in results[workers]:
                     print(results[workers]["error"])
             print()
-            print(f"Digest throughput, {args.members} members, PostgreSQL and Redis, {os.cpu_count()} CPU cores "
-                  f"(load average {os.getloadavg()[0]:.1f} at the end)")
+            print(f"Digest throughput (bench/digest.py), {args.members} members, PostgreSQL and Redis, "
+                  f"{os.cpu_count()} CPU cores")
             print(digest_table(results))
             failed = failed or any("error" in figures for figures in results.values())
     except KeyboardInterrupt:
