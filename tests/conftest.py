@@ -149,7 +149,7 @@ def start_worker(tmp_path, settings):
 
     With no `queues`, every task goes to one queue of the worker's own (CELERY_QUEUE); with `queues`, e.g.
     ("default", "email"), tasks are routed as in production (groupsite/queues.py) onto this test's own copies of
-    those queues, and the worker consumes the ones named. Tasks sent by the test go there (the app stops running
+    those queues, and the worker consumes the ones named; then it returns once the worker is ready. Tasks sent by the test go there (the app stops running
     them eagerly); the workers are stopped, and this test's split queues emptied, after.
     """
     started = []
@@ -177,6 +177,10 @@ def start_worker(tmp_path, settings):
         )
         started.append((process, log, log_path))
         celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = False, default
+        if queues is not None:  # a test of how soon work is done times it from a running worker, not its start-up
+            deadline = time.monotonic() + 60
+            while " ready." not in log_path.read_text() and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.2)
         return consumed
 
     yield start

@@ -18,7 +18,7 @@ from groupsite.celery import app as celery_app
 from groupsite.models import DigestFrequency
 from tests import factories
 
-PROMPT_SECONDS = 20  # how soon urgent work must be done, a worker's start-up included, on a busy machine
+PROMPT_SECONDS = 20  # how soon urgent work must be done by a running worker, on a busy machine
 BACKLOG_BATCHES = 300
 
 
