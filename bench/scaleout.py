@@ -398,8 +398,12 @@ def main() -> int:
             for workers in [int(n) for n in args.workers.split(",")]:
                 results[workers] = digest_run(members=args.members, workers=workers, postgres=args.postgres,
                                               broker=broker, timeout=args.timeout, environment=outer_environment)
-                if "error" in results[workers]:
-                    print(results[workers]["error"])
+                figures = results[workers]
+                if "error" in figures:
+                    print(figures["error"])
+                else:
+                    print(f"{workers} worker(s): {figures['per_second']:.0f} digests/second, "
+                          f"{figures.get('seconds', 0):.1f} s; load average {figures['load']}", flush=True)
             print()
             print(f"Digest throughput (bench/digest.py), {args.members} members, PostgreSQL and Redis, "
                   f"{os.cpu_count()} CPU cores")
