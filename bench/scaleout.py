@@ -14,8 +14,10 @@ queues and one on `digest` (this run's own copies of them). Each process has a l
   notified, and the reset email is delivered from the `email` queue.
 
 Then it stops the site and runs the digest benchmark (bench/digest.py, its own database) with 1, 2 and 4 worker
-processes, and prints digests per second for each. The exit status is 1 if a check fails or a digest run does not
-finish.
+processes, and prints digests per second for each, with the CPU time the workers used (read from /proc): on a
+machine whose cores other work takes, digests per CPU second tell whether more workers cost more work per digest,
+where digests per second only tell what the machine gave them. The exit status is 1 if a check fails or a digest
+run does not finish.
 """
 
 import argparse
@@ -296,28 +298,50 @@ def digest_run(*, members: int, workers: int, postgres: str, broker: str, timeou
                str(workers), "--postgres", postgres, "--redis", broker, "--timeout", str(timeout)]
     print(f"$ {' '.join(command[1:])}", flush=True)
     load_before = os.getloadavg()[0]  # other work on the machine skews the figures: say how much there was
-    run = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True)
-    figures = {"load": f"{load_before:.1f} → {os.getloadavg()[0]:.1f}"}
+    worker_cpu = {}  # pid -> CPU seconds so far, of bench/digest.py's worker processes (its children)
+    with tempfile.TemporaryFile("w+") as output:
+        run = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT, text=True)
+        while run.poll() is None:
+            for child in _children(run.pid):
+                worker_cpu[child] = load.cpu_seconds(child) or worker_cpu.get(child, 0.0)
+            clock.sleep(0.5)
+        output.seek(0)
+        stdout = output.read()
+    figures = {"load": f"{load_before:.1f} → {os.getloadavg()[0]:.1f}", "worker_cpu": sum(worker_cpu.values())}
     for label, key, kind in (("digests/second", "per_second", float), ("seconds total", "seconds", float),
                              ("due (found in", "due", int), ("digests sent", "sent", int)):
-        match = re.search(rf"^{re.escape(label)}.*?\s(\d+(?:\.\d+)?)\s*$", run.stdout, re.MULTILINE)
+        match = re.search(rf"^{re.escape(label)}.*?\s(\d+(?:\.\d+)?)\s*$", stdout, re.MULTILINE)
         if match:
             figures[key] = kind(float(match.group(1)))
-    if run.returncode or "UNFINISHED" in run.stdout or "per_second" not in figures:
-        figures["error"] = (run.stdout + run.stderr)[-2000:]
+    if run.returncode or "UNFINISHED" in stdout or "per_second" not in figures:
+        figures["error"] = stdout[-2000:]
     return figures
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def digest_table(results: dict[int, dict]) -> str:
-    lines = ["workers   digests/second   seconds   due members   vs 1 worker   load average"]
+    """Digests per second, and per CPU second of the workers: on a machine whose cores other work takes, the first
+    shows what the workers were given, the second whether more workers cost more work per digest."""
+    lines = ["workers   digests/second   vs 1 worker   seconds   due members   workers' CPU s   digests per CPU s   "
+             "CPU share   load average"]
     one = results.get(1, {}).get("per_second")
     for workers, figures in results.items():
         if "error" in figures:
             lines.append(f"{workers:>7}   FAILED (see above)")
             continue
         ratio = f"{figures['per_second'] / one:.2f}x" if one else "-"
-        lines.append(f"{workers:>7}   {figures['per_second']:>14.0f}   {figures.get('seconds', 0):>7.1f}   "
-                     f"{figures.get('due', 0):>11}   {ratio:>11}   {figures['load']}")
+        seconds, cpu, due = figures.get("seconds", 0), figures["worker_cpu"], figures.get("due", 0)
+        lines.append(
+            f"{workers:>7}   {figures['per_second']:>14.0f}   {ratio:>11}   {seconds:>7.1f}   {due:>11}"
+            f"   {cpu:>13.1f}   {due / cpu if cpu else 0:>17.1f}   {cpu / seconds if seconds else 0:>8.2f}"
+            f"   {figures['load']}"
+        )
     return "\n".join(lines)
 
 
@@ -403,7 +427,8 @@ def main() -> int:
                     print(figures["error"])
                 else:
                     print(f"{workers} worker(s): {figures['per_second']:.0f} digests/second, "
-                          f"{figures.get('seconds', 0):.1f} s; load average {figures['load']}", flush=True)
+                          f"{figures.get('seconds', 0):.1f} s, workers' CPU {figures['worker_cpu']:.1f} s; "
+                          f"load average {figures['load']}", flush=True)
             print()
             print(f"Digest throughput (bench/digest.py), {args.members} members, PostgreSQL and Redis, "
                   f"{os.cpu_count()} CPU cores")
