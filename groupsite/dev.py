@@ -166,7 +166,9 @@ def command_up(args) -> None:
     manage("migrate", "--noinput", env=env)
     manage("load_demo", env=env)
     processes = {
-        "worker": [BIN / "celery", "-A", "groupsite", "worker", "--loglevel=INFO", "--concurrency=2"],
+        # One worker on all three queues (groupsite/queues.py); production runs one per queue.
+        "worker": [BIN / "celery", "-A", "groupsite", "worker", "-Q", "default,email,digest", "--loglevel=INFO",
+                   "--concurrency=2"],
         "beat": [BIN / "celery", "-A", "groupsite", "beat", "--loglevel=INFO"],
         "web": web_command(args.host, args.port),
     }

@@ -15,6 +15,13 @@ from django.core.mail.backends.base import BaseEmailBackend
 from groupsite import outbox
 
 
+def mark_bulk(message: EmailMessage) -> EmailMessage:
+    """Mark mail sent to many members at once (the digest): it is delivered from the digest queue, so it never
+    waits in front of urgent mail (groupsite/queues.py)."""
+    message.is_bulk = True
+    return message
+
+
 def serialize_message(message: EmailMessage) -> dict:
     if message.attachments:
         # Nothing on the site sends attachments; refuse rather than drop them silently.
@@ -29,6 +36,7 @@ def serialize_message(message: EmailMessage) -> dict:
         "reply_to": list(message.reply_to),
         "headers": {name: storable(value) for name, value in message.extra_headers.items()},
         "alternatives": [[storable(content), mimetype] for content, mimetype in getattr(message, "alternatives", [])],
+        "bulk": getattr(message, "is_bulk", False),
     }
 
 

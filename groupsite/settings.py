@@ -286,7 +286,12 @@ else:
     }
 CELERY_BROKER_CONNECTION_TIMEOUT = env_int("BROKER_CONNECT_TIMEOUT", 2)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.1, "interval_step": 0.2, "interval_max": 0.2}
-CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "celery")
+# Three queues, `default`, `email` and `digest`, so that a digest run never holds up urgent mail: groupsite/queues.py
+# routes each task and says why. CELERY_QUEUE_SUFFIX gives a test or a benchmark a set of its own ("email-b1");
+# CELERY_QUEUE instead puts every task on that one queue (a test's or a benchmark's single worker).
+CELERY_QUEUE_SUFFIX = env("CELERY_QUEUE_SUFFIX", "")
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "default" + CELERY_QUEUE_SUFFIX)
+CELERY_TASK_ROUTES = ("groupsite.queues.route",)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-task leaves the message for another
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -144,29 +144,44 @@ def outsider(db):
 
 
 @pytest.fixture
-def start_worker(tmp_path):
-    """Start a real `celery worker` process on a queue of its own, sharing this test's settings and database.
+def start_worker(tmp_path, settings):
+    """Start a real `celery worker` process on queues of its own, sharing this test's settings and database.
 
-    Tasks sent by the test go to that queue (the app stops running them eagerly); the worker is stopped after.
+    With no `queues`, every task goes to one queue of the worker's own (CELERY_QUEUE); with `queues`, e.g.
+    ("default", "email"), tasks are routed as in production (groupsite/queues.py) onto this test's own copies of
+    those queues, and the worker consumes the ones named; then it returns once the worker is ready. Tasks sent by the test go there (the app stops running
+    them eagerly); the workers are stopped, and this test's split queues emptied, after.
     """
     started = []
     previous = celery_app.conf.task_always_eager, celery_app.conf.task_default_queue
+    suffix = f"-test-{uuid.uuid4().hex[:12]}"
 
-    def start(**extra_env) -> str:
-        queue = f"test-{uuid.uuid4().hex[:12]}"
-        env = dict(os.environ, CELERY_QUEUE=queue, DATABASE_URL=subprocesses.database_url(), **extra_env)
-        log_path = tmp_path / f"worker-{queue}.log"
+    def start(*, queues: tuple[str, ...] | None = None, **extra_env) -> str:
+        env = dict(os.environ, DATABASE_URL=subprocesses.database_url(), **extra_env)
+        if queues is None:
+            default = consumed = f"test-{uuid.uuid4().hex[:12]}"
+            env["CELERY_QUEUE"] = default
+        else:
+            settings.CELERY_QUEUE_SUFFIX = suffix  # the routes here pick this test's queues too
+            default, consumed = "default" + suffix, ",".join(queue + suffix for queue in queues)
+            env.pop("CELERY_QUEUE", None)
+            env["CELERY_QUEUE_SUFFIX"] = suffix
+        log_path = tmp_path / f"worker-{len(started)}-{consumed.replace(',', '+')}.log"
         log = log_path.open("w")
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "groupsite", "worker", "--pool=solo", "-Q", queue, "-l", "INFO"],
+            [sys.executable, "-m", "celery", "-A", "groupsite", "worker", "--pool=solo", "-Q", consumed, "-l", "INFO"],
             cwd=Path(__file__).resolve().parent.parent,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         started.append((process, log, log_path))
-        celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = False, queue
-        return queue
+        celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = False, default
+        if queues is not None:  # a test of how soon work is done times it from a running worker, not its start-up
+            deadline = time.monotonic() + 60
+            while " ready." not in log_path.read_text() and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.2)
+        return consumed
 
     yield start
     celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
@@ -180,6 +195,12 @@ def start_worker(tmp_path):
             process.kill()
         log.close()
         print(log_path.read_text()[-3000:])
+    if settings.CELERY_QUEUE_SUFFIX == suffix:  # what no worker took (a test's backlog) must not pile up
+        from groupsite.queues import QUEUES
+
+        with celery_app.connection_for_write() as connection:
+            for queue in QUEUES:
+                connection.default_channel.queue_purge(queue + suffix)
 
 
 # Headless Chromium (Debian's package) driven by Playwright; Playwright's own browser download is never used.

@@ -17,6 +17,7 @@ from discussions.digest.schedule import covered_since, latest_deliveries, zone_n
 from discussions.emails import DIGEST_SCOPE, absolute, build_email
 from discussions.models import Notification, Post, ThreadRead
 from groupsite import languages
+from groupsite.mail import mark_bulk
 from groupsite.models import DigestFrequency, EmailChoice, NotificationKind, User
 from topics import answers, bilingual
 from topics.models import Membership, Prompt, Vote
@@ -486,6 +487,7 @@ def digest_context(user, *, now: datetime, groups=None) -> dict | None:
 def build_digest_message(user, context: dict):
     """The email for a digest context: subject, plain text and HTML, rendered on the member's clock."""
     with languages.speaking(user), timezone.override(zone_named(user.timezone)):
-        return build_email(
+        message = build_email(
             template="digest", user=user, context=context, scope=DIGEST_SCOPE, list_id=context["list_id"]
         )
+    return mark_bulk(message)  # delivered from the digest queue, behind no urgent mail and in front of none
