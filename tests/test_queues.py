@@ -39,6 +39,7 @@ def test_each_task_goes_to_its_intended_queue():
         "discussions.tasks.notify_new_thread": "default",
         "discussions.tasks.notify_prompt_published": "default",
         "discussions.tasks.notify_join_approved": "default",
+        "discussions.tasks.flush_view_counts": "default",
         "discussions.tasks.create_prompt_reminders": "default",
         "topics.tasks.run_prompt_schedule": "default",
         "topics.tasks.send_prompt_reminder": "default",
