@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils import translation
 from django.utils.translation import gettext
 from django.views import i18n
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from discussions.models import Post
@@ -88,11 +89,24 @@ def edit_profile(request):
     return render(request, "profile_form.html", {"form": form})
 
 
+@csrf_exempt  # for visitors only: a member's switch is checked by _save_member_language
 @require_POST
 def set_language(request):
     """The footer's switcher: Django's set_language (the language cookie, for visitors too), and for a signed-in
-    member also their profile's choice, so that their emails follow it."""
+    member also their profile's choice, so that their emails follow it.
+
+    A visitor's switch carries no CSRF token, so that the pages it sits on are the same for every visitor and can
+    be served whole from the shared cache (groupsite/page_cache.py). A forged switch can only set a visitor's own
+    language cookie, which one click sets back; a member's choice is saved to their profile and stays checked.
+    """
+    if request.user.is_authenticated:
+        return _save_member_language(request)
+    return i18n.set_language(request)
+
+
+@csrf_protect
+def _save_member_language(request):
     language = request.POST.get("language", "")
-    if request.user.is_authenticated and languages.is_offered(language):
+    if languages.is_offered(language):
         User.objects.filter(pk=request.user.pk).update(language=language)
     return i18n.set_language(request)
