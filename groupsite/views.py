@@ -78,7 +78,7 @@ def edit_profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST":
         if form.is_valid():
-            form.save()
+            accounts.save_profile(form=form)
             # The next page speaks the language just chosen (or the browser's, for "not chosen").
             translation.activate(
                 languages.chosen_language(request.user) or translation.get_language_from_request(request)

@@ -13,6 +13,7 @@ being announced: view counts (buffered and flushed in batches) and "3 minutes ag
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
@@ -20,6 +21,7 @@ from django.utils.safestring import mark_safe
 from discussions.models import Thread
 from groupsite import freshness
 from topics import bilingual
+from topics.models import Prompt
 
 # Where a thread row's unread badge goes. Text a member typed is escaped ("<" becomes "&lt;"), so this comment
 # can only come from the row's own template.
@@ -46,6 +48,28 @@ def reader_variant(request, *, is_moderator: bool) -> tuple:
         bilingual.wanted_language(request),
         request.META.get("QUERY_STRING", ""),  # the bilingual switch links keep the page's own query
     )
+
+
+def membership_changed(*, group_id: int, user_id: int, badge: bool) -> None:
+    """After someone joins, leaves, is removed or banned, or changes role: the group's pages (member count,
+    moderators), and with `badge` every thread row and page of the group that shows their name with its badge
+    (threads they started or posted in). Called inside the change's transaction."""
+    threads = []
+    if badge:
+        started_or_posted = Q(author_id=user_id) | Q(posts__author_id=user_id)
+        threads = Thread.objects.filter(started_or_posted, topic__group_id=group_id).values_list("pk", flat=True)
+        threads = list(threads.distinct())
+    freshness.changed(threads=threads, groups=[group_id])
+
+
+def prompt_changed(prompt_id: int) -> None:
+    """After a prompt is published, closed, reopened or edited: its topic and group pages (open prompts,
+    outcomes) and its thread (the prompt panel, and the row's pin and lock)."""
+    prompt = Prompt.objects.filter(pk=prompt_id).values("thread_id", "topic_id", "topic__group_id").first()
+    if prompt is None:
+        return
+    threads = [prompt["thread_id"]] if prompt["thread_id"] else []
+    freshness.changed(threads=threads, topics=[prompt["topic_id"]], groups=[prompt["topic__group_id"]])
 
 
 def _seconds() -> int:

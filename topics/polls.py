@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from topics import page_parts
 from topics.models import Membership, Poll, PollOption, Prompt, Vote
 
 OPTION_MAX_LENGTH = PollOption._meta.get_field("label").max_length
@@ -140,6 +141,7 @@ def cast_vote(*, poll: Poll, user, option_id: int | None, reason: str, now: date
         defaults={"option": option, "reason": reason, "updated_at": now},
         create_defaults={"option": option, "reason": reason, "created_at": now, "updated_at": now},
     )
+    page_parts.prompt_changed(prompt.pk)  # the poll's counts on its thread and in the moderators' lists
     return vote
 
 

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from discussions.search import index as search_index
-from topics import polls, scheduling
+from topics import page_parts, polls, scheduling
 from topics.models import Membership, Prompt, Topic
 
 
@@ -34,6 +34,7 @@ def publish_now(*, prompt: Prompt, now: datetime, by=None) -> bool:
     """Publish a draft, scheduled or backlog prompt at once."""
     if prompt.closes_at is not None and prompt.closes_at <= now:
         Prompt.objects.filter(pk=prompt.pk).update(closes_at=None)
+        page_parts.prompt_changed(prompt.pk)
     return scheduling.publish_prompt(
         prompt_id=prompt.pk,
         now=now,
@@ -78,6 +79,7 @@ def save_prompt_translation(*, form) -> Prompt:
     """The other language's version of a published prompt (a PromptTranslationForm), searchable at once."""
     prompt = form.save_translation()
     search_index.index_prompt(prompt)
+    page_parts.prompt_changed(prompt.pk)
     return prompt
 
 
@@ -109,6 +111,7 @@ def save_prompt(*, form, author, now: datetime) -> tuple[Prompt, bool]:
         prompt.publish_at = data.get("publish_at") if when == form.When.DRAFT else None
     prompt.save()
     search_index.index_prompt(prompt)
+    page_parts.prompt_changed(prompt.pk)
     poll = form.poll_settings()
     if poll is not None:
         polls.save_poll(prompt=prompt, **poll)
