@@ -142,6 +142,8 @@ def thread_rows(request, *, topic, threads: list[dict], is_moderator: bool, load
 def unread_badge(row: dict) -> str:
     """The reader's own "3 new posts" link to their first unread post, or nothing: never stored in a shared row."""
     read_number = row.get("read_number")
+    if read_number is None or read_number >= row["post_count"]:
+        return ""  # never opened (it opens at the start), or read to the end: most rows, so no model is made
     thread = Thread(pk=row["pk"], title=row["title"], post_count=row["post_count"])  # enough for its addresses
     first_unread = thread.first_unread_number(read_number)
     if not first_unread:
