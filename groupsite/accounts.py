@@ -1,4 +1,4 @@
-"""Site-wide account actions for site staff."""
+"""Site-wide account actions: a member's own profile, and what site staff do to accounts."""
 
 from datetime import datetime
 
@@ -8,7 +8,21 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 
+from groupsite import freshness
 from topics import audit
+
+
+# What a profile shows on other pages: names with posts, threads and outcomes everywhere, affiliations beside
+# a group's moderators.
+SHOWN_EVERYWHERE = ("display_name", "affiliation")
+
+
+@transaction.atomic
+def save_profile(*, form) -> None:
+    """Save a validated ProfileForm; a new name shows on every page at once, cached or not."""
+    form.save()
+    if any(field in form.changed_data for field in SHOWN_EVERYWHERE):
+        freshness.changed(site=True)
 
 
 @transaction.atomic

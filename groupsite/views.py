@@ -78,7 +78,7 @@ def edit_profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST":
         if form.is_valid():
-            form.save()
+            accounts.save_profile(form=form)
             # The next page speaks the language just chosen (or the browser's, for "not chosen").
             translation.activate(
                 languages.chosen_language(request.user) or translation.get_language_from_request(request)
@@ -89,23 +89,23 @@ def edit_profile(request):
     return render(request, "profile_form.html", {"form": form})
 
 
-@csrf_exempt
+@csrf_exempt  # for visitors only: a member's switch is checked by _save_member_language
 @require_POST
 def set_language(request):
     """The footer's switcher: Django's set_language (the language cookie, for visitors too), and for a signed-in
     member also their profile's choice, so that their emails follow it.
 
-    A visitor's pages carry no CSRF token, so that reading them sets no cookie: for a visitor this view is exempt,
-    and a forged request from another site can do no more than change their language cookie (Django's own check
-    still keeps `next` on this site). A member's change is written to their profile, so it needs the token.
+    A visitor's switch carries no CSRF token, so that the pages it sits on are the same for every visitor and can
+    be served whole from the shared cache (groupsite/page_cache.py). A forged switch can only set a visitor's own
+    language cookie, which one click sets back; a member's choice is saved to their profile and stays checked.
     """
     if request.user.is_authenticated:
-        return _set_member_language(request)
+        return _save_member_language(request)
     return i18n.set_language(request)
 
 
 @csrf_protect
-def _set_member_language(request):
+def _save_member_language(request):
     language = request.POST.get("language", "")
     if languages.is_offered(language):
         User.objects.filter(pk=request.user.pk).update(language=language)

@@ -60,10 +60,10 @@ def get_group_for_moderator(user, slug: str) -> tuple[Group, Membership]:
 
 
 def get_topic_for_user(user, group_slug: str, topic_slug: str) -> tuple[Topic, Membership | None]:
-    group, membership = get_group_for_user(user, group_slug)
-    topic = get_object_or_404(Topic, group=group, slug=topic_slug)
-    topic.group = group  # already fetched; saves a query
-    return topic, membership
+    # The topic and its group in one query: a missing topic and a private group's topic are the same 404 to
+    # anyone outside the group, so the group need not be looked up on its own first.
+    topic = get_object_or_404(Topic.objects.select_related("group"), group__slug=group_slug, slug=topic_slug)
+    return topic, reader_membership(user, topic.group)
 
 
 def get_topic_for_moderator(user, group_slug: str, topic_slug: str) -> tuple[Topic, Membership]:

@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy
 
-from discussions import changes, excerpts
+from discussions import excerpts
 from discussions.models import Post, Thread
 from discussions.search import index as search_index
+from groupsite import freshness
 from topics import audit, bilingual
 from topics.audit import AuditAction
 from topics.models import Outcome, OutcomeRevision, Prompt, Topic
@@ -87,8 +88,7 @@ def save_outcome(
                 )
             _log_outcome(outcome, author=author, now=now)
             search_index.index_outcome(outcome)
-            if prompt is not None:
-                changes.prompt_changed(prompt.pk)  # the outcome in the prompt panel
+            _outcome_changed(outcome)
             return outcome
         except IntegrityError:
             outcome = _existing(topic=topic, prompt=prompt, lock=True)
@@ -107,9 +107,14 @@ def save_outcome(
     outcome.save()
     _log_outcome(outcome, author=author, now=now)
     search_index.index_outcome(outcome)
-    if prompt is not None:
-        changes.prompt_changed(prompt.pk)
+    _outcome_changed(outcome)
     return outcome
+
+
+def _outcome_changed(outcome: Outcome) -> None:
+    """The topic page shows outcomes and the summary; a prompt's thread shows its outcome too."""
+    threads = [outcome.prompt.thread_id] if outcome.prompt is not None and outcome.prompt.thread_id else []
+    freshness.changed(threads=threads, topics=[outcome.topic_id], groups=[outcome.topic.group_id])
 
 
 def _log_outcome(outcome: Outcome, *, author, now: datetime) -> None:
@@ -187,7 +192,7 @@ def mark_key_insight(*, post: Post, by) -> bool:
     )
     if changed:
         post.is_key_insight, post.key_insight_by = True, by
-        changes.post_changed(post)
+        _key_insight_changed(post)
     return bool(changed)
 
 
@@ -195,8 +200,14 @@ def unmark_key_insight(*, post: Post) -> bool:
     changed = Post.objects.filter(pk=post.pk, is_key_insight=True).update(is_key_insight=False, key_insight_by=None)
     if changed:
         post.is_key_insight, post.key_insight_by = False, None
-        changes.post_changed(post)
+        _key_insight_changed(post)
     return bool(changed)
+
+
+def _key_insight_changed(post: Post) -> None:
+    """Its thread marks it, its topic page lists it."""
+    thread = Thread.objects.filter(pk=post.thread_id).values("topic_id", "topic__group_id").get()
+    freshness.changed(threads=[post.thread_id], topics=[thread["topic_id"]], groups=[thread["topic__group_id"]])
 
 
 def key_insights(topic: Topic, *, show_all_authors: bool) -> list[Post]:

@@ -9,7 +9,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from discussions import changes
+from topics import page_parts
 from topics.models import Membership, Poll, PollOption, Prompt, Vote
 
 OPTION_MAX_LENGTH = PollOption._meta.get_field("label").max_length
@@ -96,7 +96,7 @@ def save_poll(
     poll.results_visibility = results_visibility
     poll.quorum = quorum
     poll.save()
-    changes.prompt_changed(prompt.pk)  # the poll in the prompt panel of its thread
+    page_parts.prompt_changed(prompt.pk)  # the poll in the prompt panel of its thread
     return poll
 
 
@@ -107,7 +107,7 @@ def remove_poll(*, prompt: Prompt) -> bool:
     if poll.votes.exists():
         raise ValidationError(gettext("Members have voted already: the poll can no longer be removed."))
     poll.delete()
-    changes.prompt_changed(prompt.pk)
+    page_parts.prompt_changed(prompt.pk)
     return True
 
 
@@ -143,7 +143,7 @@ def cast_vote(*, poll: Poll, user, option_id: int | None, reason: str, now: date
         defaults={"option": option, "reason": reason, "updated_at": now},
         create_defaults={"option": option, "reason": reason, "created_at": now, "updated_at": now},
     )
-    changes.prompt_changed(prompt.pk)  # the results and counts in the prompt panel
+    page_parts.prompt_changed(prompt.pk)  # the poll's counts on its thread and in the moderators' lists
     return vote
 
 

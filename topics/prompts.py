@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 
 from discussions import changes
 from discussions.search import index as search_index
-from topics import polls, scheduling
+from topics import page_parts, polls, scheduling
 from topics.models import Membership, Prompt, Topic
 
 
@@ -35,6 +35,7 @@ def publish_now(*, prompt: Prompt, now: datetime, by=None) -> bool:
     """Publish a draft, scheduled or backlog prompt at once."""
     if prompt.closes_at is not None and prompt.closes_at <= now:
         Prompt.objects.filter(pk=prompt.pk).update(closes_at=None)
+        page_parts.prompt_changed(prompt.pk)
     return scheduling.publish_prompt(
         prompt_id=prompt.pk,
         now=now,
@@ -80,6 +81,7 @@ def save_prompt_translation(*, form) -> Prompt:
     prompt = form.save_translation()
     changes.prompt_changed(prompt.pk)  # the panel and opening post in the other language
     search_index.index_prompt(prompt)
+    page_parts.prompt_changed(prompt.pk)
     return prompt
 
 
@@ -112,6 +114,7 @@ def save_prompt(*, form, author, now: datetime) -> tuple[Prompt, bool]:
     prompt.save()
     changes.prompt_changed(prompt.pk)  # a published prompt's thread shows it: its text, the Chatham House rule
     search_index.index_prompt(prompt)
+    page_parts.prompt_changed(prompt.pk)
     poll = form.poll_settings()
     if poll is not None:
         polls.save_poll(prompt=prompt, **poll)

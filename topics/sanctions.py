@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext, gettext_lazy as _
 
-from groupsite import clock
+from groupsite import clock, freshness
 from topics import audit
 
 
@@ -165,6 +165,7 @@ def suspend_member(*, membership, actor, ends_at: datetime, reason: str, now: da
     )
     membership.suspension = sanction
     membership.save(update_fields=["suspension"])
+    freshness.changed(groups=[membership.group_id])
     audit.record(
         actor=actor.user,
         action=audit.AuditAction.SUSPEND,
@@ -202,6 +203,7 @@ def ban_member(*, membership, actor, reason: str, now: datetime) -> Sanction:
         now=now,
     )
     membership.delete()
+    freshness.changed(groups=[membership.group_id])  # one member fewer (moderators are never banned)
     # Whatever the person was still asking for is answered by the ban.
     pending = JoinRequest.objects.filter(
         group_id=sanction.group_id, user_id=sanction.user_id, status=JoinRequest.Status.PENDING
@@ -219,6 +221,7 @@ def lift_sanction(*, sanction: Sanction, actor, now: datetime, reason: str = "")
     if not lifted:
         return False
     sanction.lifted_at, sanction.lifted_by = now, actor.user
+    freshness.changed(groups=[sanction.group_id])
     audit.record(
         actor=actor.user,
         action=audit.AuditAction.LIFT_SUSPENSION,

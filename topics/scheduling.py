@@ -11,13 +11,12 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.db.models import Max
 
-from discussions import changes
 from discussions import tasks as discussion_tasks
 from discussions.models import Thread
 from discussions.search import index as search_index
 from discussions.services import start_thread
-from groupsite import outbox
-from topics import audit
+from groupsite import freshness, outbox
+from topics import audit, page_parts
 from topics.audit import AuditAction
 from topics.models import Membership, Milestone, Prompt, PromptAnnouncement, PromptProgramme, Topic
 
@@ -60,7 +59,7 @@ def publish_prompt(*, prompt_id: int, now: datetime, allowed_from=(Prompt.Status
     )
     Prompt.objects.filter(pk=prompt.pk).update(thread=thread, publish_at=prompt.publish_at)
     prompt.thread, prompt.status, prompt.published_at = thread, Prompt.Status.OPEN, now
-    changes.prompt_changed(prompt.pk)  # the thread now shows its prompt
+    page_parts.prompt_changed(prompt.pk)
     search_index.index_prompt(prompt)
     search_index.index_thread(thread, with_posts=True)  # now a prompt's thread: the Chatham House rule applies
     _record_announcements(prompt, now)
@@ -95,7 +94,7 @@ def close_prompt(*, prompt_id: int, now: datetime, by=None) -> bool:
     )
     if moved:
         Thread.objects.filter(prompt__pk=prompt_id).update(is_locked=True, is_pinned=False)
-        changes.prompt_changed(prompt_id)
+        page_parts.prompt_changed(prompt_id)  # the beat's closing too: every page showing it, at once
         _log_prompt_action(prompt_id, by=by, action=AuditAction.PROMPT_CLOSE, now=now)
     return bool(moved)
 
@@ -110,7 +109,7 @@ def reopen_prompt(*, prompt_id: int, now: datetime, closes_at: datetime | None =
     )
     if moved:
         Thread.objects.filter(prompt__pk=prompt_id).update(is_locked=False, is_pinned=True)
-        changes.prompt_changed(prompt_id)
+        page_parts.prompt_changed(prompt_id)
         _log_prompt_action(prompt_id, by=by, action=AuditAction.PROMPT_REOPEN, now=now)
     return bool(moved)
 
@@ -244,6 +243,7 @@ def move_milestone(*, milestone: Milestone, happens_at: datetime) -> int:
         prompt.publish_at = new_publish_at
         prompt.save(update_fields=["publish_at", "closes_at"])
         moved += 1
+    freshness.changed(groups=[milestone.group_id])  # the group's schedule
     return moved
 
 

@@ -14,10 +14,10 @@ from discussions import tasks as discussion_tasks
 from discussions.emails import render_plain_text
 from discussions.moderation import HOUR, RateLimited, count_in_window
 from discussions.search import index as search_index
-from topics import sanctions
+from topics import page_parts, sanctions
 from topics import audit
 from topics.audit import AuditAction
-from groupsite import languages, outbox
+from groupsite import freshness, languages, outbox
 from groupsite.models import User
 from topics.models import Group, Invitation, JoinRequest, Membership, PromptProgramme, Topic
 
@@ -33,6 +33,7 @@ def add_member(*, group: Group, user, role: str = Membership.Role.MEMBER) -> Mem
     membership, created = Membership.objects.get_or_create(group=group, user=user, defaults={"role": role})
     if created:
         sanctions.carry_over_suspension(membership=membership)  # leaving and rejoining does not end a suspension
+        page_parts.membership_changed(group_id=group.pk, user_id=user.pk, badge=membership.is_moderator)
     # Anything they were still asking for is settled by their joining.
     JoinRequest.objects.filter(group=group, user=user, status=JoinRequest.Status.PENDING).update(
         status=JoinRequest.Status.APPROVED
@@ -114,6 +115,7 @@ def decide_join_request(*, join_request: JoinRequest, moderator, approve: bool, 
         membership, created = Membership.objects.get_or_create(group=join_request.group, user=join_request.user)
         if created:
             sanctions.carry_over_suspension(membership=membership)
+            page_parts.membership_changed(group_id=join_request.group_id, user_id=join_request.user_id, badge=False)
         outbox.enqueue(discussion_tasks.notify_join_approved, join_request.pk, now.isoformat())
     group = join_request.group
     context = {"group": group, "approved": approve, "group_url": settings.SITE_URL + group.get_absolute_url()}
@@ -151,6 +153,7 @@ def leave_group(*, group: Group, user) -> None:
     if membership.role == Membership.Role.OWNER and _is_last_owner(membership):
         raise ValidationError(gettext("You are the group's only owner: make someone else an owner before you leave."))
     membership.delete()
+    page_parts.membership_changed(group_id=group.pk, user_id=user.pk, badge=membership.is_moderator)
 
 
 @transaction.atomic
@@ -165,8 +168,11 @@ def change_role(*, membership: Membership, role: str, changed_by: Membership) ->
     if membership.role == Membership.Role.OWNER and _is_last_owner(membership):
         raise ValidationError(gettext("A group needs an owner: make someone else an owner first."))
     old_role = membership.get_role_display()
+    had_badge = membership.is_moderator
     membership.role = role
     membership.save(update_fields=["role"])
+    # Owners and moderators wear a badge beside their name; an owner made moderator changes which one.
+    page_parts.membership_changed(group_id=membership.group_id, user_id=membership.user_id, badge=had_badge or membership.is_moderator)
     audit.record(
         actor=changed_by.user,
         action=AuditAction.ROLE_CHANGE,
@@ -187,6 +193,7 @@ def remove_member(*, membership: Membership, removed_by: Membership, reason: str
     if membership.role == Membership.Role.OWNER and _is_last_owner(membership):
         raise ValidationError(gettext("A group needs an owner: make someone else an owner first."))
     membership.delete()
+    page_parts.membership_changed(group_id=membership.group_id, user_id=membership.user_id, badge=membership.is_moderator)
     audit.record(
         actor=removed_by.user,
         action=AuditAction.REMOVE_MEMBER,
@@ -334,6 +341,9 @@ def update_group_settings(
     if changed:
         # Only what changed is written, so two moderators editing different settings do not undo each other.
         group.save(update_fields=changed)
+        # Every page of the group shows its name, clock or visibility (and the home page lists it). A group made
+        # private is closed to visitors by the access check on every request, cached page or not.
+        freshness.changed(groups=[group.pk])
         audit.record(
             actor=changed_by.user,
             action=AuditAction.SETTINGS,
@@ -398,6 +408,7 @@ def create_topic(
     except IntegrityError:
         raise ValidationError({"slug": _slug_taken(slug)}) from None
     search_index.index_briefing(topic)
+    freshness.changed(topics=[topic.pk], groups=[group.pk])  # the group page lists its topics
     return topic
 
 
@@ -422,6 +433,9 @@ def update_topic(
     except IntegrityError:
         raise ValidationError({"slug": _slug_taken(slug)}) from None
     search_index.index_briefing(topic)
+    # Its threads' pages name their topic too.
+    threads = topic.threads.values_list("pk", flat=True)
+    freshness.changed(threads=list(threads), topics=[topic.pk], groups=[topic.group_id])
     return topic
 
 
@@ -451,4 +465,5 @@ def move_topic(*, topic: Topic, direction: str) -> bool:
             each.position = position
             renumbered.append(each)
     Topic.objects.bulk_update(renumbered, ["position"])
+    freshness.changed(groups=[topic.group_id])  # the order of the group page's list
     return True

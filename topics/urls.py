@@ -9,6 +9,7 @@ from topics.views import manage
 from topics.views import sanctions
 from topics.views import audit_log
 from topics.views import followup
+from topics.views import topic_page
 
 app_name = "topics"
 urlpatterns = [
@@ -32,7 +33,7 @@ urlpatterns = [
     # Before the topic page: "new" would otherwise be read as a topic slug (and is reserved as one).
     path("g/<slug:slug>/topics/new/", manage.topic_new, name="topic_new"),
     path("g/<slug:slug>/topics/<int:pk>/move/", manage.topic_move, name="topic_move"),
-    path("g/<slug:group_slug>/topics/<slug:topic_slug>/", views.topic_detail, name="topic"),
+    path("g/<slug:group_slug>/topics/<slug:topic_slug>/", topic_page.topic_detail, name="topic"),
     path("g/<slug:group_slug>/topics/<slug:topic_slug>/edit/", manage.topic_edit, name="topic_edit"),
     path("g/<slug:slug>/agenda/", prompts.agenda, name="agenda"),
     path("g/<slug:slug>/programme/", prompts.programme, name="programme"),

@@ -12,13 +12,9 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from discussions.flag_forms import ModeratorReasonForm
-from discussions import reactions
-from discussions.models import Thread
-from discussions.services import topic_evidence
-from groupsite import clock
-from topics import sanctions, services
-from topics.access import get_group_for_moderator, get_group_for_user, get_group_to_join, get_topic_for_user
-from topics.outcomes import group_today, topic_conclusions
+from groupsite import clock, freshness, page_cache
+from topics import page_parts, sanctions, services
+from topics.access import get_group_for_moderator, get_group_for_user, get_group_to_join
 from topics.forms import EmailInvitationForm, JoinRequestForm, SanctionForm
 from topics.models import Group, Invitation, JoinRequest, Membership, Prompt
 
@@ -30,46 +26,98 @@ ROLE_ORDER = Case(
 
 
 def home(request):
+    # Visitors see the public groups: the page is kept under their versions (any change to one moves its own), and
+    # a group made, made private or deleted changes which versions the stamp is made of.
+    stamp = None
+    if page_cache.is_visitor_request(request):
+        public_ids = Group.objects.filter(visibility=Group.Visibility.PUBLIC).order_by("pk").values_list("pk", flat=True)
+        stamp = freshness.stamp(freshness.scopes_of(groups=list(public_ids), site=True))
+        cached = page_cache.fetch(request, stamp)
+        if cached is not None:
+            return cached
     # Counted on a fresh queryset: visible_to() joins memberships filtered to the user, which would count only them.
     visible_ids = Group.objects.visible_to(request.user).values("pk")
     groups = Group.objects.filter(pk__in=visible_ids).annotate(members=Count("memberships", distinct=True))
     my_group_ids = set()
     if request.user.is_authenticated:
         my_group_ids = set(request.user.memberships.values_list("group_id", flat=True))
-    return render(request, "topics/home.html", {"groups": groups, "my_group_ids": my_group_ids})
+    response = render(request, "topics/home.html", {"groups": groups, "my_group_ids": my_group_ids})
+    if stamp is not None:
+        page_cache.keep(request, stamp, response)
+    return response
 
 
 def group_detail(request, slug):
     group, membership = get_group_for_user(request.user, slug)
-    topics = group.topics.all()
+    # Taken before anything shown is read: what is stored under it is never older than it says.
+    stamp = freshness.stamp(page_parts.group_scopes(group))
+    cached = page_cache.fetch(request, stamp)
+    if cached is not None:
+        return cached
+    if page_cache.is_visitor_request(request):
+        group = Group.objects.get(pk=group.pk)  # this page will be kept: the group as it is now
+    with clock.reading(request.user, group):
+        response = render(request, "topics/group_detail.html", _group_context(request, group, membership, stamp))
+    page_cache.keep(request, stamp, response)
+    return response
+
+
+def _group_context(request, group, membership, stamp):
+    """The group page: its lists and facts from the shared cache, and what is the reader's own made for them."""
+    is_moderator = membership is not None and membership.is_moderator
+    variant = page_parts.reader_variant(request, is_moderator=is_moderator)
+    open_prompts = Prompt.objects.filter(topic__group=group, status=Prompt.Status.OPEN).select_related("topic")
+    open_prompts = open_prompts.order_by("closes_at", "-published_at")
+    fresh = {}  # the group read again after the stamp, once, only if a piece must be made
+
+    def fresh_group() -> Group:
+        if "group" not in fresh:
+            fresh["group"] = Group.objects.get(pk=group.pk)
+        return fresh["group"]
+
+    def lists():
+        current = fresh_group()
+        context = {"group": current, "topics": current.topics.all(), "open_prompts": open_prompts, "request": request}
+        return page_parts.render_piece("topics/_group_lists.html", context)
+
+    def facts():
+        current = fresh_group()
+        moderators = current.memberships.filter(role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR])
+        context = {
+            "group": current,
+            "member_count": current.memberships.count(),
+            "moderators": moderators.select_related("user"),
+        }
+        return page_parts.render_piece("topics/_group_facts.html", context)
+
+    pieces = page_parts.fragments(
+        {
+            "facts": ("group-facts", (stamp, *variant[:2]), facts),
+            # Moderators' rows carry forms (moving topics), so theirs are made on each request.
+            **({} if is_moderator else {"lists": ("group-lists", (stamp, *variant), lists)}),
+        }
+    )
+    group_facts, group_moderators = page_parts.split_parts(pieces["facts"])
     pending_request = None
     if membership is None and request.user.is_authenticated and not group.is_public:
         pending_request = JoinRequest.objects.filter(
             group=group, user=request.user, status=JoinRequest.Status.PENDING
         ).first()
-    open_prompts = Prompt.objects.filter(topic__group=group, status=Prompt.Status.OPEN).select_related("topic")
-    context = {
+    return {
         "group": group,
         "membership": membership,
-        "topics": topics,
-        "open_prompts": open_prompts.order_by("closes_at", "-published_at"),
-        "unanswered_prompts": (
-            open_prompts.unanswered_by(request.user).order_by("closes_at", "-published_at") if membership else []
-        ),
-        "member_count": group.memberships.count(),
-        "moderators": group.memberships.filter(
-            role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR]
-        ).select_related("user"),
+        "group_lists": pieces.get("lists"),
+        "group_facts": group_facts,
+        "group_moderators": group_moderators,
+        "topics": group.topics.all(),
+        "open_prompts": open_prompts,
+        "unanswered_prompts": open_prompts.unanswered_by(request.user) if membership else [],
         "pending_request": pending_request,
         "sanction": sanctions.sanction_on_reader(user=request.user, group=group, membership=membership),
         "pending_request_count": (
-            group.join_requests.filter(status=JoinRequest.Status.PENDING).count()
-            if membership and membership.is_moderator
-            else 0
+            group.join_requests.filter(status=JoinRequest.Status.PENDING).count() if is_moderator else 0
         ),
     }
-    with clock.reading(request.user, group):
-        return render(request, "topics/group_detail.html", context)
 
 
 def member_list(request, slug):
@@ -314,27 +362,3 @@ def invitation(request, token):
         usable = False
     context = {"invitation": invitation, "usable": usable, "is_member": is_member}
     return render(request, "topics/invitation.html", context, status=200 if usable or is_member else 410)
-
-
-def topic_detail(request, group_slug, topic_slug):
-    topic, membership = get_topic_for_user(request.user, group_slug, topic_slug)
-    threads = Thread.objects.filter(topic=topic).by_activity().select_related("author", "prompt")
-    threads = threads.with_read_number(request.user)  # links each thread to the member's first unread post
-    page = Paginator(threads, settings.THREADS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"group": topic.group, "topic": topic, "membership": membership, "page": page}
-    # A suspended member reads the topic but is offered nothing that would only answer 403.
-    context["can_start_thread"] = membership is not None and membership.active_suspension() is None
-    is_moderator = membership is not None and membership.is_moderator
-    for thread in page.object_list:
-        # The Chatham House rule: who started a prompt's thread is as hidden as who posted in it.
-        thread.author_hidden = thread.is_chatham_house and not is_moderator
-        read_number = getattr(thread, "read_number", None)
-        if first_unread := thread.first_unread_number(read_number):
-            thread.unread_count = thread.post_count - read_number
-            thread.first_unread_url = thread.get_number_url(first_unread)
-    context |= topic_conclusions(topic, show_all_authors=is_moderator, today=group_today(topic.group))
-    context["evidence"] = topic_evidence(topic=topic, today=group_today(topic.group))
-    if is_moderator:  # what members found insightful, for the moderators to confirm as key insights
-        context["suggested_insights"] = reactions.suggested_key_insights(topic)
-    with clock.reading(request.user, topic.group):
-        return render(request, "topics/topic_detail.html", context)
