@@ -178,7 +178,9 @@ def test_the_thread_page_shows_the_view_count(client, thread):
 
     response = client.get(thread.get_absolute_url())
 
-    assert "41 views" in response.content.decode()  # this view shows once the counts are flushed
+    # With Redis this view waits for the flush; without (dev mode) it is written at once, and shown.
+    shown = 41 if view_counts.buffered() else 42
+    assert f"{shown} views" in response.content.decode()
 
 
 def test_a_visitors_view_is_counted_once_a_day(client, thread):
