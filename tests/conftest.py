@@ -26,6 +26,7 @@ def pytest_configure(config):
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     _own_redis_cache_per_xdist_worker()
+    _commits_do_not_wait_for_the_disk()
 
 
 def _own_redis_cache_per_xdist_worker() -> None:
@@ -42,6 +43,18 @@ def _own_redis_cache_per_xdist_worker() -> None:
     # The cache handler reads CACHES once; nothing has used the cache yet, so it just reads them again.
     caches._settings = None
     caches.__dict__.pop("settings", None)
+
+
+def _commits_do_not_wait_for_the_disk() -> None:
+    """A throwaway test database needs no durability against a power cut: without a flush to disk at each commit,
+    a commit costs PostgreSQL here about 0.4 ms instead of 7, and the XSS proof alone makes thousands. Only this
+    process's connections (and its live servers') change; production settings do not."""
+    database = django_settings.DATABASES["default"]  # the dict the connections read, changed in place
+    options = database.setdefault("OPTIONS", {})
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+    elif database["ENGINE"] == "django.db.backends.sqlite3":
+        options["init_command"] = f"{options.get('init_command', '')};PRAGMA synchronous=NORMAL".lstrip(";")
 
 
 @pytest.hookimpl(trylast=True)  # after tests/browser/conftest.py has marked its tests
