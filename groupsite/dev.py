@@ -203,7 +203,9 @@ def command_up(args) -> None:
 # them. With pytest 9, xdist 3.8's loadgroup no longer keeps a marked group on one worker, so nothing relies on
 # that (the fault proofs take redis-server ports from their own worker's range). Its scheduler is what the suite has
 # run green with; under the default `load` one, two runs here ended warning that a test database was still in use
-# when it was dropped.
+# when it was dropped. With no xdist_group marks, loadgroup makes each test a unit of its own and hands them out two
+# at a time as workers free up, so the longest tests, sorted first (tests/conftest.py), spread over the workers;
+# `load` would send each worker a quarter of the collection at once, and so every slow test to the first worker.
 PARALLEL = ["-n", "auto", "--dist", "loadgroup"]
 # Proofs about pages and rendering, not the database, run in one pass: the PostgreSQL one when it runs.
 NOT_ONE_PASS = ["-m", "not one_pass"]

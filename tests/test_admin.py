@@ -5,6 +5,8 @@ from http import HTTPStatus
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group as PermissionGroup
+from django.db import transaction
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -38,9 +40,26 @@ def superuser(db):
     return factories.make_user(is_staff=True, is_superuser=True)
 
 
-@pytest.fixture
-def one_of_everything(topic, member, moderator, private_group):
-    """At least one row in every admin table, so changelists and change forms render real objects."""
+@pytest.fixture(scope="module")
+def one_of_everything(django_db_setup, django_db_blocker):
+    """At least one row in every admin table, so changelists and change forms render real objects.
+
+    Built once for the module (it took about a second per test), inside a transaction rolled back after the module's
+    last test; each test runs in a transaction of its own within it."""
+    fast_hasher = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), transaction.atomic(), fast_hasher:
+        _make_one_of_everything()
+        yield
+        transaction.set_rollback(True)
+
+
+def _make_one_of_everything() -> None:
+    topic = factories.make_topic(group=factories.make_group(name="Admin tables group"))
+    member = factories.make_member(group=topic.group)
+    moderator = factories.make_moderator(group=topic.group)
+    private_group = factories.make_group(
+        name="Admin tables private group", visibility="private", membership_questions="What is your role?"
+    )
     thread = factories.make_thread(topic=topic, author=member)
     post = factories.make_post(thread=thread, author=member)
     discussion_services.edit_post(post=post, editor=member, body="Edited.")

@@ -12,6 +12,8 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from django.db import transaction
+from django.test import override_settings
 from django.urls import reverse
 
 from discussions import services as discussion_services
@@ -43,9 +45,21 @@ class _Attributes(HTMLParser):
         self.tags.append((tag, attrs))
 
 
-@pytest.fixture
-def hostile_feeds(db, monkeypatch):
-    monkeypatch.setattr(feed_entries, "ENTRIES_PER_FEED", 1000)  # every hostile entry in one feed
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def hostile_feeds(django_db_setup, django_db_blocker):
+    """Built once for the module (a few seconds), inside a transaction that is rolled back after its last test;
+    each test runs in a transaction of its own within it and reads only."""
+    fast_hasher = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), transaction.atomic(), fast_hasher, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(feed_entries, "ENTRIES_PER_FEED", 1000)  # every hostile entry in one feed
+        yield _build_hostile_feeds()
+        transaction.set_rollback(True)
+
+
+def _build_hostile_feeds() -> dict:
     names = pack(PAYLOADS, 80)
     group = factories.make_group(name=names[0][:120], description=" ".join(PAYLOADS)[:2000])
     private = factories.make_group(name=names[1][:120], slug="hostile-private", visibility="private")

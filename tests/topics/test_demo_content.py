@@ -3,7 +3,9 @@ import io
 import pytest
 from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.db.models import Count
+from django.test import override_settings
 from django.urls import reverse
 
 from discussions.models import Post, Thread
@@ -39,77 +41,71 @@ def counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in models}
 
 
-def test_the_command_creates_the_public_china_car_t_group():
-    load_demo("--quiet")
-    group = Group.objects.get(slug="china-car-t")
-    assert (group.name, group.is_public) == ("China CAR-T Market", True)
-    assert group.description
+@pytest.mark.usefixtures("loaded_demo")
+class TestTheLoadedDemo:
+    """What one run of the command leaves; the demo is loaded once for the class (a few seconds), not per test."""
 
+    @pytest.fixture(scope="class")
+    @classmethod
+    def loaded_demo(cls, django_db_setup, django_db_blocker):
+        debug = override_settings(DEBUG=True, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+        with django_db_blocker.unblock(), transaction.atomic(), debug:
+            assert load_demo("--quiet") == ""
+            yield
+            transaction.set_rollback(True)
 
-def test_the_group_has_its_six_topics_in_order():
-    load_demo("--quiet")
-    topics = Group.objects.get(slug="china-car-t").topics.all()
-    assert [topic.slug for topic in topics] == TOPIC_SLUGS
+    def test_the_command_creates_the_public_china_car_t_group(self):
+        group = Group.objects.get(slug="china-car-t")
+        assert (group.name, group.is_public) == ("China CAR-T Market", True)
+        assert group.description
 
+    def test_the_group_has_its_six_topics_in_order(self):
+        topics = Group.objects.get(slug="china-car-t").topics.all()
+        assert [topic.slug for topic in topics] == TOPIC_SLUGS
 
-def test_every_topic_briefing_is_rendered_with_a_list_of_open_questions():
-    load_demo("--quiet")
-    for topic in Topic.objects.filter(group__slug="china-car-t"):
-        assert topic.briefing_html.count("<p>") >= 2, topic.slug
-        assert "<ul>" in topic.briefing_html, topic.slug
+    def test_every_topic_briefing_is_rendered_with_a_list_of_open_questions(self):
+        for topic in Topic.objects.filter(group__slug="china-car-t"):
+            assert topic.briefing_html.count("<p>") >= 2, topic.slug
+            assert "<ul>" in topic.briefing_html, topic.slug
 
+    def test_the_demo_users_have_verified_primary_email_addresses(self):
+        for username in ["moderator", "member"]:
+            user = User.objects.get(username=username)
+            assert EmailAddress.objects.filter(user=user, email=user.email, verified=True, primary=True).exists()
 
-def test_the_demo_users_have_verified_primary_email_addresses():
-    load_demo("--quiet")
-    for username in ["moderator", "member"]:
-        user = User.objects.get(username=username)
-        assert EmailAddress.objects.filter(user=user, email=user.email, verified=True, primary=True).exists()
+    def test_the_demo_users_can_log_in_with_the_demo_password(self, client):
+        assert client.login(username="moderator", password=DEMO_PASSWORD)
+        assert client.login(username="member", password=DEMO_PASSWORD)
 
+    def test_the_moderator_owns_the_group_and_the_member_is_a_plain_member(self):
+        roles = dict(Membership.objects.filter(group__slug="china-car-t").values_list("user__username", "role"))
+        assert roles == {"moderator": Membership.Role.OWNER, "member": Membership.Role.MEMBER}
 
-def test_the_demo_users_can_log_in_with_the_demo_password(client):
-    load_demo("--quiet")
-    assert client.login(username="moderator", password=DEMO_PASSWORD)
-    assert client.login(username="member", password=DEMO_PASSWORD)
+    def test_the_command_starts_three_threads_and_one_reply(self):
+        threads = Thread.objects.filter(topic__group__slug="china-car-t", prompt__isnull=True).annotate(
+            posts_made=Count("posts")
+        )
+        assert sorted((thread.topic.slug, thread.posts_made) for thread in threads) == [
+            ("cost-and-reimbursement", 2),
+            ("quality-and-manufacturing", 1),
+            ("solid-tumours", 1),
+        ]
 
+    def test_the_cost_thread_is_opened_by_the_moderator_and_answered_by_the_member(self):
+        thread = Thread.objects.get(topic__slug="cost-and-reimbursement", prompt__isnull=True)
+        assert [post.author.username for post in thread.posts.all()] == ["moderator", "member"]
 
-def test_the_moderator_owns_the_group_and_the_member_is_a_plain_member():
-    load_demo("--quiet")
-    roles = dict(Membership.objects.filter(group__slug="china-car-t").values_list("user__username", "role"))
-    assert roles == {"moderator": Membership.Role.OWNER, "member": Membership.Role.MEMBER}
+    def test_opening_posts_end_with_a_question_to_the_group(self):
+        for post in Post.objects.filter(number=1, thread__prompt__isnull=True):
+            assert post.body.rstrip().endswith("?"), post.thread.title
 
-
-def test_the_command_starts_three_threads_and_one_reply():
-    load_demo("--quiet")
-    threads = Thread.objects.filter(topic__group__slug="china-car-t", prompt__isnull=True).annotate(
-        posts_made=Count("posts")
-    )
-    assert sorted((thread.topic.slug, thread.posts_made) for thread in threads) == [
-        ("cost-and-reimbursement", 2),
-        ("quality-and-manufacturing", 1),
-        ("solid-tumours", 1),
-    ]
-
-
-def test_the_cost_thread_is_opened_by_the_moderator_and_answered_by_the_member():
-    load_demo("--quiet")
-    thread = Thread.objects.get(topic__slug="cost-and-reimbursement", prompt__isnull=True)
-    assert [post.author.username for post in thread.posts.all()] == ["moderator", "member"]
-
-
-def test_opening_posts_end_with_a_question_to_the_group():
-    load_demo("--quiet")
-    for post in Post.objects.filter(number=1, thread__prompt__isnull=True):
-        assert post.body.rstrip().endswith("?"), post.thread.title
-
-
-def test_thread_and_topic_counters_match_the_posts():
-    load_demo("--quiet")
-    for thread in Thread.objects.all():
-        assert thread.post_count == thread.posts.count()
-        assert list(thread.posts.values_list("number", flat=True)) == list(range(1, thread.post_count + 1))
-    for topic in Topic.objects.all():
-        assert topic.thread_count == topic.threads.count()
-        assert topic.post_count == Post.objects.filter(thread__topic=topic).count()
+    def test_thread_and_topic_counters_match_the_posts(self):
+        for thread in Thread.objects.all():
+            assert thread.post_count == thread.posts.count()
+            assert list(thread.posts.values_list("number", flat=True)) == list(range(1, thread.post_count + 1))
+        for topic in Topic.objects.all():
+            assert topic.thread_count == topic.threads.count()
+            assert topic.post_count == Post.objects.filter(thread__topic=topic).count()
 
 
 def test_running_the_command_twice_changes_no_counts():
