@@ -434,7 +434,8 @@ def main() -> None:
     print()
     print(f"Digest benchmark: {setup}, {User.objects.count()} members, {len(due)} due, batches of "
           f"{args.batch_size}, {os.cpu_count()} CPU cores")
-    print("| workers | digests sent | empty | seconds | digests/second | workers' CPU ms a digest | SQL queries a batch |")
+    print("| workers | digests sent | empty | seconds | digests/second | workers' CPU ms a digest "
+          "| SQL queries a batch |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for run in runs:
         rate = (run["sent"] + run["empty"]) / run["seconds"]

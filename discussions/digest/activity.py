@@ -109,7 +109,9 @@ class Activity:
         """The posts of the window in the threads a digest may show (the prompts', the active candidates'), and the
         key insights among all of them. Ranking the threads first keeps a batch from loading every post of the week
         in large groups (23,000 at 100,000 members), of which it shows a few threads."""
-        window = Post.objects.filter(created_at__gte=since, created_at__lt=now, deleted_at__isnull=True, hidden_at__isnull=True)
+        window = Post.objects.filter(
+            created_at__gte=since, created_at__lt=now, deleted_at__isnull=True, hidden_at__isnull=True
+        )
         self._rank_threads(window.filter(thread__topic__group_id__in=group_ids), window)
         shown = {prompt.thread_id for prompt in self.prompts}
         shown.update(thread_id for candidates in self.active_candidates.values() for thread_id in candidates)
