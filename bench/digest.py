@@ -1,11 +1,13 @@
 """How long composing and handing off the digests of N members takes, with W Celery worker processes.
 
     .venv/bin/python bench/digest.py --members 10000 --workers 2
+    .venv/bin/python bench/digest.py --members 100000 --workers 1 2 4   # one run per worker count, one table
 
 It creates a database of its own (a fresh PostgreSQL database `roundtable_bench` on 127.0.0.1, dropped at the end;
 SQLite and the filesystem broker when PostgreSQL or Redis cannot be reached), fills it with N members and a
 realistic week of activity, starts the worker processes on Redis, runs the beat task's fan-out and waits until
-every due member's digest is recorded. The workers use an email backend that renders each message to MIME bytes,
+every due member's digest is recorded; with several worker counts it forgets the digests between runs (one DELETE)
+and runs again on the same data. The workers use an email backend that renders each message to MIME bytes,
 as an SMTP backend would, and drops it: the figure is composing and handing off, not a mail server's speed.
 """
 
@@ -22,7 +24,6 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DATABASE_NAME = "roundtable_bench"
 ZONES = [("Asia/Shanghai", 40), ("Europe/London", 20), ("America/New_York", 20), ("Europe/Berlin", 10), ("UTC", 10)]
 BODIES = [
     "Volume-based procurement will push **list prices** down, but provinces differ a lot.",
@@ -39,9 +40,10 @@ BODIES = [
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=10_000)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, nargs="+", default=[2], help="worker processes; several: a run each")
     parser.add_argument("--batch-size", type=int, default=200)
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432", help="server, without database")
+    parser.add_argument("--database-name", default="roundtable_bench", help="the database it creates and drops")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13", help="broker (a Redis database of its own)")
     parser.add_argument("--sqlite", action="store_true", help="use SQLite and the filesystem broker")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
@@ -73,6 +75,7 @@ def run_worker(queue: str) -> None:
     from groupsite.celery import app
 
     settings.EMAIL_BACKEND = f"{__name__}.RenderingBackend"
+    send_everything_to(queue)
     app.worker_main(
         ["worker", "--pool=solo", "-Q", queue, "--loglevel=INFO", "--without-gossip", "--without-mingle",
          "--without-heartbeat"]
@@ -235,6 +238,25 @@ def create_activity(members: int, now, rng) -> dict:
     return counts
 
 
+def seed(members: int, now) -> dict:
+    """create_activity in one transaction; on PostgreSQL without the per-row foreign key checks (the data is made
+    consistent here) and without waiting for the disk at commit, then ANALYZE, so that the queries timed next are
+    planned for tables of this size. 100,000 members took 7 minutes with the checks on a busy machine."""
+    from django.db import connection, transaction
+
+    postgres = connection.vendor == "postgresql"
+    with transaction.atomic():
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = replica")  # skips the FK triggers
+                cursor.execute("SET LOCAL synchronous_commit = off")
+        counts = create_activity(members, now, random.Random(11))
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return counts
+
+
 # The run ------------------------------------------------------------------------------------------------------
 
 
@@ -261,6 +283,76 @@ def wait_for_workers(logs: list[Path], deadline: float) -> None:
     raise SystemExit("the workers did not start; see " + ", ".join(map(str, logs)))
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user and system) the processes have used so far: on a shared machine, a figure the other
+    processes do not stretch, unlike the wall-clock seconds (Linux only: 0 elsewhere)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        total += int(fields[11]) + int(fields[12])  # utime and stime, the 14th and 15th fields
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def send_everything_to(queue: str) -> None:
+    """Route every task to the bench's own queue, whatever routes the settings give (digest, email, ...): its
+    workers consume that queue only, and the site's workers never see the bench's tasks."""
+    from groupsite.celery import app
+
+    app.conf.task_default_queue = queue
+    app.conf.task_routes = {"*": {"queue": queue}}
+
+
+def run_with_workers(count: int, *, queue: str, work_dir: Path, now, timeout: int) -> dict:
+    """Start `count` worker processes, queue the due digests as beat would, and wait until all are recorded."""
+    from discussions import digest
+    from discussions.models import DigestDelivery
+
+    workers, logs = [], []
+    try:
+        for n in range(count):
+            log = work_dir / f"worker-{count}-{n}.log"
+            logs.append(log)
+            workers.append(
+                subprocess.Popen(
+                    [sys.executable, __file__, "--worker", queue],
+                    cwd=ROOT,
+                    env=dict(os.environ),
+                    stdout=log.open("w"),
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        wait_for_workers(logs, clock.monotonic() + 120)
+
+        pids = [process.pid for process in workers]
+        cpu_before = cpu_seconds(pids)
+        run_started = clock.monotonic()
+        enqueued = digest.enqueue_due_digests(now=now)
+        deadline = run_started + timeout
+        done = 0
+        while clock.monotonic() < deadline:
+            done = DigestDelivery.objects.filter(covers_until=now).count()
+            if done >= enqueued:
+                break
+            clock.sleep(0.25)
+        seconds = clock.monotonic() - run_started
+        cpu = cpu_seconds(pids) - cpu_before
+    finally:
+        for process in workers:
+            os.kill(process.pid, signal.SIGTERM)
+        for process in workers:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.kill(process.pid, signal.SIGKILL)
+    sent = DigestDelivery.objects.filter(covers_until=now, status=DigestDelivery.Status.SENT).count()
+    empty = DigestDelivery.objects.filter(covers_until=now, status=DigestDelivery.Status.EMPTY).count()
+    return {"workers": count, "enqueued": enqueued, "done": done, "sent": sent, "empty": empty, "seconds": seconds,
+            "cpu_ms_per_digest": 1000 * cpu / max(sent + empty, 1)}
+
+
 def main() -> None:
     args = parse_args()
     sys.path.insert(0, str(ROOT))
@@ -282,10 +374,11 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         "CELERY_TASK_ALWAYS_EAGER": "false",
     }
+    database = args.database_name
     if use_services:
-        recreate_database(args.postgres, DATABASE_NAME)
-        env |= {"DATABASE_URL": f"{args.postgres}/{DATABASE_NAME}", "CELERY_BROKER_URL": args.redis}
-        setup = f"PostgreSQL ({DATABASE_NAME}) and Redis"
+        recreate_database(args.postgres, database)
+        env |= {"DATABASE_URL": f"{args.postgres}/{database}", "CELERY_BROKER_URL": args.redis}
+        setup = f"PostgreSQL ({database}) and Redis"
     else:
         env |= {"DATABASE_URL": f"sqlite:///{work_dir / 'bench.sqlite3'}", "CELERY_BROKER_URL": "filesystem://"}
         setup = "SQLite and the filesystem broker"
@@ -306,10 +399,11 @@ def main() -> None:
     from groupsite.models import User
 
     settings.EMAIL_BACKEND = f"{__name__}.RenderingBackend"
+    send_everything_to(queue)
     started = clock.monotonic()
     call_command("migrate", verbosity=0)
     now = timezone.now().replace(microsecond=0)
-    counts = create_activity(args.members, now, random.Random(11))
+    counts = seed(args.members, now)
     print(
         f"created {args.members} members, {counts['threads']} threads, {counts['posts']} posts, {counts['prompts']} "
         f"open prompts, {counts['votes']} votes, {counts['reads']} read markers, {counts['notifications']} "
@@ -322,56 +416,33 @@ def main() -> None:
     due_seconds = clock.monotonic() - due_started
     small, large = 20, args.batch_size
     queries = {size: queries_per_batch(due[:size], now) for size in (small, large)}
+    print(f"due: {len(due)} members, found in {due_seconds:.2f} s; SQL queries per batch: {queries[small]} for "
+          f"{small} members, {queries[large]} for {large}", flush=True)
 
-    workers, logs = [], []
-    try:
-        for n in range(args.workers):
-            log = work_dir / f"worker-{n}.log"
-            logs.append(log)
-            workers.append(
-                subprocess.Popen(
-                    [sys.executable, __file__, "--worker", queue],
-                    cwd=ROOT,
-                    env=dict(os.environ),
-                    stdout=log.open("w"),
-                    stderr=subprocess.STDOUT,
-                )
-            )
-        wait_for_workers(logs, clock.monotonic() + 60)
+    runs = []
+    for count in args.workers:
+        DigestDelivery.objects.all().delete()  # every member due again: the same work for each worker count
+        run = run_with_workers(count, queue=queue, work_dir=work_dir, now=now, timeout=args.timeout)
+        runs.append(run)
+        rate = (run["sent"] + run["empty"]) / run["seconds"]
+        print(f"{count} worker process(es): {run['sent']} sent, {run['empty']} empty in {run['seconds']:.1f} s; "
+              f"workers' CPU {run['cpu_ms_per_digest']:.1f} ms a digest; digests/second: {rate:.1f}", flush=True)
+        if run["done"] < run["enqueued"]:
+            print(f"UNFINISHED: {run['done']} of {run['enqueued']} digests recorded after {args.timeout} s; "
+                  f"see {work_dir}", flush=True)
 
-        run_started = clock.monotonic()
-        enqueued = digest.enqueue_due_digests(now=now)
-        deadline = run_started + args.timeout
-        done = 0
-        while clock.monotonic() < deadline:
-            done = DigestDelivery.objects.filter(covers_until=now).count()
-            if done >= enqueued:
-                break
-            clock.sleep(0.25)
-        seconds = clock.monotonic() - run_started
-    finally:
-        for process in workers:
-            os.kill(process.pid, signal.SIGTERM)
-        for process in workers:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.kill(process.pid, signal.SIGKILL)
-
-    sent = DigestDelivery.objects.filter(covers_until=now, status=DigestDelivery.Status.SENT).count()
-    empty = DigestDelivery.objects.filter(covers_until=now, status=DigestDelivery.Status.EMPTY).count()
     print()
-    print(f"Digest benchmark: {setup}, {args.workers} worker process(es), batches of {args.batch_size}, "
-          f"{os.cpu_count()} CPU cores")
-    print(f"members                     {User.objects.count()}")
-    print(f"due (found in {due_seconds:.2f} s)        {len(due)}")
-    print(f"digests sent                {sent}")
-    print(f"empty (no email)            {empty}")
-    print(f"seconds total               {seconds:.1f}")
-    print(f"digests/second              {(sent + empty) / seconds:.0f}")
-    print(f"SQL queries per batch       {queries[small]} for {small} members, {queries[large]} for {large} members")
-    if done < enqueued:
-        print(f"UNFINISHED: {done} of {enqueued} digests recorded after {args.timeout} s; see {work_dir}")
+    print(f"Digest benchmark: {setup}, {User.objects.count()} members, {len(due)} due, batches of "
+          f"{args.batch_size}, {os.cpu_count()} CPU cores")
+    print("| workers | digests sent | empty | seconds | digests/second | workers' CPU ms a digest "
+          "| SQL queries a batch |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for run in runs:
+        rate = (run["sent"] + run["empty"]) / run["seconds"]
+        print(f"| {run['workers']} | {run['sent']} | {run['empty']} | {run['seconds']:.1f} | {rate:.1f} | "
+              f"{run['cpu_ms_per_digest']:.1f} | "
+              f"{queries[large]} ({queries[small]} for {small} members) |")
+    finished = all(run["done"] >= run["enqueued"] for run in runs)
 
     from django.db import connections
 
@@ -383,8 +454,8 @@ def main() -> None:
         for key in broker.scan_iter(f"*{queue}*"):  # the queue and kombu's bindings for it
             broker.delete(key)
         if not args.keep:
-            recreate_database(args.postgres, DATABASE_NAME, drop_only=True)
-    if not args.keep and done >= enqueued:
+            recreate_database(args.postgres, database, drop_only=True)
+    if not args.keep and finished:
         shutil.rmtree(work_dir, ignore_errors=True)
 
 

@@ -52,3 +52,28 @@ def join_words(parts: list[str]) -> str:
         "items": separator.join(parts[:-1]),
         "last": parts[-1],
     }
+
+
+def drop_empty_fallbacks() -> None:
+    """Unlink the catalogs that translate nothing from each offered language's chain of fallbacks.
+
+    Django's British English catalogs each bring their generic English one as a fallback, and these hold only a
+    header: every string the site writes in English (all of them, in en-gb) walked six empty catalogs before
+    coming back untranslated, which made a digest's 250 or so translations a third of its rendering time.
+    Skipping catalogs with no messages changes no translation.
+    """
+    from django.utils.translation import trans_real
+
+    for code, _ in settings.LANGUAGES:
+        catalog = trans_real.translation(code)
+        while catalog is not None:
+            following = catalog._fallback
+            while following is not None and _translates_nothing(following):
+                following = following._fallback
+            catalog._fallback = following
+            catalog = following
+
+
+def _translates_nothing(catalog) -> bool:
+    messages = getattr(catalog, "_catalog", None)
+    return isinstance(messages, dict) and all(key == "" for key in messages)

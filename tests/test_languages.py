@@ -275,3 +275,21 @@ def test_a_join_decision_is_emailed_in_the_member_s_language(group, moderator, m
 
     [message] = mailoutbox
     assert message.subject == f"[{group.name}] 您的加入申请未获批准"
+
+
+def test_no_empty_catalog_stands_in_the_way_of_a_translation():
+    """Each offered language's chain of catalogs holds only catalogs that translate something (startup drops
+    Django's header-only English ones, which every English string walked through), and translations are unchanged."""
+    from django.conf import settings
+    from django.utils.translation import trans_real
+
+    for code, _ in settings.LANGUAGES:
+        catalog = trans_real.translation(code)._fallback
+        while catalog is not None:
+            assert not (isinstance(catalog._catalog, dict) and set(catalog._catalog) <= {""}), code
+            catalog = catalog._fallback
+    with translation.override("en-gb"):
+        assert translation.gettext("Your preferences were saved.") == "Your preferences were saved."
+        assert translation.ngettext("%(count)s new prompt", "%(count)s new prompts", 2) == "%(count)s new prompts"
+    with translation.override("zh-hans"):
+        assert translation.ngettext("%(count)s new prompt", "%(count)s new prompts", 2) != "%(count)s new prompts"

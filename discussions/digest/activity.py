@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 
 from discussions.emails import absolute
@@ -33,8 +33,14 @@ def post_url(post_id: int) -> str:
     return absolute(_path("discussions:post", (post_id,)))
 
 
+@lru_cache(maxsize=20_000)
+def _thread_path(thread_id: int, title: str) -> str:
+    """Remembered too: the slug needs a Thread instance, which costs more than the rest of a prompt's item."""
+    return _path("discussions:thread", (thread_id, Thread(pk=thread_id, title=title).slug))
+
+
 def thread_url(thread_id: int, title: str) -> str:
-    return absolute(_path("discussions:thread", (thread_id, Thread(pk=thread_id, title=title).slug)))
+    return absolute(_thread_path(thread_id, title))
 
 
 @dataclass
@@ -100,14 +106,18 @@ class Activity:
         self.open_prompt_threads = {prompt.thread_id: prompt for prompt in self.prompts if prompt.is_open()}
 
     def _load_posts(self, group_ids, since, now):
+        """The posts of the window in the threads a digest may show (the prompts', the active candidates'), and the
+        key insights among all of them. Ranking the threads first keeps a batch from loading every post of the week
+        in large groups (23,000 at 100,000 members), of which it shows a few threads."""
+        window = Post.objects.filter(
+            created_at__gte=since, created_at__lt=now, deleted_at__isnull=True, hidden_at__isnull=True
+        )
+        self._rank_threads(window.filter(thread__topic__group_id__in=group_ids), window)
+        shown = {prompt.thread_id for prompt in self.prompts}
+        shown.update(thread_id for candidates in self.active_candidates.values() for thread_id in candidates)
         rows = (
-            Post.objects.filter(
-                thread__topic__group_id__in=group_ids,
-                created_at__gte=since,
-                created_at__lt=now,
-                deleted_at__isnull=True,
-                hidden_at__isnull=True,
-            )
+            window.filter(thread__topic__group_id__in=group_ids)
+            .filter(Q(thread_id__in=shown) | Q(is_key_insight=True))
             .order_by("thread_id", "number")
             .values_list(
                 "pk",
@@ -124,15 +134,6 @@ class Activity:
             )
         )
         for pk, thread_id, number, author_id, created_at, key, title, group_id, topic_title, prompt_id, chatham in rows:
-            posts = self.thread_posts.get(thread_id)
-            if posts is None:
-                posts = self.thread_posts[thread_id] = ThreadPosts(
-                    thread_id, title, group_id, topic_title, prompt_id is not None, bool(chatham), [], [], [], []
-                )
-            posts.numbers.append(number)
-            posts.post_ids.append(pk)
-            posts.authors.append(author_id)
-            posts.created.append(created_at)
             if key:
                 self.key_insights[group_id].append(
                     {
@@ -145,19 +146,42 @@ class Activity:
                         "chatham_house": bool(chatham),
                     }
                 )
-        ranked = defaultdict(list)
-        for posts in self.thread_posts.values():
-            if posts.is_prompt:
-                continue  # prompts have their own section
-            participants = len({author for author in posts.authors if author is not None})
-            replies = sum(1 for number in posts.numbers if number > 1)
-            ranked[posts.group_id].append((-participants, -replies, -posts.created[-1].timestamp(), posts.thread_id))
-        for group_id, keys in ranked.items():
-            keys.sort()
-            self.active_candidates[group_id] = [key[-1] for key in keys[:ACTIVE_THREAD_CANDIDATES]]
+            if thread_id not in shown:
+                continue
+            posts = self.thread_posts.get(thread_id)
+            if posts is None:
+                posts = self.thread_posts[thread_id] = ThreadPosts(
+                    thread_id, title, group_id, topic_title, prompt_id is not None, bool(chatham), [], [], [], []
+                )
+            posts.numbers.append(number)
+            posts.post_ids.append(pk)
+            posts.authors.append(author_id)
+            posts.created.append(created_at)
         for insights in self.key_insights.values():
             insights.sort(key=lambda row: row["created_at"], reverse=True)
             del insights[CANDIDATES_PER_GROUP:]
+
+    def _rank_threads(self, posts, window):
+        """The most active threads of each group (prompts aside) by distinct participants, then replies, then the
+        time of their last post in the window: a row per thread from the database rather than every post."""
+        last_post = window.filter(thread_id=OuterRef("thread_id")).order_by("-number").values("created_at")[:1]
+        rows = (
+            posts.filter(thread__prompt__isnull=True)
+            .values("thread_id", "thread__topic__group_id")
+            .annotate(
+                participants=Count("author_id", distinct=True),
+                replies=Count("pk", filter=Q(number__gt=1)),
+                last_post_at=Subquery(last_post),
+            )
+            .order_by()
+            .values_list("thread_id", "thread__topic__group_id", "participants", "replies", "last_post_at")
+        )
+        ranked = defaultdict(list)
+        for thread_id, group_id, participants, replies, last_post_at in rows:
+            ranked[group_id].append((-participants, -replies, -last_post_at.timestamp(), thread_id))
+        for group_id, keys in ranked.items():
+            keys.sort()
+            self.active_candidates[group_id] = [key[-1] for key in keys[:ACTIVE_THREAD_CANDIDATES]]
 
     def _load_answers(self):
         """Every answer in the open prompts, with how often it was quoted and found insightful (💡): links, and the

@@ -441,6 +441,7 @@ def digest_contexts_for(users, *, now: datetime, groups=None, latest=None, faile
     notices = _notices(users, since, now, group_ids_of) if group_ids else {}
 
     thread_ids = prompt_thread_ids | set(activity.thread_posts)
+    thread_ids.update(row["thread_id"] for rows in activity.key_insights.values() for row in rows)
     thread_ids.discard(None)
     reads = defaultdict(dict)
     if thread_ids:

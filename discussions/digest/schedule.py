@@ -208,8 +208,14 @@ def due_member_ids(*, now: datetime) -> list[int]:
     # A period is at most eight days back (a weekly one, on a clock ahead of UTC): older digests cannot serve it.
     recent = latest_deliveries(since=now.astimezone(UTC).date() - timedelta(days=10))
     due = []
+    slots = {}  # members share a few hundred settings at most: each slot is worked out once, not per member
     for pk, zone_name, frequency, weekday, at, joined_at in rows.iterator(chunk_size=2000):
-        slot = current_slot(frequency=frequency, weekday=weekday, at=at, zone=zone_named(zone_name), now=now)
+        settings_key = (zone_name, frequency, weekday, at)
+        if settings_key not in slots:
+            slots[settings_key] = current_slot(
+                frequency=frequency, weekday=weekday, at=at, zone=zone_named(zone_name), now=now
+            )
+        slot = slots[settings_key]
         last_period, last_covers_until = recent.get(pk, (None, None))
         if is_due(slot, last_period=last_period, last_covers_until=last_covers_until, joined_at=joined_at):
             due.append(pk)
