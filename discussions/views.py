@@ -18,9 +18,11 @@ from discussions.markdown import render_markdown
 from discussions.models import Flag, Post, Thread
 from groupsite import clock, freshness, page_cache
 from topics import bilingual
+from topics.models import Group
 from topics.outcomes import flag_review_due, group_today
 from topics.prompts import prompt_of, prompt_panel
 from discussions.access import get_post_for_editor, get_post_for_user, get_thread_for_moderator, get_thread_for_user
+from discussions.access import thread_place
 from topics import sanctions
 from topics.access import get_topic_for_user, require_member
 
@@ -155,18 +157,34 @@ def _preview(request, form) -> tuple[str, int]:
     return render_markdown(form.cleaned_data["body"]), HTTPStatus.OK
 
 
-def _visitor_scopes(pk) -> list[str]:
+def _visitor_scopes(pk, place: dict | None) -> list[str]:
     """What a visitor's thread page shows: the thread, its topic and group (names, breadcrumbs) and the site."""
-    home = Thread.objects.filter(pk=pk).values_list("topic_id", "topic__group_id").first()
-    topics, groups = ([home[0]], [home[1]]) if home else ([], [])
+    topics, groups = ([place["topic_id"]], [place["group_id"]]) if place else ([], [])
     return freshness.scopes_of(threads=[pk], topics=topics, groups=groups, site=True)
+
+
+def _kept_visitor_page(request, place: dict | None, slug, stamp: str):
+    """A visitor's kept copy of the page, when the thread is public and asked for at its own address and with a
+    valid filter; otherwise None, and the full path answers (a 404, a redirect, a 400 or a fresh page)."""
+    if place is None or place["visibility"] != Group.Visibility.PUBLIC or place["slug"] != slug:
+        return None
+    if _role_filter(request) is None:
+        return None
+    return page_cache.fetch(request, stamp)
 
 
 def thread_detail(request, pk, slug=None):
     # Versions first, the database after: what is cached under them is never older than they are. A member's page
     # is never kept whole, so their posts need only the thread's.
-    scopes = [freshness.thread_scope(pk)] if request.user.is_authenticated else _visitor_scopes(pk)
+    visitor = not request.user.is_authenticated
+    place = thread_place(pk) if visitor else None  # the access check of a visitor's kept page, on every request
+    scopes = _visitor_scopes(pk, place) if visitor else [freshness.thread_scope(pk)]
     versions = freshness.versions(scopes)
+    stamp = ".".join(str(version) for version in versions)
+    whole_page = visitor and all(versions)  # a version 0: the cache is unreachable
+    if whole_page and (kept := _kept_visitor_page(request, place, slug, stamp)) is not None:
+        _count_view(request, Thread(pk=pk, topic_id=place["topic_id"]))  # a page served from the cache is a view too
+        return kept
     thread, membership = get_thread_for_user(request.user, pk)  # the access check runs on every request
     if slug != thread.slug:
         # A temporary redirect: browsers cache a permanent one, and after a rename back (A→B→A) the cached
@@ -178,13 +196,10 @@ def thread_detail(request, pk, slug=None):
             gettext("There is no such role to filter by: use evidence, for, against, question or proposal."),
             content_type="text/plain; charset=utf-8",
         )
-    if _count_view(request, thread) and not view_counts.buffered():  # a page served from the cache is a view too
+    if _count_view(request, thread) and not view_counts.buffered():
         # Without Redis (dev mode) the view was written to the thread at once and moved its version on.
         versions = freshness.versions(scopes)
-    stamp = ".".join(str(version) for version in versions)
-    whole_page = not request.user.is_authenticated and all(versions)  # a version 0: the cache is unreachable
-    if whole_page and (cached := page_cache.fetch(request, stamp)) is not None:
-        return cached
+        stamp = ".".join(str(version) for version in versions)
     response = _render_thread(request, thread, membership, thread_version=versions[0])
     if whole_page:
         page_cache.keep(request, stamp, response)
