@@ -266,6 +266,13 @@ var interpolate = window.interpolate || function (format, values) {
   // clipboard and a live region says so. Where the clipboard is unavailable (no secure context) the link is followed.
   document.querySelectorAll("a[data-copy-link]").forEach(function (link) {
     if (!navigator.clipboard || !window.isSecureContext) return;
+    if (!link.parentNode.classList.contains("post-share")) {
+      // A long thread page sends the bare link; the holder that keeps its live region beside it is made here.
+      var share = document.createElement("span");
+      share.className = "post-share";
+      link.parentNode.insertBefore(share, link);
+      share.appendChild(link);
+    }
     var status = link.parentNode.querySelector(".post-share__status");
     var holder = document.querySelector("[data-copy-words]");
     if (!status && holder) {
@@ -301,8 +308,8 @@ var interpolate = window.interpolate || function (format, values) {
   if (!window.fetch || !form) return;
 
   function show(button, message) {
-    var signals = button.closest("[data-signals]");
-    var status = signals && signals.querySelector("[data-signal-status]");
+    var signals = button.closest(".post__signals");
+    var status = signals && signals.querySelector(".post__signal-status");
     if (status) status.textContent = message;
   }
 
@@ -316,6 +323,15 @@ var interpolate = window.interpolate || function (format, values) {
     form.action = button.formAction;
     form.submit(); // the server's answer, whatever it is, on a page of its own
   }
+
+  // Each post's live region for a refusal, made before it is used (screen readers announce a change, not an arrival).
+  document.querySelectorAll(".post__signals").forEach(function (signals) {
+    if (!signals.querySelector("button[form=post-actions]")) return;
+    var status = document.createElement("p");
+    status.className = "post__signal-status";
+    status.setAttribute("role", "status");
+    signals.appendChild(status);
+  });
 
   form.addEventListener("submit", function (event) {
     var button = event.submitter;
