@@ -1,7 +1,7 @@
 """Reacting to posts, bookmarking them, and the pages that list both.
 
-The buttons are plain forms (a POST, then back to the post); site.js sends the same forms with fetch and asks for
-JSON, so a page with JavaScript updates in place.
+The buttons submit a thread page's one form (a POST, then back to the post); site.js sends the same with fetch
+and asks for JSON, so a page with JavaScript updates in place.
 """
 
 from http import HTTPStatus
@@ -41,6 +41,15 @@ def _state(request) -> bool | None:
     return {"1": True, "0": False}.get(request.POST.get("on", ""))
 
 
+def _reaction_asked(request) -> tuple[str, bool | None]:
+    """The reaction and the state a button asks for: one value, set=agree:1 (a thread page's buttons carry both
+    in their own name and value, with no hidden inputs), or kind=agree and on=1 as two fields."""
+    if "set" in request.POST:
+        kind, _colon, on = request.POST["set"].partition(":")
+        return kind, {"1": True, "0": False}.get(on)
+    return request.POST.get("kind", ""), _state(request)
+
+
 @require_POST
 @login_required
 def react(request, pk):
@@ -51,7 +60,7 @@ def react(request, pk):
         if _wants_json(request):
             return JsonResponse({"error": str(refusal)}, status=HTTPStatus.FORBIDDEN)
         raise
-    kind, on = request.POST.get("kind", ""), _state(request)
+    kind, on = _reaction_asked(request)
     if kind not in reactions.Reaction.Kind.values or on is None:
         return _refuse(request, post, _("Choose a reaction and whether to give it."), HTTPStatus.BAD_REQUEST)
     try:

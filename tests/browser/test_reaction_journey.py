@@ -41,3 +41,23 @@ def test_a_reaction_and_a_bookmark_update_in_place_without_a_reload(
     page.wait_for_selector("text=Budgets are set each spring.")
     check_accessibility(page)
     screenshot(page, "bookmarks")
+
+
+def test_without_javascript_the_buttons_post_the_page_form_to_their_own_address(live_server, chromium):
+    """The buttons are not forms of their own: form= and formaction= send the page's one form (and its token)."""
+    group = factories.make_group(name="China CAR-T Market", slug="china-car-t")
+    topic = factories.make_topic(group=group, title="Cost, access and reimbursement", slug="cost")
+    thread = factories.make_thread(topic=topic, title="Hospital budgets", body="Budgets are set each spring.")
+    post = thread.posts.get()
+    member = factories.make_member(group=group, display_name="Mei")
+    page = chromium.new_context(java_script_enabled=False).new_page()
+    log_in(page, live_server, member)
+    page.goto(live_server.url + thread.get_absolute_url())
+
+    page.locator(f"#post-{post.pk} button.reaction[title='Thanks']").click()
+    page.wait_for_selector(f"#post-{post.pk} button.reaction[title='Thanks'][aria-pressed='true']")
+    page.locator(f"#post-{post.pk} .bookmark-button").click()
+    page.wait_for_selector(f"#post-{post.pk} .bookmark-button[aria-pressed='true']")
+
+    assert Reaction.objects.filter(post=post, user=member, kind=Reaction.Kind.THANKS).count() == 1
+    assert Bookmark.objects.filter(post=post, user=member).exists()

@@ -67,6 +67,29 @@ def test_with_javascript_a_reaction_answers_json_with_the_new_count_and_state(cl
     assert taken_back.json() == {"kind": INSIGHTFUL, "pressed": False, "count": 1}
 
 
+def test_a_thread_page_button_asks_for_the_reaction_and_its_state_in_one_value(client, member, answer):
+    """The thread page's buttons carry no hidden inputs: name="set" value="insightful:1" says both."""
+    client.force_login(member)
+    url = reverse("discussions:react", args=[answer.pk])
+
+    given = client.post(url, {"set": f"{INSIGHTFUL}:1"}, **JSON)
+    taken_back = client.post(url, {"set": f"{INSIGHTFUL}:0"}, **JSON)
+
+    assert given.json() == {"kind": INSIGHTFUL, "pressed": True, "count": 1}
+    assert taken_back.json() == {"kind": INSIGHTFUL, "pressed": False, "count": 0}
+    assert not answer.reactions.exists()
+
+
+@pytest.mark.parametrize("value", ["insightful", "insightful:", "insightful:2", ":1", "shrug:1", "insightful:1:1"])
+def test_a_malformed_set_value_is_refused(client, member, answer, value):
+    client.force_login(member)
+
+    response = client.post(reverse("discussions:react", args=[answer.pk]), {"set": value}, **JSON)
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert not answer.reactions.exists()
+
+
 def test_a_double_click_counts_once(client, member, answer):
     client.force_login(member)
 

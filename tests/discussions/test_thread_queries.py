@@ -104,14 +104,33 @@ PARAGRAPH = (
 )
 
 
-def test_the_page_of_200_posts_is_under_250_kb(settings, topic):
+@pytest.fixture
+def thread_of_200_posts(settings, topic):
     settings.POSTS_PER_PAGE = 200
     authors = [make_member(group=topic.group) for _ in range(20)]
     thread = make_thread(topic=topic, author=authors[0], body=PARAGRAPH)
     for n in range(199):
         services.publish_post(thread=thread, author=authors[n % 20], body=PARAGRAPH)
+    return thread
 
-    response = Client().get(thread.get_absolute_url())
+
+def test_the_page_of_200_posts_is_under_250_kb(thread_of_200_posts):
+    response = Client().get(thread_of_200_posts.get_absolute_url())
 
     assert len(response.context["page"].object_list) == 200
-    assert len(response.content) < 250_000
+    assert len(response.content) < 250_000  # 229 KB on 30 November (245 KB before)
+
+
+def test_a_members_page_of_200_posts_is_under_500_kb(thread_of_200_posts, topic):
+    """A member's posts carry four reaction buttons, a bookmark and a flag link each: buttons of one page form
+    (one CSRF token for the page), the flag form on its own page."""
+    member = Client()
+    member.force_login(make_member(group=topic.group))
+
+    html = member.get(thread_of_200_posts.get_absolute_url()).content.decode()
+
+    assert html.count('aria-pressed="false"') >= 5 * 199  # every other member's post: its buttons are there
+    posts = html[html.index("<article") : html.rindex("</article>")]
+    assert "<form" not in posts and "csrfmiddlewaretoken" not in posts  # no form, no token, in any post
+    assert '<form id="post-actions" method="post"><input type="hidden" name="csrfmiddlewaretoken"' in html
+    assert len(html.encode()) < 500_000  # 481 KB on 30 November (956 KB before)

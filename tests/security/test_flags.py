@@ -165,6 +165,27 @@ def test_members_see_a_flag_button_on_others_posts_but_not_their_own(client, gro
     assert flag_url(own) not in page
 
 
+def test_the_flag_link_opens_the_flag_form_with_the_post_on_its_page(client, group, post):
+    """A thread page links to the flag form instead of carrying it under every post: the form's page shows the post."""
+    client.force_login(make_member(group=group))
+
+    page = client.get(flag_url(post))
+
+    assert page.status_code == HTTPStatus.OK
+    html = page.content.decode()
+    assert "Opening thoughts." in html
+    assert 'name="reason" value="spam"' in html
+
+
+def test_the_flag_page_of_a_hidden_post_does_not_show_it(client, group, moderator, post):
+    flags.hide_post(post=post, moderator=moderator, reason="")
+    client.force_login(make_member(group=group))
+
+    page = client.get(flag_url(post))
+
+    assert "Opening thoughts." not in page.content.decode()
+
+
 def test_the_review_queue_shows_the_flagged_post_in_context_with_who_flagged(client, group, moderator, post):
     flag(post, make_member(group=group, display_name="Careful Reader"), reason=Flag.Reason.CONFIDENTIAL)
     client.force_login(moderator)

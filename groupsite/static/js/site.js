@@ -266,6 +266,13 @@ var interpolate = window.interpolate || function (format, values) {
   // clipboard and a live region says so. Where the clipboard is unavailable (no secure context) the link is followed.
   document.querySelectorAll("a[data-copy-link]").forEach(function (link) {
     if (!navigator.clipboard || !window.isSecureContext) return;
+    if (!link.parentNode.classList.contains("post-share")) {
+      // A long thread page sends the bare link; the holder that keeps its live region beside it is made here.
+      var share = document.createElement("span");
+      share.className = "post-share";
+      link.parentNode.insertBefore(share, link);
+      share.appendChild(link);
+    }
     var status = link.parentNode.querySelector(".post-share__status");
     var holder = document.querySelector("[data-copy-words]");
     if (!status && holder) {
@@ -290,60 +297,84 @@ var interpolate = window.interpolate || function (format, values) {
   });
 })();
 
-// Reactions and bookmarks without a reload: each button's form is sent with fetch and the button shows the new
-// state (aria-pressed, the count, and the state its next click asks for). Anything unexpected falls back to the
-// plain form POST, which works without this script.
+// Reactions and bookmarks without a reload. Their buttons submit the thread page's one form, #post-actions (which
+// holds the CSRF token), each to its own formaction with its own name and value: the submitted button is sent with
+// fetch instead and shows the new state (aria-pressed, the count, and the state its next click asks for: the last
+// character of its value, 1 or 0). Buttons without aria-pressed (a moderator's) submit as usual. Anything
+// unexpected falls back to the plain form POST, which works without this script.
 (function () {
   "use strict";
-  if (!window.fetch) return;
+  var form = document.getElementById("post-actions");
+  if (!window.fetch || !form) return;
 
-  function show(form, message) {
-    var status = form.closest("[data-signals]") && form.closest("[data-signals]").querySelector("[data-signal-status]");
+  function show(button, message) {
+    var signals = button.closest(".post__signals");
+    var status = signals && signals.querySelector(".post__signal-status");
     if (status) status.textContent = message;
   }
 
-  function enhanceToggle(form) {
-    var button = form.querySelector("button[aria-pressed]");
-    var next = form.querySelector("input[name=on]");
-    var token = form.querySelector("input[name=csrfmiddlewaretoken]");
-    if (!button || !next || !token) return;
-
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      if (button.disabled) return;
-      button.disabled = true;
-      show(form, "");
-      fetch(form.action, {
-        method: "POST",
-        body: new FormData(form),
-        headers: { "X-CSRFToken": token.value, Accept: "application/json" },
-        credentials: "same-origin",
-      })
-        .then(function (response) {
-          var type = response.headers.get("Content-Type") || "";
-          if (type.indexOf("application/json") !== 0) throw new Error("not JSON");
-          return response.json();
-        })
-        .then(function (data) {
-          if (data.error) {
-            show(form, data.error);
-            return;
-          }
-          var pressed = data.pressed !== undefined ? data.pressed : data.bookmarked;
-          button.setAttribute("aria-pressed", pressed ? "true" : "false");
-          next.value = pressed ? "0" : "1";
-          var count = button.querySelector(".reaction__count");
-          if (count && typeof data.count === "number") count.textContent = String(data.count);
-        })
-        .then(function () { button.disabled = false; })
-        .catch(function () {
-          button.disabled = false;
-          form.submit(); // the plain POST: the server's answer, whatever it is, on a page of its own
-        });
-    });
+  // The plain POST of this one button, as the browser would have sent it without this script.
+  function submitPlainly(button) {
+    var field = document.createElement("input");
+    field.type = "hidden";
+    field.name = button.name;
+    field.value = button.value;
+    form.appendChild(field);
+    form.action = button.formAction;
+    form.submit(); // the server's answer, whatever it is, on a page of its own
   }
 
-  document.querySelectorAll("form[data-toggle]").forEach(enhanceToggle);
+  // Each post's live region for a refusal, made before it is used (screen readers announce a change, not an arrival).
+  document.querySelectorAll(".post__signals").forEach(function (signals) {
+    if (!signals.querySelector("button[form=post-actions]")) return;
+    var status = document.createElement("p");
+    status.className = "post__signal-status";
+    status.setAttribute("role", "status");
+    signals.appendChild(status);
+  });
+
+  form.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (!button || !button.hasAttribute("aria-pressed") || !/[01]$/.test(button.value)) return;
+    event.preventDefault();
+    if (button.disabled) return;
+    button.disabled = true;
+    show(button, "");
+    var body = new FormData(form);
+    body.append(button.name, button.value);
+    fetch(button.formAction, {
+      method: "POST",
+      body: body,
+      headers: { "X-CSRFToken": csrfToken(form), Accept: "application/json" },
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        if (type.indexOf("application/json") !== 0) throw new Error("not JSON");
+        return response.json();
+      })
+      .then(function (data) {
+        if (data.error) {
+          show(button, data.error);
+          return;
+        }
+        var pressed = data.pressed !== undefined ? data.pressed : data.bookmarked;
+        button.setAttribute("aria-pressed", pressed ? "true" : "false");
+        button.value = button.value.slice(0, -1) + (pressed ? "0" : "1");
+        var count = button.querySelector(".reaction__count");
+        if (count && typeof data.count === "number") count.textContent = String(data.count);
+      })
+      .then(function () { button.disabled = false; })
+      .catch(function () {
+        button.disabled = false;
+        submitPlainly(button);
+      });
+  });
+
+  function csrfToken(form) {
+    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
 })();
 
 (function () {
