@@ -19,7 +19,9 @@ open, groupsite/cache.py), so pages are simply rendered each time.
 
 import hashlib
 import time
+from functools import cache as once
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -88,7 +90,24 @@ def stamp(scopes) -> str:
     return ".".join(str(version) for version in versions(scopes))
 
 
+# What renders the cached pieces: a release that changes any of it starts new keys, so pieces made by the code
+# before a deploy are never shown by the code after it.
+RENDERING_SOURCES = ("templates", "discussions", "topics", "groupsite")
+
+
+@once
+def release() -> str:
+    digest = hashlib.blake2b(digest_size=8)
+    for folder in RENDERING_SOURCES:
+        for path in sorted((settings.BASE_DIR / folder).rglob("*")):
+            if path.suffix in {".py", ".html", ".txt", ".mo"} and "migrations" not in path.parts:
+                digest.update(str(path.relative_to(settings.BASE_DIR)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def cache_key(kind: str, *parts) -> str:
     """A cache key of bounded length for a piece of kind `kind`, from any number of parts (stamps, ids, language)."""
-    digest = hashlib.blake2b("\x1f".join(str(part) for part in parts).encode(), digest_size=16).hexdigest()
+    joined = "\x1f".join(str(part) for part in (release(), *parts))
+    digest = hashlib.blake2b(joined.encode(), digest_size=16).hexdigest()
     return f"{PREFIX}:{kind}:{digest}"

@@ -87,3 +87,15 @@ def test_another_process_sees_a_change_at_once():
     assert stamp_in_another_process() == freshness.stamp([scope])
     freshness.changed(threads=[9])
     assert stamp_in_another_process() == freshness.stamp([scope])
+
+
+def test_a_release_that_changes_what_renders_pages_starts_new_keys(settings, tmp_path):
+    before = freshness.cache_key("post", 1, "v1")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "base.html").write_text("<p>a new release</p>")
+    settings.BASE_DIR = tmp_path
+    freshness.release.cache_clear()
+    try:
+        assert freshness.cache_key("post", 1, "v1") != before
+    finally:
+        freshness.release.cache_clear()
