@@ -1,10 +1,6 @@
 """groupsite/dev.py, the runner a fresh clone starts with."""
 
-import os
 import re
-import socket
-import subprocess
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -12,8 +8,6 @@ from http import HTTPStatus
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
 
 from groupsite import dev
@@ -57,17 +51,8 @@ def test_a_link_in_an_email_from_the_dev_server_on_another_port_opens_the_page(t
     """The web server `dev.py up --port <port>` starts sends an invitation; its link reaches that same server."""
     group = factories.make_group(name="China CAR-T market", slug="china-car-t")
     moderator = factories.make_moderator(group=group)
-    port = free_port()
-    env = dev.serve_environment(server_environment(tmp_path), "127.0.0.1", port)
-    log = (tmp_path / "web.log").open("w")
-    server = subprocess.Popen(
-        [str(part) for part in dev.web_command("127.0.0.1", port)] + ["--noreload"],
-        cwd=dev.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for(base)
-        session = f"{settings.SESSION_COOKIE_NAME}={session_key_for(moderator)}"
+    with subprocesses.dev_web_server(tmp_path) as base:
+        session = f"{settings.SESSION_COOKIE_NAME}={subprocesses.session_key_for(moderator)}"
         invitations = f"{base}{reverse('topics:invitations', args=[group.slug])}"
         with urllib.request.urlopen(urllib.request.Request(invitations, headers={"Cookie": session})) as page:
             [csrf_cookie] = [
@@ -86,44 +71,5 @@ def test_a_link_in_an_email_from_the_dev_server_on_another_port_opens_the_page(t
         with urllib.request.urlopen(link, timeout=10) as page:
             assert page.status == HTTPStatus.OK
             assert "China CAR-T market" in page.read().decode()
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def server_environment(tmp_path) -> dict:
-    """This test's database; the test's own folder for local state and a broker of files nobody reads."""
-    env = {k: v for k, v in os.environ.items() if k not in {"SITE_URL", "ALLOWED_HOSTS", "CELERY_BROKER_URL"}}
-    env.update(DATABASE_URL=subprocesses.database_url(), ROUNDTABLE_VAR_DIR=str(tmp_path / "var"), CELERY_BROKER_URL="filesystem://", DEBUG="true")
-    return env
-
-
-def wait_for(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).close()
-            return
-        except urllib.error.HTTPError:
-            return  # it answers
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
-def session_key_for(user) -> str:
-    """A session for `user`, written to the database the server shares, as logging in would leave it."""
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.save()
-    return session.session_key

@@ -1,15 +1,13 @@
 """The thread page's cache is shared: a change made through one web process shows at once on another."""
 
-import subprocess
 import urllib.request
 
 import pytest
 from django.conf import settings
 
 from discussions import services
-from groupsite import dev
-from tests import factories
-from tests.test_dev import free_port, server_environment, session_key_for, wait_for
+from tests import factories, subprocesses
+from tests.subprocesses import session_key_for
 
 
 @pytest.fixture
@@ -20,21 +18,8 @@ def other_web_process(transactional_db, tmp_path):
         pytest.skip(
             "SHARED CACHE NOT TESTED: the cache is not Redis (set REDIS_URL); CI's PostgreSQL + Redis pass runs this"
         )
-    port = free_port()
-    env = dev.serve_environment(server_environment(tmp_path) | {"REDIS_URL": cache["LOCATION"]}, "127.0.0.1", port)
-    log = (tmp_path / "web.log").open("w")
-    server = subprocess.Popen(
-        [str(part) for part in dev.web_command("127.0.0.1", port)] + ["--noreload"],
-        cwd=dev.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(base)
+    with subprocesses.dev_web_server(tmp_path, REDIS_URL=cache["LOCATION"]) as base:
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
 
 
 def read(url: str, cookie: str = "") -> str:

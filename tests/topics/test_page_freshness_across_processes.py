@@ -1,6 +1,5 @@
 """A change made in one process shows at once on pages another web process serves from the shared cache."""
 
-import subprocess
 import urllib.request
 from http import HTTPStatus
 
@@ -8,10 +7,9 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from groupsite import dev
-from tests import factories
+from tests import factories, subprocesses
 from tests.conftest import REQUIRE_SERVICES
-from tests.test_dev import free_port, server_environment, session_key_for, wait_for
+from tests.subprocesses import session_key_for
 from topics import services
 
 
@@ -40,16 +38,7 @@ def test_a_briefing_edited_here_shows_at_once_on_pages_another_web_process_cache
     topic = factories.make_topic(group=group, title="Cost", slug="cost", briefing="The old briefing.")
     member = factories.make_member(group=group)
     factories.make_thread(topic, author=member, title="Where prices go")
-    port = free_port()
-    env = dev.serve_environment(server_environment(tmp_path), "127.0.0.1", port) | {"REDIS_URL": shared_redis_cache}
-    log = (tmp_path / "web.log").open("w")
-    server = subprocess.Popen(
-        [str(part) for part in dev.web_command("127.0.0.1", port)] + ["--noreload"],
-        cwd=dev.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for(base)
+    with subprocesses.dev_web_server(tmp_path, REDIS_URL=shared_redis_cache) as base:
         url = base + reverse("topics:topic", args=[group.slug, topic.slug])
         members_cookie = f"{settings.SESSION_COOKIE_NAME}={session_key_for(member)}"
         for cookie in ("", members_cookie, "", members_cookie):  # the second round is served from the cache
@@ -60,7 +49,3 @@ def test_a_briefing_edited_here_shows_at_once_on_pages_another_web_process_cache
         for cookie in ("", members_cookie):
             page = get(url, cookie)
             assert "The new briefing." in page and "The old briefing." not in page
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
