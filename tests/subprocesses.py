@@ -9,6 +9,7 @@ import urllib.request
 from contextlib import contextmanager
 from urllib.parse import quote
 
+import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
@@ -84,3 +85,20 @@ def dev_web_server(tmp_path, **extra_env):
         server.terminate()
         server.wait(timeout=20)
         log.close()
+
+
+def postgres_and_redis_or_skip(what: str) -> tuple[str, str]:
+    """The Redis cache and broker addresses of a pass on PostgreSQL and Redis; elsewhere the test skips, saying why
+    (`what` it needs them for)."""
+    on_services = (
+        connection.vendor == "postgresql"
+        and settings.CELERY_BROKER_URL.startswith("redis://")
+        and settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+    )
+    if not on_services:
+        ci = " (CI runs it in its PostgreSQL + Redis pass)" if os.environ.get("CI", "").lower() == "true" else ""
+        pytest.skip(
+            f"{what} on PostgreSQL and Redis, and this pass has "
+            f"{connection.vendor}, broker {settings.CELERY_BROKER_URL.split('://')[0]}{ci}"
+        )
+    return settings.CACHES["default"]["LOCATION"], settings.CELERY_BROKER_URL

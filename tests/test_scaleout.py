@@ -6,13 +6,10 @@ A queued are run by the worker. The digest figures are the benchmark's; they tak
 It needs PostgreSQL and Redis, so it runs in the second pass of `groupsite/dev.py test` (always, in CI).
 """
 
-import os
 import uuid
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from django.db import connection
 
 from bench import load, scaleout
 from tests import subprocesses
@@ -22,19 +19,7 @@ pytestmark = pytest.mark.worker
 
 @pytest.fixture
 def services():
-    cache_backend = settings.CACHES["default"]["BACKEND"]
-    on_services = (
-        connection.vendor == "postgresql"
-        and settings.CELERY_BROKER_URL.startswith("redis://")
-        and cache_backend.endswith("RedisCache")
-    )
-    if not on_services:
-        ci = " (CI runs it in its PostgreSQL + Redis pass)" if os.environ.get("CI", "").lower() == "true" else ""
-        pytest.skip(
-            "SCALE-OUT SMOKE TEST SKIPPED: it runs two gunicorn servers on PostgreSQL and Redis, and this pass has "
-            f"{connection.vendor}, broker {settings.CELERY_BROKER_URL.split('://')[0]}{ci}"
-        )
-    return settings.CACHES["default"]["LOCATION"], settings.CELERY_BROKER_URL
+    return subprocesses.postgres_and_redis_or_skip("SCALE-OUT SMOKE TEST SKIPPED: it runs two gunicorn servers")
 
 
 @pytest.mark.django_db(transaction=True)  # the web servers and the worker read what the test stores

@@ -6,13 +6,11 @@ database as sent. Latency is not asserted: machines vary; `bench/load.py` measur
 It needs PostgreSQL and Redis, so it runs in the second pass of `groupsite/dev.py test` (always, in CI).
 """
 
-import os
 import random
 import uuid
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from bench import load
@@ -28,19 +26,7 @@ THINK_SECONDS = 1  # busier than the benchmark's members, so that ten of them wr
 
 @pytest.fixture
 def services():
-    cache_backend = settings.CACHES["default"]["BACKEND"]
-    on_services = (
-        connection.vendor == "postgresql"
-        and settings.CELERY_BROKER_URL.startswith("redis://")
-        and cache_backend.endswith("RedisCache")
-    )
-    if not on_services:
-        ci = " (CI runs it in its PostgreSQL + Redis pass)" if os.environ.get("CI", "").lower() == "true" else ""
-        pytest.skip(
-            "LOAD SMOKE TEST SKIPPED: it runs gunicorn on PostgreSQL and Redis, and this pass has "
-            f"{connection.vendor}, broker {settings.CELERY_BROKER_URL.split('://')[0]}{ci}"
-        )
-    return settings.CACHES["default"]["LOCATION"], settings.CELERY_BROKER_URL
+    return subprocesses.postgres_and_redis_or_skip("LOAD SMOKE TEST SKIPPED: it runs gunicorn")
 
 
 @pytest.mark.django_db(transaction=True)  # gunicorn and the worker read what the test stores, so it must commit
