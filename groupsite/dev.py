@@ -247,8 +247,8 @@ def command_test(args) -> None:
     service_env = dict(
         base_env,
         DATABASE_URL=os.environ.get("TEST_DATABASE_URL", CI_DATABASE_URL),
-        REDIS_URL=CI_REDIS_CACHE_URL,
-        CELERY_BROKER_URL=CI_REDIS_BROKER_URL,
+        REDIS_URL=os.environ.get("TEST_REDIS_URL", CI_REDIS_CACHE_URL),
+        CELERY_BROKER_URL=os.environ.get("TEST_BROKER_URL", CI_REDIS_BROKER_URL),
         ROUNDTABLE_REQUIRE_SERVICES="true",
     )
     pytest_pass("PostgreSQL, Redis broker and cache", service_env, args.pytest_args)

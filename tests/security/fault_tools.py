@@ -21,9 +21,11 @@ from tests import subprocesses
 ROOT = Path(__file__).resolve().parent.parent.parent
 REDIS_SERVER = shutil.which("redis-server")
 # Ports for a Redis of the tests' own, clear of the shared one on 6379: ten per pytest-xdist worker, so that proofs
-# running at once in two workers never take (and stop, or publish to) each other's server.
+# running at once in two workers never take (and stop, or publish to) each other's server. FAULT_REDIS_PORT_BASE
+# moves the range, for two test runs at once on one machine.
 _WORKER_NUMBER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-REDIS_PORTS = range(6390 + 10 * _WORKER_NUMBER, 6400 + 10 * _WORKER_NUMBER)
+_PORT_BASE = int(os.environ.get("FAULT_REDIS_PORT_BASE", "6390"))
+REDIS_PORTS = range(_PORT_BASE + 10 * _WORKER_NUMBER, _PORT_BASE + 10 + 10 * _WORKER_NUMBER)
 MESSAGE_SEPARATOR = "\n" + "-" * 79 + "\n"
 
 
