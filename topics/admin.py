@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from groupsite import freshness
 from groupsite.admin import ReadOnlyModelAdmin
 from topics.audit import AuditEntry
 from topics.sanctions import Sanction
@@ -43,6 +44,13 @@ class GroupAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [TopicInline, MembershipInline]
 
+    # Cached pages show the group, its topics and its members' role badges (groupsite/freshness.py): an edit here,
+    # its inlines' included, shows at once.
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        topics = list(form.instance.topics.values_list("pk", flat=True))
+        freshness.changed(topics=topics, groups=[form.instance.pk])
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
@@ -51,6 +59,20 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__email", "user__display_name", "group__name"]
     autocomplete_fields = ["user"]
     list_select_related = ["user", "group"]
+
+    # Thread pages show moderators' and owners' role badges, cached under the group's version.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        freshness.changed(groups=[obj.group_id, *([form.initial["group"]] if form.initial.get("group") else [])])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        freshness.changed(groups=[obj.group_id])
+
+    def delete_queryset(self, request, queryset):
+        groups = sorted(set(queryset.values_list("group_id", flat=True)))
+        super().delete_queryset(request, queryset)
+        freshness.changed(groups=groups)
 
 
 @admin.register(JoinRequest)
@@ -80,6 +102,12 @@ class TopicAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     list_select_related = ["group"]
     readonly_fields = ["briefing_html"]  # derived HTML, shown escaped: only the renderer writes it (Topic.save)
+
+    # Cached pages show a topic's title and briefing, on its group's page too (groupsite/freshness.py).
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        groups = [obj.group_id, *([form.initial["group"]] if form.initial.get("group") else [])]
+        freshness.changed(topics=[obj.pk], groups=groups)
 
 
 class PollOptionInline(admin.TabularInline):

@@ -6,6 +6,7 @@ from http import HTTPStatus
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from discussions import changes, flags, moderation, reactions, services
@@ -161,17 +162,55 @@ def test_unlocking_and_taking_back_a_reaction_show_at_once(scene, group, kind):
     assert '<span class="reaction__count">1</span>' not in after
 
 
-def test_a_display_name_change_shows_to_members_at_once(scene, group):
-    client = reader("member", group)
+@pytest.mark.parametrize("kind", ["visitor", "member"])
+def test_a_display_name_changed_in_the_profile_shows_at_once(scene, group, kind):
+    client = reader(kind, group)
     assert "Rui Replier" in page(client, scene["thread"])
     page(client, scene["thread"])
+    own = Client()
+    own.force_login(scene["replier"])
 
-    scene["replier"].display_name = "Rui Renamed"
-    scene["replier"].save(update_fields=["display_name"])
+    response = own.post(reverse("edit_profile"), {"display_name": "Rui Renamed", "language": ""})
+
+    assert response.status_code == HTTPStatus.FOUND
+    after = page(client, scene["thread"])
+    assert "Rui Renamed" in after
+    assert "Rui Replier" not in after
+
+
+@pytest.mark.parametrize("kind", ["visitor", "member"])
+def test_a_display_name_changed_in_the_admin_shows_at_once(scene, group, kind):
+    client = reader(kind, group)
+    assert "Rui Replier" in page(client, scene["thread"])
+    page(client, scene["thread"])
+    staff = Client()
+    staff.force_login(make_user(is_staff=True, is_superuser=True))
+    data = change_form(staff, scene["replier"])
+    data["display_name"] = ["Rui Renamed"]
+    data["_save"] = ["Save"]
+
+    assert staff.post(change_url(scene["replier"]), data).status_code == HTTPStatus.FOUND
 
     after = page(client, scene["thread"])
     assert "Rui Renamed" in after
     assert "Rui Replier" not in after
+
+
+@pytest.mark.parametrize("kind", ["visitor", "member"])
+def test_a_role_changed_in_the_admin_shows_its_badge_at_once(scene, group, kind):
+    client = reader(kind, group)
+    assert "role-badge--moderator" not in page(client, scene["thread"])
+    page(client, scene["thread"])
+    membership = scene["replier"].memberships.get(group=group)
+    staff = Client()
+    staff.force_login(make_user(is_staff=True, is_superuser=True))
+    data = change_form(staff, membership)
+    data["role"] = ["moderator"]
+    data["_save"] = ["Save"]
+
+    assert staff.post(change_url(membership), data).status_code == HTTPStatus.FOUND
+
+    assert "role-badge--moderator" in page(client, scene["thread"])
 
 
 @pytest.fixture
