@@ -36,3 +36,11 @@ def test_an_unreachable_redis_cache_answers_as_an_empty_cache(unreachable_cache)
 def test_with_the_cache_unreachable_rate_limits_let_posts_through_and_forms_still_store(unreachable_cache, member):
     assert moderation.count_in_window(key="posts:1", window=60) == 1
     assert submissions.claim(member, "0" * 32) is None
+
+
+def test_the_redis_cache_keeps_one_client_for_its_connection_pool(unreachable_cache):
+    # Django would make a new redis.Redis (copying the library's table of reply handlers) for every call.
+    client = unreachable_cache._cache.get_client(write=True)
+
+    assert unreachable_cache._cache.get_client(write=False) is client
+    assert client.connection_pool is unreachable_cache._cache._get_connection_pool(True)
