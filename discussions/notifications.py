@@ -13,12 +13,14 @@ for its author, and never for a member who muted the thread, or its topic or gro
 import re
 import time
 from datetime import datetime, timedelta
+from functools import cache as once
 from html.parser import HTMLParser
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db import connection, transaction
+from django.db.models import BooleanField, CharField, Exists, F, IntegerField, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -97,25 +99,45 @@ def with_reader_state(threads, user):
     for them, so the thread page asks no extra question (and writes only what changed).
 
     `read_number` is None when the member has never opened the thread; `*_level` are None where nothing is chosen.
+    The columns are plain SQL subqueries (`_reader_state_sql`): built through the ORM, these six took a quarter of
+    a member's warm thread page, and they are the same whatever the page.
     """
     if not user.is_authenticated:
         return threads
-    mine = Subscription.objects.filter(user=user)
     return threads.annotate(
-        read_number=Subquery(
-            ThreadRead.objects.filter(user=user, thread=OuterRef("pk")).values("last_read_number")[:1]
+        **{
+            name: RawSQL(sql, [user.pk] * sql.count("%s"), output_field=field())
+            for name, (sql, field) in _reader_state_sql().items()
+        }
+    )
+
+
+@once
+def _reader_state_sql() -> dict[str, tuple]:
+    thread = connection.ops.quote_name(Thread._meta.db_table)
+    models = (ThreadRead, Subscription, Notification, Post, Topic)
+    table = {model: connection.ops.quote_name(model._meta.db_table) for model in models}
+    group_of_thread = f"(SELECT t.group_id FROM {table[Topic]} t WHERE t.id = {thread}.topic_id)"
+    level = f"SELECT s.level FROM {table[Subscription]} s WHERE s.user_id = %s AND "
+    return {
+        "read_number": (
+            f"SELECT r.last_read_number FROM {table[ThreadRead]} r WHERE r.user_id = %s AND r.thread_id = {thread}.id LIMIT 1",
+            IntegerField,
         ),
-        thread_level=Subquery(mine.filter(thread=OuterRef("pk")).values("level")[:1]),
-        topic_level=Subquery(mine.filter(topic=OuterRef("topic_id")).values("level")[:1]),
-        group_level=Subquery(mine.filter(group=OuterRef("topic__group_id")).values("level")[:1]),
-        has_unread_notifications=Exists(
-            Notification.objects.filter(user=user, thread=OuterRef("pk"), read_at__isnull=True)
+        "thread_level": (f"{level}s.thread_id = {thread}.id LIMIT 1", CharField),
+        "topic_level": (f"{level}s.topic_id = {thread}.topic_id LIMIT 1", CharField),
+        "group_level": (f"{level}s.group_id = {group_of_thread} LIMIT 1", CharField),
+        "has_unread_notifications": (
+            f"EXISTS (SELECT 1 FROM {table[Notification]} n "
+            f"WHERE n.user_id = %s AND n.thread_id = {thread}.id AND n.read_at IS NULL)",
+            BooleanField,
         ),
         # The member's own newest post: what they wrote is not new to them (the jump to the first unread post).
-        own_last_number=Subquery(
-            Post.objects.filter(thread=OuterRef("pk"), author=user).order_by("-number").values("number")[:1]
+        "own_last_number": (
+            f"SELECT MAX(p.number) FROM {table[Post]} p WHERE p.thread_id = {thread}.id AND p.author_id = %s",
+            IntegerField,
         ),
-    )
+    }
 
 
 def subscription_state(*, user, target) -> dict:
