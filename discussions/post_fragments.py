@@ -27,17 +27,17 @@ from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
-from django.utils.safestring import SafeString
+from django.utils.functional import SimpleLazyObject
 
-from discussions import reactions
-from discussions.flags import flagged_by
-from discussions.models import Post
+from discussions import post_index, reactions, services
 from groupsite import freshness
 from topics.models import staff_role
 
 TEMPLATE = "discussions/_post.html"
 # Entries are never read stale (the key carries the versions); this only lets unread ones go.
 FRAGMENT_SECONDS = 24 * 60 * 60
+# A page's whole list is kept per set of reader bits, so for less long: a long page is large.
+WHOLE_LIST_SECONDS = 60 * 60
 
 
 @once
@@ -54,55 +54,37 @@ def with_csrf_token(request, response) -> None:
         response.content = response.content.replace(placeholder, get_token(request).encode())
 
 
-def _reader_bits(post) -> tuple:
-    """What about this reader changes how this post looks (set on the post by the thread view)."""
-    pressed = tuple(button["kind"] for button in post.reaction_buttons if button["pressed"])
-    return (
-        post.editable,
-        post.hidden_readable,
-        post.can_flag,
-        post.flagged_by_me,
-        post.can_react,
-        bool(post.bookmarked),
-        post.is_own,
-        pressed,
+def _bits_code(bits: tuple) -> str:
+    """A reader's bits for one post (post_index.reader_bits) as a short part of a key: flags, then reactions pressed."""
+    *flags, pressed = bits
+    return "".join("1" if flag else "0" for flag in flags) + ":" + ",".join(pressed)
+
+
+def _show(post, facts: post_index.PostFacts, bits: tuple) -> None:
+    """Give a loaded post what the template reads besides its fields: the reader's bits and its reaction bar."""
+    (post.editable, post.hidden_readable, post.can_flag, post.flagged_by_me, post.can_react, post.bookmarked,
+     post.is_own, pressed) = bits
+    post.reaction_buttons = reactions.reaction_buttons(
+        {kind: (count, kind in pressed) for kind, count in zip(post_index.KINDS, facts.reaction_counts)}
     )
+    post.reaction_total = sum(facts.reaction_counts)
 
 
-def _post_state(post) -> tuple:
-    """What the post shows that its thread's version also covers; in the key as well, since it costs nothing."""
-    author = post.author
-    return (
-        post.pk,
-        post.number,
-        post.edited_at,
-        post.deleted_at,
-        post.hidden_at,
-        post.is_key_insight,
-        (author.username, author.public_name, author.affiliation) if author else None,
-        post.author_role,
-        tuple(button["count"] for button in post.reaction_buttons),
-    )
+def render_posts(facts: list, reader, *, use_cache: bool, page: dict, load) -> bytes:
+    """The HTML of a page's posts (UTF-8), from the cache where it can be (`use_cache`).
 
+    `facts` are the page's post_index.PostFacts, `reader` a post_index.Reader; `load(pks)` gives {pk: Post} for the
+    posts to render (posts_queryset's). `page` holds what every post of the page is rendered with (hide_authors,
+    is_member, is_moderator, can_reply, page_number, role_filter, flag_reasons, prompt_text). Call it inside the
+    reader's clock (groupsite.clock.reading): the times are written on it. The result is bytes, spliced into the
+    finished page by `with_posts`: a long page is joined once, not once per template level.
 
-def _load_bodies(posts) -> None:
-    """The thread view leaves the posts' HTML in the database (a warm page never needs it): the misses' in one query."""
-    deferred = [post for post in posts if "body_html" in post.get_deferred_fields()]
-    if deferred:
-        bodies = dict(Post.objects.filter(pk__in=[post.pk for post in deferred]).values_list("pk", "body_html"))
-        for post in deferred:
-            post.body_html = bodies[post.pk]
-
-
-def render_posts(posts, *, thread_version, page: dict) -> SafeString:
-    """The HTML of a page's posts, from the cache where it can be.
-
-    `page` holds what every post of the page is rendered with (hide_authors, is_member, is_moderator, can_reply,
-    page_number, role_filter, flag_reasons, prompt_text); each post carries its reader bits (see `_reader_bits`).
-    Call it inside the reader's clock (groupsite.clock.reading): the times are written on it.
+    A post's key names everything its HTML is made of (its facts' digest, the reader's bits, the page's values,
+    the prompt's text), not a version: a reply elsewhere in the thread leaves the other posts' HTML in the cache.
     """
-    shared = (
-        thread_version,
+    prompt_text = page.get("prompt_text")
+    shared = freshness.cache_key(
+        "post",
         translation.get_language(),
         timezone.get_current_timezone_name(),
         page["hide_authors"],
@@ -111,27 +93,55 @@ def render_posts(posts, *, thread_version, page: dict) -> SafeString:
         page["can_reply"],
         page["page_number"],
         page["role_filter"],
-        (page["prompt_text"].language, page["prompt_text"].is_translation) if page.get("prompt_text") else None,
+        _prompt_shown(prompt_text) if prompt_text else None,
     )
-    keys = [freshness.cache_key("post", *shared, _post_state(post), _reader_bits(post)) for post in posts]
-    # Without a version (a page shown again with a form's errors; "0" while the cache is unreachable) nothing is
-    # read or kept: every post is rendered.
-    use_cache = bool(thread_version)
+    bits = [post_index.reader_bits(post_facts, reader) for post_facts in facts]
+    keys = [f"{shared}:{post_facts.state}:{_bits_code(post_bits)}" for post_facts, post_bits in zip(facts, bits)]
+    # The whole list as it was last put together for these same keys (readers with the same bits share it): one
+    # read instead of one a post.
+    whole_key = freshness.cache_key("posts", *keys) if use_cache else None
+    if use_cache and (whole := cache.get(whole_key)) is not None:
+        return whole
     found = cache.get_many(keys) if use_cache else {}
-    _load_bodies([post for key, post in zip(keys, posts) if key not in found])
     missing = {}
-    template = get_template(TEMPLATE)
-    context = page | {"csrf_token": csrf_placeholder()}
-    for key, post in zip(keys, posts):
-        if key not in found:
+    to_render = [index for index, key in enumerate(keys) if key not in found]
+    if to_render:
+        posts = load([facts[index].pk for index in to_render])
+        template = get_template(TEMPLATE)
+        context = page | {"csrf_token": csrf_placeholder()}
+        for index in to_render:
+            post = posts[facts[index].pk]
+            _show(post, facts[index], bits[index])
             # Only the opening post of a prompt's thread shows the prompt's text.
             prompt_text = page.get("prompt_text") if post.number == 1 else None
-            # The template's own output, escaped by it: a SafeString, which the cache keeps as one when pickled.
-            found[key] = missing[key] = template.render(context | {"post": post, "prompt_text": prompt_text})
+            # The template's own output, escaped by it, as UTF-8.
+            html = template.render(context | {"post": post, "prompt_text": prompt_text}).encode()
+            found[keys[index]] = missing[keys[index]] = html
     if missing and use_cache:
         cache.set_many(missing, FRAGMENT_SECONDS)
-    # Each part is this template's escaped output (rendered here or stored by this code): joined, still safe.
-    return SafeString("".join(found[key] for key in keys))
+    whole = b"".join(found[key] for key in keys)
+    if use_cache:
+        cache.set(whole_key, whole, WHOLE_LIST_SECONDS)
+    return whole
+
+
+def _prompt_shown(prompt_text) -> tuple:
+    """What the opening post of a prompt's thread shows of the prompt: its translation, when that is what it shows
+    (otherwise the post's own text, which its facts cover)."""
+    if not prompt_text.is_translation:
+        return (prompt_text.language,)
+    return (prompt_text.language, prompt_text.title, str(prompt_text.context_html))
+
+
+@once
+def posts_placeholder() -> str:
+    return "posts" + salted_hmac("discussions.post_fragments", "posts placeholder").hexdigest()
+
+
+def with_posts(response, posts_html: bytes) -> None:
+    """Put the posts where the page's template holds `posts_placeholder()` (once, and before the CSRF token: the
+    posts' forms hold that placeholder). Each fragment is the post template's escaped output, kept as bytes."""
+    response.content = response.content.replace(posts_placeholder().encode(), posts_html, 1)
 
 
 class KnownCountPaginator(Paginator):
@@ -150,18 +160,66 @@ POST_PAGE_FIELDS = (
 )
 
 
-def posts_page(request, thread, role: str):
-    """The page of the thread's posts the request asks for (`role`: only posts of that role), with what the reader
-    bits need; `render_posts` shows them."""
-    # The authors' role badges, the reader's bookmarks and flags come with the posts: no query of their own. Only
-    # what the page shows is read; the HTML only for posts not in the cache (post_fragments), the Markdown never.
-    posts = thread.posts.select_related("author").only(*POST_PAGE_FIELDS).annotate(
-        author_role=staff_role("author_id", group_id=thread.topic.group_id),
-        bookmarked=reactions.is_bookmarked_by(request.user),
-        flagged_by_me=flagged_by(request.user),
+def posts_queryset(thread):
+    """The thread's posts with what a post's facts and HTML need, the same for every reader: read only for a page
+    whose index is not in the cache, or for posts whose HTML is not (post_index)."""
+    counts = {f"reactions_{kind}": post_index.reaction_count(kind) for kind in post_index.KINDS}
+    return thread.posts.select_related("author").only(*POST_PAGE_FIELDS, "body_html").annotate(
+        author_role=staff_role("author_id", group_id=thread.topic.group_id), **counts
     )
+
+
+class _ThreadPosts:
+    """The thread's posts for a paginator, built into a query only when a page of them is read: building it (its
+    annotations) cost more than the rest of a warm page's posts, which never read them (page_index)."""
+
+    ordered = True  # posts_queryset orders by number (Post.Meta)
+
+    def __init__(self, thread, role: str):
+        self.thread, self.role = thread, role
+
+    def queryset(self):
+        posts = posts_queryset(self.thread)
+        return posts.filter(role=self.role, deleted_at__isnull=True) if self.role else posts
+
+    def count(self) -> int:
+        return self.queryset().count()
+
+    def __getitem__(self, bounds: slice):
+        return SimpleLazyObject(lambda: list(self.queryset()[bounds]))
+
+
+def posts_page(request, thread, role: str):
+    """The page of the thread's posts the request asks for (`role`: only posts of that role). Its posts are read
+    only when the page's index is not in the cache (page_index)."""
+    posts = _ThreadPosts(thread, role)
     if role:
-        posts = posts.filter(role=role, deleted_at__isnull=True)
         return Paginator(posts, settings.POSTS_PER_PAGE).get_page(request.GET.get("page"))
     # Every post of a thread is on its pages (removed ones as a placeholder): post_count is their number.
     return KnownCountPaginator(posts, settings.POSTS_PER_PAGE, count=thread.post_count).get_page(request.GET.get("page"))
+
+
+def page_index(thread, page, *, role: str, stamp: str) -> tuple[post_index.PageIndex, dict]:
+    """The page's post_index.PageIndex, from the cache when it is there (no post read), and the posts read to make
+    it when it was not ({pk: Post}). `stamp`: the versions the index is kept under (post_index), read before the
+    posts are; "" keeps nothing."""
+    key = post_index.index_key(stamp, role=role, page_number=page.number, per_page=page.paginator.per_page) if stamp else None
+    index = post_index.load_index(key)
+    if index is not None:
+        return index, {}
+    posts = list(page.object_list)
+    index = post_index.PageIndex(
+        posts=[post_index.facts_of(post) for post in posts], role_counts=services.role_counts(thread)
+    )
+    post_index.keep_index(key, index)
+    return index, {post.pk: post for post in posts}
+
+
+def loader(thread, loaded: dict):
+    """`render_posts`'s `load`: the posts already read, the others read now (one query)."""
+    def load(pks):
+        rest = [pk for pk in pks if pk not in loaded]
+        fetched = {post.pk: post for post in posts_queryset(thread).filter(pk__in=rest)} if rest else {}
+        return {pk: loaded.get(pk) or fetched[pk] for pk in pks}
+
+    return load

@@ -108,25 +108,6 @@ def reaction_count(post, kind: str) -> int:
     return Reaction.objects.filter(post=post, kind=kind).count()
 
 
-def reactions_on(posts, user) -> dict[int, dict[str, tuple[int, bool]]]:
-    """{post id: {kind: (count, reacted by this user)}} for a page of posts, in one grouped query."""
-    post_ids = [post.pk for post in posts]
-    if not post_ids:
-        return {}
-    mine = Count("pk", filter=Q(user_id=user.pk)) if user.is_authenticated else models.Value(0)
-    rows = (
-        Reaction.objects.filter(post_id__in=post_ids)
-        .order_by()
-        .values("post_id", "kind")
-        .annotate(count=Count("pk"), mine=mine)
-        .values_list("post_id", "kind", "count", "mine")
-    )
-    summary: dict[int, dict[str, tuple[int, bool]]] = {}
-    for post_id, kind, count, own in rows:
-        summary.setdefault(post_id, {})[kind] = (count, bool(own))
-    return summary
-
-
 def reaction_buttons(summary: dict[str, tuple[int, bool]]) -> list[dict]:
     """One entry per kind, in the fixed order, for a post's reaction bar."""
     buttons = []
@@ -210,12 +191,3 @@ def bookmarks_of(user):
         .order_by("-created_at", "-pk")
     )
 
-
-def add_reactions(posts, user, *, may_react: bool) -> None:
-    """Give each post of a page its reaction bar (`reaction_buttons`) and whether this user may use it
-    (`can_react`): one query for the whole page."""
-    summary = reactions_on(posts, user)
-    for post in posts:
-        post.reaction_buttons = reaction_buttons(summary.get(post.pk, {}))
-        post.reaction_total = sum(button["count"] for button in post.reaction_buttons)
-        post.can_react = may_react and not post.is_deleted and not post.is_hidden and post.author_id != user.pk

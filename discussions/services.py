@@ -219,12 +219,14 @@ ROLE_FILTERS = [
 ]
 
 
-def role_filters(*, thread: Thread, active: str = "") -> list[dict]:
-    """The thread's "All · Evidence · For · …" links with the number of posts (not removed) in each, in one query."""
+def role_counts(thread: Thread) -> dict[str, int]:
+    """The number of the thread's posts (not removed) in all and of each role, in one query."""
     visible = thread.posts.filter(deleted_at__isnull=True)
-    counts = visible.aggregate(
-        all=Count("pk"), **{value: Count("pk", filter=Q(role=value)) for value, _ in ROLE_FILTERS}
-    )
+    return visible.aggregate(all=Count("pk"), **{value: Count("pk", filter=Q(role=value)) for value, _ in ROLE_FILTERS})
+
+
+def role_filters(*, counts: dict[str, int], active: str = "") -> list[dict]:
+    """The thread's "All · Evidence · For · …" links with the number of posts in each (`counts`: role_counts)."""
     all_label = pgettext_lazy("filter posts by role", "All")
     filters = [{"value": "", "label": all_label, "count": counts["all"], "active": not active}]
     filters += [

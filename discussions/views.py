@@ -4,14 +4,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from discussions import drafts, moderation, notifications, reactions, services, submissions, view_counts
-from discussions import post_fragments
+from discussions import drafts, moderation, notifications, services, submissions, view_counts
+from discussions import post_fragments, post_index
 from discussions.flag_forms import ModeratorReasonForm
 from discussions.forms import MoveThreadForm, PostForm, RenameThreadForm, SlowModeForm, ThreadForm
 from discussions.markdown import render_markdown
@@ -58,32 +58,31 @@ def _thread_tools(thread, membership, *, rename_form=None, move_form=None, slow_
 
 def _render_thread(
     request, thread, membership, *, form=None, preview_html="", quote_pk=None, status=200, tools=None,
-    thread_version=None,
+    versions=None,
 ):
-    """The thread page. `thread_version` is the thread's freshness version read before the thread was: with it the
-    posts come from the cache where they can (discussions/post_fragments.py); without it they are all rendered."""
+    """The thread page. `versions` are those of the thread, its group and the site, read before the posts: with them
+    the posts come from the cache where they can (discussions/post_fragments.py); without them (a page shown again
+    with a form's errors) they are all read and rendered."""
+    # The index of a page's posts shows what the thread's version covers, the authors' role badges (the group's)
+    # and names (the site's).
+    posts_stamp = ".".join(str(version) for version in versions) if versions and all(versions) else ""
     role = _role_filter(request) or ""
     page = post_fragments.posts_page(request, thread, role)
+    index, loaded = post_fragments.page_index(thread, page, role=role, stamp=posts_stamp)
+    facts = index.posts
     prompt = prompt_of(thread)
     # Under the Chatham House rule only moderators see who wrote what; a quote names nobody, whoever quotes.
     chatham_house = prompt is not None and prompt.chatham_house
     user = request.user
     sanction = sanctions.sanction_on_reader(user=user, group=thread.topic.group, membership=membership)
-    # A suspended member reads but takes no part: no flag buttons that would only answer 403.
-    may_flag = membership is not None and not membership.is_moderator and sanction is None
-    for post in page.object_list:
-        post.editable = post.can_edit(user, membership)
-        post.hidden_readable = post.can_read_hidden(user, membership)
-        post.can_flag = may_flag and not post.is_deleted and post.author_id != user.pk
-        post.is_own = user.is_authenticated and post.author_id == user.pk
-    reactions.add_reactions(page.object_list, user, may_react=membership is not None and sanction is None)
+    reader = post_index.reader_of(user, membership, suspended=sanction is not None, thread_id=thread.pk)
     # Read before this visit moves the marker: where the member left off last time.
     first_unread = thread.first_unread_number(
         getattr(thread, "read_number", None), getattr(thread, "own_last_number", None)
     )
     if user.is_authenticated:
         # A filtered page skips posts, so it only records the visit; an unfiltered one reads up to its last post.
-        last_number = 0 if role else max((post.number for post in page.object_list), default=0)
+        last_number = 0 if role else max((post.number for post in facts), default=0)
         notifications.mark_thread_read(user=user, thread=thread, number=last_number, now=timezone.now())
     can_reply = membership is not None and not thread.is_locked and sanction is None
     draft = drafts.take(request.session, drafts.reply_key(thread.pk)) if can_reply and form is None else None
@@ -119,6 +118,7 @@ def _render_thread(
         "group": thread.topic.group,
         "membership": membership,
         "page": page,
+        "no_posts": not facts,
         "first_unread": first_unread,
         "first_unread_url": thread.get_number_url(first_unread) if first_unread else "",
         "can_reply": can_reply,
@@ -128,7 +128,7 @@ def _render_thread(
         "draft_restored": draft is not None,
         "prompt": prompt,
         "role_filter": role,
-        "role_filters": services.role_filters(thread=thread, active=role),
+        "role_filters": services.role_filters(counts=index.role_counts, active=role),
         "pagination_query": f"role={role}&" if role else "",
         "chatham_house": chatham_house,
         "hide_authors": hide_authors,
@@ -139,10 +139,12 @@ def _render_thread(
         context.update(prompt_panel(context["prompt"], user=user, membership=membership))
         flag_review_due([context.get("prompt_outcome")], today=group_today(thread.topic.group))
     with clock.reading(request.user, thread.topic.group):
-        context["posts_html"] = post_fragments.render_posts(
-            page.object_list, thread_version=thread_version, page=posts_page
+        posts_html = post_fragments.render_posts(
+            facts, reader, use_cache=bool(posts_stamp), page=posts_page, load=post_fragments.loader(thread, loaded)
         )
+        context["posts_html"] = post_fragments.posts_placeholder()
         response = render(request, "discussions/thread_detail.html", context, status=status)
+    post_fragments.with_posts(response, posts_html)
     post_fragments.with_csrf_token(request, response)
     return response
 
@@ -157,10 +159,10 @@ def _preview(request, form) -> tuple[str, int]:
     return render_markdown(form.cleaned_data["body"]), HTTPStatus.OK
 
 
-def _visitor_scopes(pk, place: dict | None) -> list[str]:
-    """What a visitor's thread page shows: the thread, its topic and group (names, breadcrumbs) and the site."""
-    topics, groups = ([place["topic_id"]], [place["group_id"]]) if place else ([], [])
-    return freshness.scopes_of(threads=[pk], topics=topics, groups=groups, site=True)
+def _page_scopes(pk, place: dict) -> list[str]:
+    """What a thread page shows: the thread, its topic and group (names, breadcrumbs, role badges) and the site
+    (names). `place`: thread_place's, or the thread's own ids."""
+    return freshness.scopes_of(threads=[pk], topics=[place["topic_id"]], groups=[place["group_id"]], site=True)
 
 
 def _kept_visitor_page(request, place: dict | None, slug, stamp: str):
@@ -174,18 +176,47 @@ def _kept_visitor_page(request, place: dict | None, slug, stamp: str):
 
 
 def thread_detail(request, pk, slug=None):
-    # Versions first, the database after: what is cached under them is never older than they are. A member's page
-    # is never kept whole, so their posts need only the thread's.
-    visitor = not request.user.is_authenticated
-    place = thread_place(pk) if visitor else None  # the access check of a visitor's kept page, on every request
-    scopes = _visitor_scopes(pk, place) if visitor else [freshness.thread_scope(pk)]
+    # Versions first, the database after: what is cached under them is never older than they are.
+    if not request.user.is_authenticated:
+        return _visitor_thread_detail(request, pk, slug)
+    thread, membership = get_thread_for_user(request.user, pk)  # the access check runs on every request
+    if (refusal := _refused_address(request, thread, slug)) is not None:
+        return refusal
+    # Without Redis (dev mode) a counted view is written to the thread at once and moves its version on: read after.
+    _count_view(request, thread)
+    # A member's page is never kept whole. The index of its posts (post_fragments) is kept under these versions,
+    # read before the posts are; each post's HTML under what it is made of.
+    scopes = [freshness.thread_scope(pk), freshness.group_scope(thread.topic.group_id), freshness.SITE]
+    return _render_thread(request, thread, membership, versions=freshness.versions(scopes))
+
+
+def _visitor_thread_detail(request, pk, slug):
+    place = thread_place(pk)  # the access check of a visitor's kept page, on every request
+    if place is None:
+        raise Http404  # as get_thread_for_user would
+    scopes = _page_scopes(pk, place)
     versions = freshness.versions(scopes)
     stamp = ".".join(str(version) for version in versions)
-    whole_page = visitor and all(versions)  # a version 0: the cache is unreachable
+    whole_page = all(versions)  # a version 0: the cache is unreachable
     if whole_page and (kept := _kept_visitor_page(request, place, slug, stamp)) is not None:
         _count_view(request, Thread(pk=pk, topic_id=place["topic_id"]))  # a page served from the cache is a view too
         return kept
     thread, membership = get_thread_for_user(request.user, pk)  # the access check runs on every request
+    if (refusal := _refused_address(request, thread, slug)) is not None:
+        return refusal
+    if _count_view(request, thread) and not view_counts.buffered():
+        # Without Redis (dev mode) the view was written to the thread at once and moved its version on.
+        versions = freshness.versions(scopes)
+        stamp = ".".join(str(version) for version in versions)
+    thread_version, _, group_version, site_version = versions
+    response = _render_thread(request, thread, membership, versions=[thread_version, group_version, site_version])
+    if whole_page:
+        page_cache.keep(request, stamp, response)
+    return response
+
+
+def _refused_address(request, thread, slug):
+    """A redirect to the thread's own address, or a 400 for a filter by no role; None when the request may go on."""
     if slug != thread.slug:
         # A temporary redirect: browsers cache a permanent one, and after a rename back (A→B→A) the cached
         # B→A and A→B redirects would send them round in a loop. The target always carries thread.slug.
@@ -196,14 +227,7 @@ def thread_detail(request, pk, slug=None):
             gettext("There is no such role to filter by: use evidence, for, against, question or proposal."),
             content_type="text/plain; charset=utf-8",
         )
-    if _count_view(request, thread) and not view_counts.buffered():
-        # Without Redis (dev mode) the view was written to the thread at once and moved its version on.
-        versions = freshness.versions(scopes)
-        stamp = ".".join(str(version) for version in versions)
-    response = _render_thread(request, thread, membership, thread_version=versions[0])
-    if whole_page:
-        page_cache.keep(request, stamp, response)
-    return response
+    return None
 
 
 def reply(request, pk):
