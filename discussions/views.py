@@ -6,12 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from discussions import drafts, moderation, notifications, services, submissions, view_counts
-from discussions import post_fragments, post_index
+from discussions import post_fragments, post_index, reply_box
 from discussions.flag_forms import ModeratorReasonForm
 from discussions.forms import MoveThreadForm, PostForm, RenameThreadForm, SlowModeForm, ThreadForm
 from discussions.markdown import render_markdown
@@ -135,6 +136,9 @@ def _render_thread(
         "thread_tools": _thread_tools(thread, membership, **(tools or {})),
         "sanction": sanction,
     }
+    if can_reply and reply_box.is_blank(form, preview_html=preview_html):
+        mention_url = reverse("discussions:group_members_json", args=[thread.topic.group.slug])
+        context["blank_editor"] = reply_box.blank_editor(form, mention_url=mention_url)
     if context["prompt"] is not None:
         context.update(prompt_panel(context["prompt"], user=user, membership=membership))
         flag_review_due([context.get("prompt_outcome")], today=group_today(thread.topic.group))
