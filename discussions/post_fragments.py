@@ -70,10 +70,11 @@ def _show(post, facts: post_index.PostFacts, bits: tuple) -> None:
     post.reaction_total = sum(facts.reaction_counts)
 
 
-def render_posts(facts: list, reader, *, use_cache: bool, page: dict, load) -> bytes:
-    """The HTML of a page's posts (UTF-8), from the cache where it can be (`use_cache`).
+def render_posts(facts: list, reader, *, index_key: str | None, page: dict, load) -> bytes:
+    """The HTML of a page's posts (UTF-8), from the cache where it can be.
 
-    `facts` are the page's post_index.PostFacts, `reader` a post_index.Reader; `load(pks)` gives {pk: Post} for the
+    `facts` are the page's post_index.PostFacts, kept under `index_key` (None: nothing is read from the cache or
+    kept), `reader` a post_index.Reader; `load(pks)` gives {pk: Post} for the
     posts to render (posts_queryset's). `page` holds what every post of the page is rendered with (hide_authors,
     is_member, is_moderator, can_reply, page_number, role_filter, flag_reasons, prompt_text). Call it inside the
     reader's clock (groupsite.clock.reading): the times are written on it. The result is bytes, spliced into the
@@ -95,13 +96,15 @@ def render_posts(facts: list, reader, *, use_cache: bool, page: dict, load) -> b
         page["role_filter"],
         _prompt_shown(prompt_text) if prompt_text else None,
     )
+    use_cache = index_key is not None
+    # The whole list as it was last put together for these posts and a reader who sees them the same way (readers
+    # with the same signature share it): one read, and no post's bits worked out.
+    if use_cache:
+        whole_key = freshness.cache_key("posts", shared, index_key, post_index.reader_signature(facts, reader))
+        if (whole := cache.get(whole_key)) is not None:
+            return whole
     bits = [post_index.reader_bits(post_facts, reader) for post_facts in facts]
     keys = [f"{shared}:{post_facts.state}:{_bits_code(post_bits)}" for post_facts, post_bits in zip(facts, bits)]
-    # The whole list as it was last put together for these same keys (readers with the same bits share it): one
-    # read instead of one a post.
-    whole_key = freshness.cache_key("posts", *keys) if use_cache else None
-    if use_cache and (whole := cache.get(whole_key)) is not None:
-        return whole
     found = cache.get_many(keys) if use_cache else {}
     missing = {}
     to_render = [index for index, key in enumerate(keys) if key not in found]
@@ -199,20 +202,20 @@ def posts_page(request, thread, role: str):
     return KnownCountPaginator(posts, settings.POSTS_PER_PAGE, count=thread.post_count).get_page(request.GET.get("page"))
 
 
-def page_index(thread, page, *, role: str, stamp: str) -> tuple[post_index.PageIndex, dict]:
+def page_index(thread, page, *, role: str, stamp: str) -> tuple[post_index.PageIndex, dict, str | None]:
     """The page's post_index.PageIndex, from the cache when it is there (no post read), and the posts read to make
-    it when it was not ({pk: Post}). `stamp`: the versions the index is kept under (post_index), read before the
-    posts are; "" keeps nothing."""
+    it when it was not ({pk: Post}), and its key. `stamp`: the versions the index is kept under (post_index), read
+    before the posts are; "" keeps nothing (the key is None)."""
     key = post_index.index_key(stamp, role=role, page_number=page.number, per_page=page.paginator.per_page) if stamp else None
     index = post_index.load_index(key)
     if index is not None:
-        return index, {}
+        return index, {}, key
     posts = list(page.object_list)
     index = post_index.PageIndex(
         posts=[post_index.facts_of(post) for post in posts], role_counts=services.role_counts(thread)
     )
     post_index.keep_index(key, index)
-    return index, {post.pk: post for post in posts}
+    return index, {post.pk: post for post in posts}, key
 
 
 def loader(thread, loaded: dict):

@@ -14,6 +14,7 @@ discussions/post_fragments.py keys each post's HTML by the post's facts and thos
 import hashlib
 from dataclasses import dataclass, field
 from functools import cache as once
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db import connection
@@ -30,8 +31,7 @@ INDEX_SECONDS = 24 * 60 * 60
 _BOOKMARK, _FLAG = "+bookmark", "+flag"  # not reaction kinds: their rows share the marks query with reactions
 
 
-@dataclass(frozen=True, slots=True)
-class PostFacts:
+class PostFacts(NamedTuple):  # a tuple: a page's 200 come out of the cache faster than dataclasses
     pk: int
     number: int
     author_id: int | None
@@ -106,6 +106,18 @@ def _marks_sql() -> str:
         f"SELECT m.post_id, '{_BOOKMARK}' FROM {table[Bookmark]} m {on_the_thread.format(user='user_id')}",
         f"SELECT m.post_id, '{_FLAG}' FROM {table[Flag]} m {on_the_thread.format(user='flagged_by_id')}",
     ))
+
+
+def reader_signature(facts: list[PostFacts], reader: Reader) -> tuple:
+    """Everything about the reader that reader_bits reads, for a page of these posts: equal signatures, equal bits
+    for every post of the page."""
+    same_author = tuple(post.pk for post in facts if post.author_id == reader.user_id)
+    return (
+        reader.user_id is None, reader.is_moderator, reader.may_edit, reader.may_flag, reader.may_react, same_author,
+        sorted((pk, sorted(kinds)) for pk, kinds in reader.reactions.items()),
+        sorted(reader.bookmarks),
+        sorted(reader.flags),
+    )
 
 
 def reader_bits(facts: PostFacts, reader: Reader) -> tuple:

@@ -69,7 +69,7 @@ def _render_thread(
     posts_stamp = ".".join(str(version) for version in versions) if versions and all(versions) else ""
     role = _role_filter(request) or ""
     page = post_fragments.posts_page(request, thread, role)
-    index, loaded = post_fragments.page_index(thread, page, role=role, stamp=posts_stamp)
+    index, loaded, index_key = post_fragments.page_index(thread, page, role=role, stamp=posts_stamp)
     facts = index.posts
     prompt = prompt_of(thread)
     # Under the Chatham House rule only moderators see who wrote what; a quote names nobody, whoever quotes.
@@ -144,7 +144,7 @@ def _render_thread(
         flag_review_due([context.get("prompt_outcome")], today=group_today(thread.topic.group))
     with clock.reading(request.user, thread.topic.group):
         posts_html = post_fragments.render_posts(
-            facts, reader, use_cache=bool(posts_stamp), page=posts_page, load=post_fragments.loader(thread, loaded)
+            facts, reader, index_key=index_key, page=posts_page, load=post_fragments.loader(thread, loaded)
         )
         context["posts_html"] = post_fragments.posts_placeholder()
         response = render(request, "discussions/thread_detail.html", context, status=status)
