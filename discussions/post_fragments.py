@@ -133,7 +133,7 @@ def _prompt_shown(prompt_text) -> tuple:
     (otherwise the post's own text, which its facts cover)."""
     if not prompt_text.is_translation:
         return (prompt_text.language,)
-    return (prompt_text.language, prompt_text.title, str(prompt_text.context_html))
+    return (prompt_text.language, prompt_text["title"], str(prompt_text["context_html"]))
 
 
 @once
