@@ -228,10 +228,12 @@ def start_worker(tmp_path, settings):
 
     yield start
     celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
-    for process, log, log_path in started:
-        # A warm shutdown (about five seconds), not a kill: a killed worker's PostgreSQL session can outlive it for a
-        # moment and keep the test database from being dropped.
+    # A warm shutdown (2–6 seconds: the worker finishes its wait for work and its timer's), not a kill: a killed
+    # worker's PostgreSQL session can outlive it for a moment and keep the test database from being dropped. All are
+    # asked at once, so that a test of several workers waits for one shutdown, not one after another.
+    for process, _, _ in started:
         process.terminate()
+    for process, log, log_path in started:
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
