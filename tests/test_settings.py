@@ -5,6 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# Subprocesses with production settings and no database: nothing here depends on the pass's database, so it runs in
+# one pass (the PostgreSQL one in CI).
+pytestmark = pytest.mark.one_pass
+
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
     "DEBUG": "false",

@@ -8,7 +8,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from discussions import services
-from tests.factories import make_member, make_thread
+from tests.factories import make_group, make_member, make_moderator, make_thread, make_topic
+from tests.worlds import built_once
 
 # Issue 11's budget. Bookmarks and flags come with the posts (EXISTS columns), one grouped query brings the reaction
 # counts and the reader's own reactions (discussions.reactions.reactions_on), the paginator takes the thread's
@@ -49,10 +50,35 @@ def queries_to_show(thread, user=None):
     return len([query for query in queries if not any(part in query["sql"] for part in VIEW_COUNTING)])
 
 
+@pytest.fixture(scope="module")
+def busy_threads(django_db_setup, django_db_blocker):
+    """Built once for the module (about 3 s a test on a quiet machine); the tests only read them."""
+
+    def build():
+        topic = make_topic(group=make_group())
+        return {
+            "threads": (make_busy_thread(topic, posts=5), make_busy_thread(topic, posts=50)),
+            "member": make_member(group=topic.group),
+            "moderator": make_moderator(group=topic.group),
+        }
+
+    yield from built_once(django_db_blocker, build, POSTS_PER_PAGE=200)
+
+
 @pytest.fixture
-def small_and_large_threads(settings, topic):
+def small_and_large_threads(db, settings, busy_threads):
     settings.POSTS_PER_PAGE = 200
-    return make_busy_thread(topic, posts=5), make_busy_thread(topic, posts=50)
+    return busy_threads["threads"]
+
+
+@pytest.fixture
+def member(busy_threads):
+    return busy_threads["member"]
+
+
+@pytest.fixture
+def moderator(busy_threads):
+    return busy_threads["moderator"]
 
 
 def test_the_thread_page_costs_anonymous_visitors_the_same_queries_for_5_or_50_posts(small_and_large_threads):
@@ -104,14 +130,26 @@ PARAGRAPH = (
 )
 
 
+@pytest.fixture(scope="module")
+def built_thread_of_200_posts(django_db_setup, django_db_blocker):
+    """Built once for the module (about 6 s on a quiet machine); the tests only read it."""
+
+    def build():
+        topic = make_topic(group=make_group())
+        authors = [make_member(group=topic.group) for _ in range(20)]
+        thread = make_thread(topic=topic, author=authors[0], body=PARAGRAPH)
+        for n in range(199):
+            services.publish_post(thread=thread, author=authors[n % 20], body=PARAGRAPH)
+        thread.refresh_from_db()
+        return thread
+
+    yield from built_once(django_db_blocker, build, POSTS_PER_PAGE=200)
+
+
 @pytest.fixture
-def thread_of_200_posts(settings, topic):
+def thread_of_200_posts(db, settings, built_thread_of_200_posts):
     settings.POSTS_PER_PAGE = 200
-    authors = [make_member(group=topic.group) for _ in range(20)]
-    thread = make_thread(topic=topic, author=authors[0], body=PARAGRAPH)
-    for n in range(199):
-        services.publish_post(thread=thread, author=authors[n % 20], body=PARAGRAPH)
-    return thread
+    return built_thread_of_200_posts
 
 
 def test_the_page_of_200_posts_is_under_250_kb(thread_of_200_posts):
@@ -121,11 +159,11 @@ def test_the_page_of_200_posts_is_under_250_kb(thread_of_200_posts):
     assert len(response.content) < 250_000  # 229 KB on 30 November (245 KB before)
 
 
-def test_a_members_page_of_200_posts_is_under_500_kb(thread_of_200_posts, topic):
+def test_a_members_page_of_200_posts_is_under_500_kb(thread_of_200_posts):
     """A member's posts carry four reaction buttons, a bookmark and a flag link each: buttons of one page form
     (one CSRF token for the page), the flag form on its own page."""
     member = Client()
-    member.force_login(make_member(group=topic.group))
+    member.force_login(make_member(group=thread_of_200_posts.topic.group))
 
     html = member.get(thread_of_200_posts.get_absolute_url()).content.decode()
 

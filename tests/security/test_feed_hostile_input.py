@@ -45,7 +45,8 @@ class _Attributes(HTMLParser):
         self.tags.append((tag, attrs))
 
 
-pytestmark = pytest.mark.django_db
+# A proof about what the feeds render (escaping and sanitizing), not about the database: it runs in one pass.
+pytestmark = [pytest.mark.django_db, pytest.mark.one_pass]
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from http import HTTPStatus
 
 import pytest
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import SafeData
@@ -21,6 +22,7 @@ from discussions.models import Notification, Post
 from discussions.reactions import Reaction
 from groupsite.models import EmailChoice, NotificationKind
 from tests import factories
+from tests.worlds import built_once
 from topics import outcomes, polls, scheduling, services
 from topics.models import Membership, Prompt
 
@@ -69,14 +71,26 @@ def assert_no_injected_markup(html: str) -> None:
     assert foreign == [], f"<script> elements from the input: {foreign}"
 
 
-@pytest.fixture
-def now():
-    return timezone.now().replace(microsecond=0)
+@pytest.fixture(scope="module")
+def hostile_world(django_db_setup, django_db_blocker):
+    """Built once for the module (a third of a second a test); each test runs in a transaction of its own within it."""
+    yield from built_once(django_db_blocker, build_hostile_world)
 
 
 @pytest.fixture
-def hostile(db, now, django_capture_on_commit_callbacks):
+def now(hostile_world):
+    return hostile_world["now"]
+
+
+@pytest.fixture
+def hostile(db, hostile_world):
+    """The world's objects, fresh from the database for each test (a test may change one, e.g. a reader's language)."""
+    return {name: type(value).objects.get(pk=value.pk) for name, value in hostile_world.items() if name != "now"}
+
+
+def build_hostile_world():
     """A group where every field that is shown back holds a hostile value, and a reader with news waiting."""
+    now = timezone.now().replace(microsecond=0)
     group = factories.make_group(name=f"Group {IMG}", slug="hostile-group")
     moderator = factories.make_moderator(group=group, username="mod", display_name=f"Mod {BREAKOUT}")
     reader = factories.make_member(group=group, username="reader", display_name="Reader")
@@ -113,13 +127,13 @@ def hostile(db, now, django_capture_on_commit_callbacks):
         topic=topic, author=author, title=f"Thread {IMG} {ENCODED_SCRIPT}", body=f"Opening `{BREAKOUT}`",
         now=now - timedelta(hours=3),
     )  # fmt: skip
-    with django_capture_on_commit_callbacks(execute=True):  # the mention's notification is made after the commit
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the mention's notification is made after the commit
         discussion_services.publish_post(
             thread=thread, author=author, now=now - timedelta(hours=1), body=f"@reader look: `{IMG}` {ENCODED_IMG}"
         )
     return {
         "group": group, "topic": topic, "prompt": prompt, "thread": thread, "moderator": moderator, "reader": reader,
-        "author": author, "newcomer": newcomer,
+        "author": author, "newcomer": newcomer, "now": now,
     }  # fmt: skip
 
 

@@ -43,16 +43,19 @@ def counts() -> dict[str, int]:
 
 @pytest.mark.usefixtures("loaded_demo")
 class TestTheLoadedDemo:
-    """What one run of the command leaves; the demo is loaded once for the class (a few seconds), not per test."""
+    """What one run of the command leaves, and what running it again does; the demo is loaded once for the class
+    (a second or two), not per test."""
 
     @pytest.fixture(scope="class")
     @classmethod
     def loaded_demo(cls, django_db_setup, django_db_blocker):
         debug = override_settings(DEBUG=True, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
         with django_db_blocker.unblock(), transaction.atomic(), debug:
-            assert load_demo("--quiet") == ""
-            yield
+            yield load_demo("--quiet")
             transaction.set_rollback(True)
+
+    def test_quiet_prints_nothing(self, loaded_demo):
+        assert loaded_demo == ""
 
     def test_the_command_creates_the_public_china_car_t_group(self):
         group = Group.objects.get(slug="china-car-t")
@@ -107,35 +110,44 @@ class TestTheLoadedDemo:
             assert topic.thread_count == topic.threads.count()
             assert topic.post_count == Post.objects.filter(thread__topic=topic).count()
 
+    def test_running_the_command_twice_changes_no_counts(self):
+        before = counts()
+        load_demo("--quiet")
+        assert counts() == before
 
-def test_running_the_command_twice_changes_no_counts():
-    load_demo("--quiet")
-    before = counts()
-    load_demo("--quiet")
-    assert counts() == before
+    def test_running_it_again_creates_no_threads(self):
+        assert load_demo_content()["created_threads"] == []
 
+    def test_running_it_again_keeps_a_changed_password(self, client):
+        moderator = User.objects.get(username="moderator")
+        moderator.set_password("a new secret")
+        moderator.save()
+        load_demo("--quiet")
+        assert client.login(username="moderator", password="a new secret")
 
-def test_running_it_again_creates_no_threads():
-    load_demo_content()
-    assert load_demo_content()["created_threads"] == []
+    def test_running_it_again_restores_an_edited_briefing_and_its_html(self):
+        Topic.objects.filter(slug="landscape").update(briefing="Scratch.", briefing_html="<p>Scratch.</p>")
+        load_demo("--quiet")
+        topic = Topic.objects.get(slug="landscape")
+        assert "Scratch" not in topic.briefing_html
+        assert "NMPA" in topic.briefing_html
 
+    def test_every_topic_has_one_open_prompt_with_a_pinned_thread(self):
+        open_prompts = Prompt.objects.filter(status=Prompt.Status.OPEN)
+        assert sorted(open_prompts.values_list("topic__slug", flat=True)) == sorted(TOPIC_SLUGS)
+        assert all(prompt.thread.is_pinned and prompt.closes_at for prompt in open_prompts)
 
-def test_running_it_again_keeps_a_changed_password(client):
-    load_demo("--quiet")
-    moderator = User.objects.get(username="moderator")
-    moderator.set_password("a new secret")
-    moderator.save()
-    load_demo("--quiet")
-    assert client.login(username="moderator", password="a new secret")
+    def test_a_few_prompts_are_scheduled_for_the_coming_weeks_at_nine_in_shanghai(self):
+        scheduled = Prompt.objects.filter(status=Prompt.Status.SCHEDULED).order_by("publish_at")
+        assert scheduled.count() == 3
+        for prompt in scheduled:
+            local = prompt.publish_at.astimezone(Group.objects.get().tzinfo)
+            assert (local.hour, local.minute) == (9, 0)
+            assert prompt.publish_at > prompt.created_at
 
-
-def test_running_it_again_restores_an_edited_briefing_and_its_html():
-    load_demo("--quiet")
-    Topic.objects.filter(slug="landscape").update(briefing="Scratch.", briefing_html="<p>Scratch.</p>")
-    load_demo("--quiet")
-    topic = Topic.objects.get(slug="landscape")
-    assert "Scratch" not in topic.briefing_html
-    assert "NMPA" in topic.briefing_html
+    def test_the_demo_prompts_include_polls_and_a_chatham_house_prompt(self):
+        assert set(Poll.objects.values_list("kind", flat=True)) == {"choice", "scale"}
+        assert Prompt.objects.filter(chatham_house=True).count() == 1
 
 
 def test_an_existing_group_with_the_slug_is_updated_rather_than_duplicated(group):
@@ -152,35 +164,8 @@ def test_the_command_prints_the_group_address_and_the_demo_accounts():
     assert f"member@example.org / {DEMO_PASSWORD}" in output
 
 
-def test_quiet_prints_nothing():
-    assert load_demo("--quiet") == ""
-
-
 def test_the_command_refuses_to_run_with_debug_off(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG"):
         load_demo("--quiet")
     assert not Group.objects.filter(slug="china-car-t").exists()
-
-
-def test_every_topic_has_one_open_prompt_with_a_pinned_thread():
-    load_demo("--quiet")
-    open_prompts = Prompt.objects.filter(status=Prompt.Status.OPEN)
-    assert sorted(open_prompts.values_list("topic__slug", flat=True)) == sorted(TOPIC_SLUGS)
-    assert all(prompt.thread.is_pinned and prompt.closes_at for prompt in open_prompts)
-
-
-def test_a_few_prompts_are_scheduled_for_the_coming_weeks_at_nine_in_shanghai():
-    load_demo("--quiet")
-    scheduled = Prompt.objects.filter(status=Prompt.Status.SCHEDULED).order_by("publish_at")
-    assert scheduled.count() == 3
-    for prompt in scheduled:
-        local = prompt.publish_at.astimezone(Group.objects.get().tzinfo)
-        assert (local.hour, local.minute) == (9, 0)
-        assert prompt.publish_at > prompt.created_at
-
-
-def test_the_demo_prompts_include_polls_and_a_chatham_house_prompt():
-    load_demo("--quiet")
-    assert set(Poll.objects.values_list("kind", flat=True)) == {"choice", "scale"}
-    assert Prompt.objects.filter(chatham_house=True).count() == 1

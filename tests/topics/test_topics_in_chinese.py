@@ -14,6 +14,9 @@ from topics import outcomes, polls
 from topics.forms import PromptForm
 from topics.models import Milestone, Poll
 
+# Proofs about the pages' translations, like tests/test_translations.py: they run in one pass.
+pytestmark = pytest.mark.one_pass
+
 ONE_OPTION = "A single-choice poll needs at least two options, one per line."
 
 
