@@ -58,9 +58,15 @@ def zone_names() -> list[str]:
     return sorted(zoneinfo.available_timezones())
 
 
+@functools.cache
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    # ZoneInfo keeps only a few zones strongly: the picker's 600 were read from disk again on every render.
+    return zoneinfo.ZoneInfo(name)
+
+
 def offset_label(name: str, now: datetime) -> str:
     """ "UTC+08:00", "UTC−03:30": the zone's offset at `now` (it changes with daylight saving time)."""
-    offset = now.astimezone(zoneinfo.ZoneInfo(name)).utcoffset()
+    offset = now.astimezone(_zone(name)).utcoffset()
     minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "−"
     hours, minutes = divmod(abs(minutes), 60)
