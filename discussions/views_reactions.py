@@ -1,7 +1,9 @@
 """Reacting to posts, bookmarking them, and the pages that list both.
 
 The buttons submit a thread page's one form (a POST, then back to the post); site.js sends the same with fetch
-and asks for JSON, so a page with JavaScript updates in place.
+and asks for JSON, so a page with JavaScript updates in place. A thread page shows only the reactions a post has;
+its "React" link leads to the post's reaction page (the same address, GET), which offers all four, the bookmark
+and the flag: what a thread page no longer repeats under every post.
 """
 
 from http import HTTPStatus
@@ -11,13 +13,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from discussions import reactions
 from discussions.access import get_post_for_user
+from discussions.models import Flag
 from discussions.moderation import RateLimited
 from groupsite import clock
 from topics.access import moderated_group_ids, require_member, require_reader_membership
@@ -50,9 +53,13 @@ def _reaction_asked(request) -> tuple[str, bool | None]:
     return request.POST.get("kind", ""), _state(request)
 
 
-@require_POST
 @login_required
 def react(request, pk):
+    """The post's reaction page (GET), or a reaction given or taken back (POST)."""
+    if request.method == "GET":
+        return reaction_page(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST"])
     post, membership = get_post_for_user(request.user, pk)
     try:
         require_member(membership)  # a suspended or banned member takes no part, reactions included
@@ -74,10 +81,56 @@ def react(request, pk):
     return redirect(post)
 
 
+def _unreadable(post, user, membership) -> bool:
+    return post.is_deleted or (post.is_hidden and not post.can_read_hidden(user, membership))
+
+
+def reaction_page(request, pk):
+    """A post and its four reaction buttons, for members: where a thread page's "React" leads without script.
+
+    The same rules as the buttons: a suspended member sees the counts and why (the sanction's refusal); the
+    author and a hidden post get the counts and the reason too; a removed post, or a hidden one the reader may not
+    read, is a 404. Under the Chatham House rule the post names no author (moderators excepted). Each button is a
+    plain POST to this address, which sends the reader back to the post in its thread.
+    """
+    post, membership = get_post_for_user(request.user, pk)
+    require_reader_membership(membership)  # members only; a suspended one still reads
+    if _unreadable(post, request.user, membership):
+        raise Http404("This post was removed.")
+    thread = post.thread
+    refusal = None
+    sanction = membership.active_suspension()
+    if sanction is not None:
+        refusal = sanction.refusal()
+    else:
+        try:
+            reactions.check_may_react(post=post, user=request.user)
+        except ValidationError as error:
+            refusal = error.messages[0]
+    buttons = reactions.reaction_buttons(reactions.reactions_on([post], request.user).get(post.pk, {}))
+    may_flag = sanction is None and not membership.is_moderator and post.author_id != request.user.pk
+    context = {
+        "post": post,
+        "thread": thread,
+        "topic": thread.topic,
+        "group": thread.topic.group,
+        "buttons": buttons,
+        "reaction_total": sum(button["count"] for button in buttons),
+        "refusal": refusal,
+        "hide_author": thread.is_chatham_house and not membership.is_moderator,
+        "is_own": post.author_id == request.user.pk,
+        "bookmarked": reactions.Bookmark.objects.filter(post=post, user=request.user).exists(),
+        "may_flag": may_flag,
+        "flagged": may_flag and Flag.objects.filter(post=post, flagged_by=request.user).exists(),
+    }
+    with clock.reading(request.user, thread.topic.group):
+        return render(request, "discussions/react.html", context)
+
+
 def who_reacted(request, pk):
     """Who gave each reaction to a post; under the Chatham House rule only the counts, except to moderators."""
     post, membership = get_post_for_user(request.user, pk)
-    if post.is_deleted or (post.is_hidden and not post.can_read_hidden(request.user, membership)):
+    if _unreadable(post, request.user, membership):
         raise Http404("This post was removed.")
     prompt = prompt_of(post.thread)
     hide_names = (

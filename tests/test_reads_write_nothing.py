@@ -60,6 +60,7 @@ def visitor_pages(site) -> dict[str, str]:
         "permalink": first_post.get_absolute_url(),
         "short thread address": reverse("discussions:thread_short", args=[thread.pk]),
         "who reacted": reverse("discussions:who_reacted", args=[first_post.pk]),
+        "reaction page (asks to log in)": reverse("discussions:react", args=[first_post.pk]),
         "invitation": factories.make_invitation(group).get_absolute_url(),
         "join (asks to log in)": reverse("topics:join", args=[group.slug]),
         "missing page": "/no/such/page/",
@@ -89,7 +90,8 @@ def assert_leaves_no_trace(response, queries):
     [
         "home", "group", "members", "topic", "topic, page 2", "topic, the other language", "agenda",
         "outcome history", "summary history", "profile", "search", "follow", "group feed", "prompts feed",
-        "topic feed", "thread feed", "permalink", "short thread address", "who reacted", "invitation",
+        "topic feed", "thread feed", "permalink", "short thread address", "who reacted",
+        "reaction page (asks to log in)", "invitation",
         "join (asks to log in)", "missing page", "javascript catalog",
     ],
 )

@@ -31,13 +31,12 @@ def long_thread(thread, settings):
     return thread
 
 
-def test_each_post_shows_its_number_linking_to_its_permalink(client, long_thread):
+def test_each_post_shows_its_number_and_time_as_one_link_to_its_permalink(client, long_thread):
     post = long_thread.posts.get(number=4)
 
     content = client.get(long_thread.get_absolute_url(), {"page": 2}).content.decode()
 
-    assert f'<a href="{post.get_absolute_url()}" class="post__number" id="n4"' in content
-    assert ">#4</a>" in content
+    assert f'<a class="post__meta" href="{post.get_absolute_url()}" id="n4">#4 · <time datetime=' in content
 
 
 def test_a_removed_post_keeps_its_number(client, long_thread, member):

@@ -113,6 +113,31 @@ def test_the_thread_page_shows_each_post_s_counts_and_which_reactions_are_the_re
     assert buttons == {AGREE: (2, True), INSIGHTFUL: (1, False), "needs_evidence": (0, False), "thanks": (0, False)}
 
 
+def test_a_post_shows_only_the_reactions_it_has_and_one_react_link_to_its_page(client, member, moderator, answer):
+    reactions.set_reaction(post=answer, user=moderator, kind=INSIGHTFUL, on=True)
+    client.force_login(member)
+
+    html = client.get(answer.thread.get_absolute_url()).content.decode()
+
+    react_url = reverse("discussions:react", args=[answer.pk])
+    post = html[html.index(f'id="post-{answer.pk}"') :]
+    post = post[: post.index("</article>")]
+    assert post.count('class="reaction"') == 1  # the Insightful pill: no button for what nobody gave
+    assert 'value="insightful:1" class="reaction" aria-pressed="false" title="Insightful"' in post
+    assert post.count(f'<a href="{react_url}">React</a>') == 1
+    assert html.count('<template id="reaction-picker">') == 1  # the four kinds once a page, for site.js's picker
+    assert 'value="needs_evidence:1"' in html[html.index('<template id="reaction-picker">') :]
+
+
+def test_a_post_nobody_reacted_to_shows_no_reactions_at_all(client, member, answer):
+    client.force_login(member)
+
+    html = client.get(answer.thread.get_absolute_url()).content.decode()
+
+    assert 'class="reactions"' not in html
+    assert reverse("discussions:react", args=[answer.pk]) in html
+
+
 def test_visitors_see_the_counts_but_no_buttons(client, member, answer):
     reactions.set_reaction(post=answer, user=member, kind=AGREE, on=True)
 
@@ -240,10 +265,13 @@ def test_an_unknown_reaction_or_state_is_a_400(client, member, answer):
     assert not answer.reactions.exists()
 
 
-def test_reacting_is_a_post_only(client, member, answer):
+def test_reacting_takes_no_other_method_than_get_and_post(client, member, answer):
     client.force_login(member)
 
-    assert client.get(reverse("discussions:react", args=[answer.pk])).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    response = client.put(reverse("discussions:react", args=[answer.pk]))
+
+    assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    assert not answer.reactions.exists()
 
 
 def test_reacting_too_often_is_refused_with_429(client, settings, member, answer):
@@ -258,6 +286,114 @@ def test_reacting_too_often_is_refused_with_429(client, settings, member, answer
 def test_set_reaction_refuses_an_own_post_in_the_domain_too(member, thread):
     with pytest.raises(ValidationError):
         reactions.set_reaction(post=thread.posts.get(), user=member, kind=AGREE, on=True)
+
+
+# The post's reaction page (where "React" leads without JavaScript) -------------------------------------------
+
+
+def reaction_page(client, post):
+    return client.get(reverse("discussions:react", args=[post.pk]))
+
+
+def test_the_reaction_page_shows_the_post_and_all_four_buttons_with_the_reader_s_own_pressed(
+    client, member, moderator, answer
+):
+    reactions.set_reaction(post=answer, user=member, kind=INSIGHTFUL, on=True)
+    reactions.set_reaction(post=answer, user=moderator, kind=AGREE, on=True)
+    client.force_login(member)
+
+    response = reaction_page(client, answer)
+
+    html = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert answer.body in html and "Wen" in html
+    assert html.count('class="reaction"') == 4
+    assert 'value="insightful:0" class="reaction" aria-pressed="true"' in html
+    assert 'value="agree:1" class="reaction" aria-pressed="false"' in html
+    assert reverse("discussions:bookmark", args=[answer.pk]) in html
+    assert reverse("discussions:flag_post", args=[answer.pk]) in html
+
+
+def test_a_button_of_the_reaction_page_gives_the_reaction_and_returns_to_the_post_in_its_thread(
+    client, member, answer
+):
+    client.force_login(member)
+    reaction_page(client, answer)
+
+    response = client.post(reverse("discussions:react", args=[answer.pk]), {"set": "thanks:1"}, follow=True)
+
+    assert response.redirect_chain[-1][0].endswith(f"#post-{answer.pk}")
+    assert answer.reactions.get().kind == Reaction.Kind.THANKS
+
+
+def test_the_reaction_page_is_for_members_only(client, outsider, answer, private_thread):
+    assert reaction_page(client, answer).status_code == HTTPStatus.FOUND  # a visitor: to the login page
+    client.force_login(outsider)
+
+    assert reaction_page(client, answer).status_code == HTTPStatus.FORBIDDEN
+    assert reaction_page(client, private_thread.posts.get()).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_the_reaction_page_of_an_own_post_shows_the_counts_and_why_there_are_no_buttons(client, member, thread):
+    own = thread.posts.get()
+    client.force_login(member)
+
+    html = reaction_page(client, own).content.decode()
+
+    assert "You cannot react to your own post." in html
+    assert 'name="set"' not in html
+    assert reverse("discussions:flag_post", args=[own.pk]) not in html
+
+
+def test_a_suspended_member_sees_the_counts_on_the_reaction_page_and_why(client, group, member, moderator, answer):
+    now = timezone.now()
+    sanctions.suspend_member(
+        membership=Membership.objects.get(group=group, user=member),
+        actor=Membership.objects.get(group=group, user=moderator),
+        ends_at=now + timedelta(days=1),
+        reason="Cooling off.",
+        now=now,
+    )
+    client.force_login(member)
+
+    html = reaction_page(client, answer).content.decode()
+
+    assert "suspended" in html and "Cooling off." in html
+    assert 'name="set"' not in html
+    assert reverse("discussions:flag_post", args=[answer.pk]) not in html
+
+
+def test_the_reaction_page_of_a_removed_or_hidden_post_is_a_404_but_moderators_see_a_hidden_one(
+    client, member, moderator, answer
+):
+    hidden = factories.make_post(thread=answer.thread, body="Hidden words.")
+    hidden.hidden_at = timezone.now()
+    hidden.save(update_fields=["hidden_at"])
+    services.delete_post(post=answer, deleted_by=moderator)
+    client.force_login(member)
+
+    assert reaction_page(client, answer).status_code == HTTPStatus.NOT_FOUND
+    assert reaction_page(client, hidden).status_code == HTTPStatus.NOT_FOUND
+    client.force_login(moderator)
+    html = reaction_page(client, hidden).content.decode()
+    assert "Hidden words." in html and "takes no reactions" in html and 'name="set"' not in html
+
+
+def test_under_the_chatham_house_rule_the_reaction_page_names_no_author_except_to_moderators(
+    client, topic, member, moderator
+):
+    post = chatham_answer(topic, moderator)
+    post.author.display_name = "Zhang Author"
+    post.author.save(update_fields=["display_name"])
+    client.force_login(member)
+
+    for_member = reaction_page(client, post).content.decode()
+    client.force_login(moderator)
+    for_moderator = reaction_page(client, post).content.decode()
+
+    assert "Zhang Author" not in for_member and "A participant" in for_member
+    assert 'name="set"' in for_member
+    assert "Zhang Author" in for_moderator
 
 
 # Key-insight suggestions ---------------------------------------------------------------------------------

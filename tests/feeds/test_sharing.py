@@ -152,10 +152,11 @@ def test_each_page_with_a_feed_shows_a_visible_feed_link(client, group, topic, t
         assert any(link["tag"] == "a" and link["href"] == settings.SITE_URL + feed for link in links), page
 
 
-def test_every_post_has_a_copy_link_control_that_is_its_permalink(client, thread):
+def test_every_post_s_number_and_time_link_to_its_permalink_which_copy_link_copies(client, thread):
+    """site.js adds "Copy link" under each post (tests/browser/test_feeds_journey.py): it copies this link."""
     reply = factories.make_post(thread, body="A reply.")
 
     links = head_of(client, thread.get_absolute_url()).links
 
-    copy_links = [link["href"] for link in links if "data-copy-link" in link]
-    assert copy_links == [post.get_absolute_url() for post in (thread.posts.get(number=1), reply)]
+    permalinks = [link["href"] for link in links if link.get("class") == "post__meta"]
+    assert permalinks == [post.get_absolute_url() for post in (thread.posts.get(number=1), reply)]

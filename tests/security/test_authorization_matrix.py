@@ -319,7 +319,8 @@ MATRIX = [
     Row("topics:key_insight", ("post.pk",), post=MODERATOR_ACTION),
     # Flags and the review queue
     Row("discussions:flag_post", ("post.pk",), get=MEMBER_PAGE),
-    Row("discussions:react", ("post.pk",), post=MEMBER_ACTION),
+    # The post's reaction page: a suspended member still reads it (the counts, and why there are no buttons).
+    Row("discussions:react", ("post.pk",), get=MEMBER_READ_PAGE, post=MEMBER_ACTION),
     Row("discussions:who_reacted", ("post.pk",), get=READ_PAGE),
     Row("discussions:bookmark", ("post.pk",), post=WATCH_ACTION),  # a bookmark only concerns the member's reading
     Row("discussions:review_queue", G, get=MODERATOR_PAGE),

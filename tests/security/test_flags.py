@@ -156,13 +156,20 @@ def test_a_hidden_post_cannot_be_quoted_by_other_members(client, group, post):
     assert "Opening thoughts." not in page
 
 
-def test_members_see_a_flag_button_on_others_posts_but_not_their_own(client, group, member, post):
+def test_members_find_the_flag_link_behind_react_on_others_posts_but_not_on_their_own(client, group, member, post):
+    """A thread page does not repeat "Flag" under every post: it is on the post's own page, where "React" leads."""
     own = make_post(thread=post.thread, author=member)
     other = make_post(thread=post.thread)
     client.force_login(member)
-    page = client.get(post.thread.get_absolute_url()).content.decode()
-    assert flag_url(other) in page
-    assert flag_url(own) not in page
+
+    thread_page = client.get(post.thread.get_absolute_url()).content.decode()
+    other_page = client.get(reverse("discussions:react", args=[other.pk])).content.decode()
+
+    assert reverse("discussions:react", args=[other.pk]) in thread_page
+    assert flag_url(other) not in thread_page
+    assert flag_url(other) in other_page
+    assert reverse("discussions:react", args=[own.pk]) not in thread_page
+    assert flag_url(own) not in thread_page
 
 
 def test_the_flag_link_opens_the_flag_form_with_the_post_on_its_page(client, group, post):

@@ -322,8 +322,9 @@ def test_the_follow_up_page_and_the_reminder_it_sends_show_hostile_text_as_text(
     assert_no_injected_markup(html)
 
 
-def test_the_bookmarks_and_who_reacted_pages_show_hostile_text_as_text(client, hostile):
-    """Bookmarked posts show their excerpt, group, topic, thread and author; who reacted shows members' names."""
+def test_the_bookmarks_who_reacted_and_reaction_pages_show_hostile_text_as_text(client, hostile):
+    """Bookmarked posts show their excerpt, group, topic, thread and author; who reacted shows members' names; a
+    post's reaction page its author, its text and the thread in its breadcrumbs."""
     opening = hostile["thread"].posts.get(number=1)
     answer = hostile["prompt"].thread.posts.filter(author=hostile["author"]).get()
     for post in (opening, answer):
@@ -338,5 +339,10 @@ def test_the_bookmarks_and_who_reacted_pages_show_hostile_text_as_text(client, h
         who = page(client, hostile[viewer], reverse("discussions:who_reacted", args=[opening.pk]))
         assert hostile["moderator"].display_name in html_unescape(who)
         assert_no_injected_markup(who)
+    for post in (opening, answer):
+        for viewer in ("reader", "moderator"):
+            react_page = page(client, hostile[viewer], reverse("discussions:react", args=[post.pk]))
+            assert post.thread.title in html_unescape(react_page)
+            assert_no_injected_markup(react_page)
     # The moderator's topic page suggests the insightful posts as key insights, excerpts and titles included.
     assert_no_injected_markup(page(client, hostile["moderator"], hostile["topic"].get_absolute_url()))

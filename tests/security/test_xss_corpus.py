@@ -338,6 +338,7 @@ def pages_to_open(world) -> list[tuple[str, str]]:
         ("reader", reverse("discussions:digest_preview")),
         ("reader", reverse("discussions:bookmarks")),
         ("reader", reverse("discussions:who_reacted", args=[common.posts.get(number=1).pk])),
+        ("reader", reverse("discussions:react", args=[common.posts.get(number=1).pk])),
         ("owner", topic.get_absolute_url()),  # the key insights suggested from members' reactions
         ("owner", reverse("topics:insight", args=[group.slug])),
         ("owner", reverse("topics:milestones", args=[group.slug])),

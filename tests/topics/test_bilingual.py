@@ -148,7 +148,7 @@ def test_a_chinese_reader_sees_the_chinese_question_marked_as_a_translation_with
     html = get_page(client, translated_prompt.thread.get_absolute_url(), language="zh-hans")
 
     assert f'<h1 lang="zh-Hans">{QUESTION_ZH}</h1>' in html
-    assert '<div class="prose post__body" lang="zh-Hans"><p><strong>' in html  # the opening post, in Chinese
+    assert '<div class="prose" lang="zh-Hans"><p><strong>' in html  # the opening post, in Chinese
     assert "请给出一个<strong>具体</strong>的价格。" in html
     assert "bilingual-note__label" in html  # "Translated by the moderators"
     assert 'href="?lang=en" hreflang="en"' in html
