@@ -108,6 +108,25 @@ def reaction_count(post, kind: str) -> int:
     return Reaction.objects.filter(post=post, kind=kind).count()
 
 
+def reactions_on(posts, user) -> dict[int, dict[str, tuple[int, bool]]]:
+    """{post id: {kind: (count, reacted by this user)}} for a page of posts, in one grouped query."""
+    post_ids = [post.pk for post in posts]
+    if not post_ids:
+        return {}
+    mine = Count("pk", filter=Q(user_id=user.pk)) if user.is_authenticated else models.Value(0)
+    rows = (
+        Reaction.objects.filter(post_id__in=post_ids)
+        .order_by()
+        .values("post_id", "kind")
+        .annotate(count=Count("pk"), mine=mine)
+        .values_list("post_id", "kind", "count", "mine")
+    )
+    summary: dict[int, dict[str, tuple[int, bool]]] = {}
+    for post_id, kind, count, own in rows:
+        summary.setdefault(post_id, {})[kind] = (count, bool(own))
+    return summary
+
+
 def reaction_buttons(summary: dict[str, tuple[int, bool]]) -> list[dict]:
     """One entry per kind, in the fixed order, for a post's reaction bar."""
     buttons = []
