@@ -8,9 +8,9 @@ it as the digest benchmark does (bench/digest.py, the same random seed) at a fix
 digest: a third of the members read in Chinese, a third chose English and a third never chose; one in seven chose
 no time zone; some daily digests; prompts with a Chinese title and an outcome of a prompt; authors, thread titles,
 a group name and notification messages with markup in them (escaped in HTML, as typed in plain text); notifications
-of every kind sent to the digest. It then builds every due member's message in batches, as the workers do, and
-writes (or compares) its subject, text, HTML, headers and MIME bytes (a hash; without Date and Message-ID, which change
-each time).
+of every kind sent to the digest. It then sends every due member's digest in batches, as the workers do, to Django's in-memory mail, and
+writes (or compares) its subject, text, HTML, headers and MIME bytes (a hash; without Date and Message-ID, and with one
+multipart boundary: they change each time).
 """
 
 import argparse
@@ -106,32 +106,40 @@ def vary(rng_seed: int = 5) -> None:
     Notification.objects.bulk_create(notices)
 
 
+def mime_bytes(mime) -> bytes:
+    """The message's bytes, with its multipart boundary (random each time) made the same."""
+    data = mime.as_bytes()
+    return data.replace(mime.get_boundary().encode(), b"BOUNDARY")
+
+
 def messages() -> dict:
-    """{user id: what the member's message is}, built as the workers build it, batch by batch."""
+    """{user id: what the member's message is}, made as the workers make them (send_digests, batch by batch), with
+    Django's in-memory email backend in place of the outbox."""
+    from django.core import mail
+
     from discussions import digest
     from groupsite.models import User
 
     due = digest.due_member_ids(now=NOW)
     result = {}
     for start in range(0, len(due), ARGS.batch_size):
-        users = list(User.objects.filter(pk__in=due[start : start + ARGS.batch_size], is_active=True).order_by("pk"))
-        contexts = digest.digest_contexts_for(users, now=NOW)
-        for user in users:
-            if contexts[user.pk] is None:
-                result[str(user.pk)] = None
-                continue
-            message = digest.build_digest_message(user, contexts[user.pk])
+        mail.outbox = []
+        users = User.objects.filter(pk__in=due[start : start + ARGS.batch_size], is_active=True)
+        batch = digest.send_digests(users, now=NOW)
+        result |= {str(user_id): None for user_id in batch.empty}
+        recipients = {user.email: user.pk for user in users}
+        for message in mail.outbox:
             mime = message.message()
             del mime["Date"], mime["Message-ID"]
             html, kind = message.alternatives[0]
-            result[str(user.pk)] = {
+            result[str(recipients[message.to[0]])] = {
                 "subject": message.subject,
                 "body": message.body,
                 "body_type": type(message.body).__name__,
                 "html": str(html),
                 "html_type": kind,
                 "headers": sorted(message.extra_headers.items()),
-                "mime_sha256": hashlib.sha256(mime.as_bytes()).hexdigest(),
+                "mime_sha256": hashlib.sha256(mime_bytes(mime)).hexdigest(),
                 "quoted_printable": "quoted-printable" in str(mime),
             }
     return result
@@ -152,11 +160,13 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connections
 
     from bench.digest import seed
 
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     try:
         call_command("migrate", verbosity=0)
         seed(ARGS.members, NOW)
