@@ -16,6 +16,7 @@ from discussions.digest.activity import Activity, Reader, first_unread, post_url
 from discussions.digest.schedule import covered_since, latest_deliveries, zone_named
 from discussions.emails import DIGEST_SCOPE, absolute, build_email
 from discussions.models import Notification, Post, ThreadRead
+from discussions.templatetags.digest_tags import REUSED
 from groupsite import languages
 from groupsite.mail import mark_bulk
 from groupsite.models import DigestFrequency, EmailChoice, NotificationKind, User
@@ -485,9 +486,16 @@ def digest_context(user, *, now: datetime, groups=None) -> dict | None:
     return digest_contexts_for([user], now=now, groups=groups)[user.pk]
 
 
-def build_digest_message(user, context: dict):
-    """The email for a digest context: subject, plain text and HTML, rendered on the member's clock."""
-    with languages.speaking(user), timezone.override(zone_named(user.timezone)):
+def build_digest_message(user, context: dict, *, reused: dict | None = None):
+    """The email for a digest context: subject, plain text and HTML, rendered on the member's clock.
+
+    `reused` holds the parts of the templates already rendered for the batch's other members, in each language
+    and on each clock ({% reuse %}, discussions/templatetags/digest_tags.py): pass the same dict for each member.
+    """
+    reused = {} if reused is None else reused
+    zone = zone_named(user.timezone)
+    with languages.speaking(user), timezone.override(zone):
+        context = {**context, REUSED: reused.setdefault((translation.get_language(), zone), {})}
         message = build_email(
             template="digest", user=user, context=context, scope=DIGEST_SCOPE, list_id=context["list_id"]
         )
