@@ -8,9 +8,9 @@ it as the digest benchmark does (bench/digest.py, the same random seed) at a fix
 digest: a third of the members read in Chinese, a third chose English and a third never chose; one in seven chose
 no time zone; some daily digests; prompts with a Chinese title and an outcome of a prompt; authors, thread titles,
 a group name and notification messages with markup in them (escaped in HTML, as typed in plain text); notifications
-of every kind sent to the digest. It then sends every due member's digest in batches, as the workers do, to Django's in-memory mail, and
-writes (or compares) its subject, text, HTML, headers and MIME bytes (a hash; without Date and Message-ID, and with one
-multipart boundary: they change each time).
+of every kind sent to the digest. It then sends every due member's digest in batches, as the workers do, to Django's
+in-memory mail, and writes (or compares) its subject, text, HTML, headers and MIME bytes (a hash; without Date and
+Message-ID, and with one multipart boundary: they change each time).
 """
 
 import argparse
