@@ -3,7 +3,7 @@ and links to it."""
 
 from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import datetime
 
@@ -57,6 +57,7 @@ class ThreadPosts:
     post_ids: list
     authors: list
     created: list
+    author_ids: set = field(default_factory=set)  # everyone who wrote in the window, None for a former member
 
 
 class Activity:
@@ -79,6 +80,7 @@ class Activity:
         self.outcomes_by_group = defaultdict(list)
         self.joined = defaultdict(list)  # group id -> (joined_at, user id, name), newest first
         self.joined_keys = defaultdict(list)  # group id -> -timestamp of each, ascending (for bisect)
+        self._remembered = {}  # what many members' digests work out alike (remember)
         if not group_ids:
             return
         self._load_prompts(group_ids, since, now)
@@ -156,6 +158,7 @@ class Activity:
             posts.numbers.append(number)
             posts.post_ids.append(pk)
             posts.authors.append(author_id)
+            posts.author_ids.add(author_id)
             posts.created.append(created_at)
         for insights in self.key_insights.values():
             insights.sort(key=lambda row: row["created_at"], reverse=True)
@@ -241,6 +244,34 @@ class Activity:
             self.joined[group_id].append((joined_at, user_id, display_name or username))
             self.joined_keys[group_id].append(-joined_at.timestamp())
 
+    def remember(self, key: tuple, make):
+        """make(), worked out once per batch for `key`: what every member with the same key would work out alike
+        (an outcome's item in one language, a group's link, a thread's posts since a given time)."""
+        try:
+            return self._remembered[key]
+        except KeyError:
+            value = self._remembered[key] = make()
+            return value
+
+    def first_unread(self, thread_id: int, last_read: int, user_id: int, since: datetime):
+        """first_unread() in a thread of the batch: the same for every member who read as far, starts at the same
+        time and wrote nothing in the window there, so it is worked out once for them."""
+        posts = self.thread_posts.get(thread_id)
+        if posts is None or user_id in posts.author_ids:
+            return first_unread(posts, last_read, user_id, since)
+        key = ("unread", thread_id, last_read, since)
+        return self.remember(key, lambda: first_unread(posts, last_read, user_id, since))
+
+    def window_counts(self, thread_id: int, since: datetime) -> tuple[int, int]:
+        """(distinct participants, posts) of a thread since `since`."""
+
+        def count():
+            posts = self.thread_posts[thread_id]
+            authors = [author for author, created in zip(posts.authors, posts.created) if created >= since]
+            return len({author for author in authors if author is not None}), len(authors)
+
+        return self.remember(("window", thread_id, since), count)
+
     def new_members(self, membership: Membership, *, since: datetime) -> tuple[list[str], int]:
         """The names of the newest members who joined since `since` (the member aside), and how many joined."""
         joined, keys = self.joined.get(membership.group_id, []), self.joined_keys.get(membership.group_id, [])
@@ -267,6 +298,7 @@ class Reader:
     answered: set  # ids of the prompts they answered, by replying or voting (topics.answers)
     voted: set  # prompt ids they voted on
     notices: list
+    language: str = ""  # the digest's, set while it is composed
 
 
 def first_unread(posts: ThreadPosts | None, last_read: int, user_id: int, since: datetime):

@@ -12,10 +12,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext, pgettext
 
 from discussions import excerpts
-from discussions.digest.activity import Activity, Reader, first_unread, post_url, thread_url
+from discussions.digest.activity import Activity, Reader, post_url, thread_url
 from discussions.digest.schedule import covered_since, latest_deliveries, zone_named
 from discussions.emails import DIGEST_SCOPE, absolute, build_email
 from discussions.models import Notification, Post, ThreadRead
+from discussions.templatetags.digest_tags import REUSED
 from groupsite import languages
 from groupsite.mail import mark_bulk
 from groupsite.models import DigestFrequency, EmailChoice, NotificationKind, User
@@ -48,6 +49,11 @@ def join_names(names: list[str]) -> str:
     return languages.join_words(names)
 
 
+def _title(prompt: Prompt, activity: Activity, reader: Reader) -> str:
+    """The prompt's title in the member's language (topics.bilingual)."""
+    return activity.remember(("title", prompt.pk, reader.language), lambda: bilingual.text(prompt, "title"))
+
+
 def _prompt_item(prompt: Prompt, activity: Activity, reader: Reader) -> dict:
     thread = prompt.thread
     last_read = reader.reads.get(thread.pk, 0)
@@ -60,11 +66,11 @@ def _prompt_item(prompt: Prompt, activity: Activity, reader: Reader) -> dict:
             if index < len(answers):
                 url = post_url(answers[index][1])
         else:
-            first, _ = first_unread(activity.thread_posts.get(thread.pk), last_read, reader.user.pk, reader.since)
+            first, _ = activity.first_unread(thread.pk, last_read, reader.user.pk, reader.since)
             if first is not None:
                 url = post_url(first)
     return {
-        "title": bilingual.text(prompt, "title"),  # the member's language's version (topics.bilingual)
+        "title": _title(prompt, activity, reader),
         "topic": prompt.topic.title,
         "url": url,
         "is_open": prompt.is_open(),
@@ -128,7 +134,7 @@ def _best_answers(group, reader: Reader, activity: Activity, texts: _Texts) -> l
             {
                 "post_id": row["post_id"],
                 "url": post_url(row["post_id"]),
-                "prompt": bilingual.text(prompt, "title"),
+                "prompt": _title(prompt, activity, reader),
                 "author": _author_name(row["author_id"], texts.names, prompt.chatham_house),
                 "is_key_insight": row["is_key_insight"],
                 "quotes": row["quotes"],
@@ -162,14 +168,19 @@ def _outcomes(group, reader: Reader, activity: Activity) -> list:
     for outcome in activity.outcomes_by_group.get(group.pk, []):
         if outcome.created_at < reader.since or outcome.author_id == reader.user.pk:
             continue
-        if outcome.prompt_id:
-            title, url = bilingual.text(outcome.prompt, "title"), thread_url(outcome.prompt.thread_id, outcome.prompt.title)
-        else:
-            title = gettext("Summary of %(topic)s") % {"topic": outcome.topic.title}
-            url = absolute(outcome.topic.get_absolute_url())
-        text = "" if group.emails_titles_only else excerpt(bilingual.text(outcome, "takeaways_html"))
-        outcomes.append({"title": title, "url": url, "excerpt": text})
+        key = ("outcome", outcome.pk, reader.language, group.emails_titles_only)
+        outcomes.append(dict(activity.remember(key, lambda: _outcome_item(outcome, group))))
     return outcomes
+
+
+def _outcome_item(outcome, group) -> dict:
+    if outcome.prompt_id:
+        title, url = bilingual.text(outcome.prompt, "title"), thread_url(outcome.prompt.thread_id, outcome.prompt.title)
+    else:
+        title = gettext("Summary of %(topic)s") % {"topic": outcome.topic.title}
+        url = absolute(outcome.topic.get_absolute_url())
+    text = "" if group.emails_titles_only else excerpt(bilingual.text(outcome, "takeaways_html"))
+    return {"title": title, "url": url, "excerpt": text}
 
 
 def _active_threads(group, reader: Reader, activity: Activity) -> list:
@@ -177,17 +188,17 @@ def _active_threads(group, reader: Reader, activity: Activity) -> list:
     threads = []
     for thread_id in activity.active_candidates.get(group.pk, []):
         posts = activity.thread_posts[thread_id]
-        first, unread = first_unread(posts, reader.reads.get(thread_id, 0), reader.user.pk, reader.since)
+        first, unread = activity.first_unread(thread_id, reader.reads.get(thread_id, 0), reader.user.pk, reader.since)
         if first is None:
             continue
-        authors = [author for author, created in zip(posts.authors, posts.created) if created >= reader.since]
+        participants, count = activity.window_counts(thread_id, reader.since)
         threads.append(
             {
                 "title": posts.title,
                 "topic": posts.topic_title,
                 "url": post_url(first),
-                "participants": len({author for author in authors if author is not None}),
-                "posts": len(authors),
+                "participants": participants,
+                "posts": count,
                 "unread": unread,
             }
         )
@@ -212,7 +223,7 @@ def _group_section(membership, reader: Reader, activity: Activity, texts: _Texts
     section = {
         "group": group,
         "name": group.name,
-        "url": absolute(group.get_absolute_url()),
+        "url": activity.remember(("group", group.pk, group.slug), lambda: absolute(group.get_absolute_url())),
         "titles_only": group.emails_titles_only,
         "closing_soon": closing_soon,
         "prompts": prompts,
@@ -470,6 +481,7 @@ def digest_contexts_for(users, *, now: datetime, groups=None, latest=None, faile
             # In the member's language (a worker has no request); one who never chose gets the active language,
             # which is the site's in a worker and the reader's on the preview page.
             with languages.speaking(user, fallback=translation.get_language()):
+                reader.language = translation.get_language()
                 contexts[user.pk] = _member_digest(reader, memberships_of.get(user.pk, []), activity, texts)
         except Exception:
             if failed is None:
@@ -485,9 +497,16 @@ def digest_context(user, *, now: datetime, groups=None) -> dict | None:
     return digest_contexts_for([user], now=now, groups=groups)[user.pk]
 
 
-def build_digest_message(user, context: dict):
-    """The email for a digest context: subject, plain text and HTML, rendered on the member's clock."""
-    with languages.speaking(user), timezone.override(zone_named(user.timezone)):
+def build_digest_message(user, context: dict, *, reused: dict | None = None):
+    """The email for a digest context: subject, plain text and HTML, rendered on the member's clock.
+
+    A batch passes the same `reused` dict for each of its members: the parts of the templates that read the same
+    for many members are rendered once per language and clock ({% reuse %}, discussions/templatetags/digest_tags.py).
+    """
+    zone = zone_named(user.timezone)
+    with languages.speaking(user), timezone.override(zone):
+        if reused is not None:
+            context = {**context, REUSED: reused.setdefault((translation.get_language(), zone), {})}
         message = build_email(
             template="digest", user=user, context=context, scope=DIGEST_SCOPE, list_id=context["list_id"]
         )

@@ -78,11 +78,11 @@ def send_digests(users, *, now: datetime) -> BatchResult:
     due_users = [user for user in users if user.pk in slots]
     failed = set()
     contexts = digest_contexts_for(due_users, now=now, latest=latest, failed=failed)
-    messages = {}
+    messages, reused = {}, {}
     for user in due_users:
         if contexts[user.pk] is not None:
             try:
-                messages[user.pk] = build_digest_message(user, contexts[user.pk])
+                messages[user.pk] = build_digest_message(user, contexts[user.pk], reused=reused)
             except Exception:
                 logger.exception("Could not build the digest of member %s", user.pk)
                 failed.add(user.pk)
