@@ -132,6 +132,11 @@ def _reader_state_sql() -> dict[str, tuple]:
             f"WHERE n.user_id = %s AND n.thread_id = {thread}.id AND n.read_at IS NULL)",
             BooleanField,
         ),
+        # The header's badge (unread_count), when opening the thread marks none of them read.
+        "unread_notification_count": (
+            f"SELECT COUNT(*) FROM {table[Notification]} n WHERE n.user_id = %s AND n.read_at IS NULL",
+            IntegerField,
+        ),
         # The member's own newest post: what they wrote is not new to them (the jump to the first unread post).
         "own_last_number": (
             f"SELECT MAX(p.number) FROM {table[Post]} p WHERE p.thread_id = {thread}.id AND p.author_id = %s",

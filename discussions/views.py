@@ -136,6 +136,9 @@ def _render_thread(
         "thread_tools": _thread_tools(thread, membership, **(tools or {})),
         "sanction": sanction,
     }
+    if user.is_authenticated and not thread.has_unread_notifications:
+        # Counted with the thread (notifications.with_reader_state): this visit marked none read, so it still holds.
+        context["unread_notification_count"] = thread.unread_notification_count
     if can_reply and reply_box.is_blank(form, preview_html=preview_html):
         mention_url = reverse("discussions:group_members_json", args=[thread.topic.group.slug])
         context["blank_editor"] = reply_box.blank_editor(form, mention_url=mention_url)

@@ -545,6 +545,21 @@ def test_the_header_shows_no_badge_when_everything_is_read(client, member, reply
     assert reverse("discussions:notifications") in page
 
 
+def test_on_a_thread_page_the_badge_counts_what_the_visit_leaves_unread(client, member, reply_notification, group, topic):
+    elsewhere = make_thread(topic=topic, author=make_member(group=group), body="Another subject.")
+    client.force_login(member)
+
+    # A thread with none of the member's notifications: the count comes with the thread, and no COUNT of its own.
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(elsewhere.get_absolute_url()).content.decode()
+    assert 'class="badge badge--count">1<span class="visually-hidden"> unread</span>' in page
+    assert not [q for q in queries if q["sql"].startswith("SELECT COUNT(*)") and "discussions_notification" in q["sql"]]
+
+    # The thread the notification is about: opening it marks it read, and the badge goes.
+    page = client.get(reply_notification.thread.get_absolute_url()).content.decode()
+    assert "badge--count" not in page
+
+
 def test_the_unread_badge_costs_one_count_query_per_page(client, member, reply_notification):
     client.force_login(member)
 
