@@ -40,6 +40,8 @@ def thread_place(pk: int) -> dict | None:
     """Where a thread lives and its group's visibility, in one narrow query: enough to check a visitor's access
     and to serve them a kept copy of the page. Plain SQL: building even a narrow query through the ORM cost more
     than the rest of a cached page."""
+    if not -(2**63) <= pk < 2**63:
+        return None  # beyond any id the column can hold (the ORM answers so too; SQLite would raise)
     with connection.cursor() as cursor:
         cursor.execute(_thread_place_sql(), [pk])
         row = cursor.fetchone()
