@@ -172,10 +172,10 @@ def _page_scopes(pk, place: dict) -> list[str]:
     return freshness.scopes_of(threads=[pk], topics=[place["topic_id"]], groups=[place["group_id"]], site=True)
 
 
-def _kept_visitor_page(request, place: dict | None, slug, stamp: str):
+def _kept_visitor_page(request, place: dict, slug, stamp: str):
     """A visitor's kept copy of the page, when the thread is public and asked for at its own address and with a
     valid filter; otherwise None, and the full path answers (a 404, a redirect, a 400 or a fresh page)."""
-    if place is None or place["visibility"] != Group.Visibility.PUBLIC or place["slug"] != slug:
+    if place["visibility"] != Group.Visibility.PUBLIC or place["slug"] != slug:
         return None
     if _role_filter(request) is None:
         return None

@@ -213,7 +213,7 @@ def test_a_non_member_of_a_private_group_is_told_nothing(client, outsider, priva
     assert react(client, private_thread.posts.get()).status_code == HTTPStatus.NOT_FOUND
 
 
-def test_a_suspended_member_may_not_react_and_is_told_why(client, group, member, moderator, answer):
+def suspend_for_a_day(group, member, moderator) -> None:
     now = timezone.now()
     sanctions.suspend_member(
         membership=Membership.objects.get(group=group, user=member),
@@ -222,6 +222,10 @@ def test_a_suspended_member_may_not_react_and_is_told_why(client, group, member,
         reason="Cooling off.",
         now=now,
     )
+
+
+def test_a_suspended_member_may_not_react_and_is_told_why(client, group, member, moderator, answer):
+    suspend_for_a_day(group, member, moderator)
     client.force_login(member)
 
     response = react(client, answer, **JSON)
@@ -346,14 +350,7 @@ def test_the_reaction_page_of_an_own_post_shows_the_counts_and_why_there_are_no_
 
 
 def test_a_suspended_member_sees_the_counts_on_the_reaction_page_and_why(client, group, member, moderator, answer):
-    now = timezone.now()
-    sanctions.suspend_member(
-        membership=Membership.objects.get(group=group, user=member),
-        actor=Membership.objects.get(group=group, user=moderator),
-        ends_at=now + timedelta(days=1),
-        reason="Cooling off.",
-        now=now,
-    )
+    suspend_for_a_day(group, member, moderator)
     client.force_login(member)
 
     html = reaction_page(client, answer).content.decode()
