@@ -89,8 +89,8 @@ def _invalid(request, post, membership, form):
 
 
 def _decide(request, pk, decision, done: str, unchanged: str):
-    """A moderator's decision on a post that takes an optional reason (dismiss, hide, unhide), as _thread_action does
-    for thread tools: the change, then a message saying whether anything changed."""
+    """A moderator's decision on a post that takes an optional reason (dismiss, hide, unhide), as the thread tools'
+    _thread_action does (views_thread_tools.py): the change, then a message saying whether anything changed."""
     post, membership = _moderated_post(request, pk)
     form = ModeratorReasonForm(request.POST)
     if not form.is_valid():
