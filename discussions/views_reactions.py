@@ -1,6 +1,6 @@
 """Reacting to posts, bookmarking them, and the pages that list both.
 
-The buttons submit a thread page's one form (a POST, then back to the post); site.js sends the same with fetch
+The buttons submit a thread page's one form (a POST, then back to the post); reactions.js sends the same with fetch
 and asks for JSON, so a page with JavaScript updates in place. A thread page shows only the reactions a post has;
 its "React" link leads to the post's reaction page (the same address, GET), which offers all four, the bookmark
 and the flag: what a thread page no longer repeats under every post.

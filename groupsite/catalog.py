@@ -1,4 +1,4 @@
-"""site.js's words (Django's JavaScript catalogue), cached by browsers until a release changes them.
+"""The scripts' words (Django's JavaScript catalogue), cached by browsers until a release changes them.
 
 Every page loads the catalogue, so without cache headers each page view cost a second request to Django. The page
 asks for it with `?v=` naming the language and a digest of the compiled catalogues: a new translation or another

@@ -1,6 +1,6 @@
 """The time-zone picker: the zones people here use most first, then every zone by region, each with its offset now.
 
-Used by the member's email preferences and a group's settings. The select works as it is; site.js adds a
+Used by the member's email preferences and a group's settings. The select works as it is; zone-filter.js adds a
 filter box above it (progressive enhancement).
 """
 
@@ -97,7 +97,7 @@ def timezone_choices(*, now: datetime | None = None, blank_label: str | None = N
 
 
 class TimeZoneSelect(forms.Select):
-    """A select that site.js gives a filter box ("type a city"), labelled for screen readers."""
+    """A select that zone-filter.js gives a filter box ("type a city"), labelled for screen readers."""
 
     def __init__(self, attrs=None, choices=()):
         super().__init__(attrs={"data-zone-filter": _("Filter time zones, e.g. Shanghai"), **(attrs or {})}, choices=choices)

@@ -6,7 +6,7 @@ from groupsite.catalog import VersionedJavaScriptCatalog
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/setlang/", views.set_language, name="set_language"),
-    path("jsi18n/", VersionedJavaScriptCatalog.as_view(), name="javascript-catalog"),  # site.js's words
+    path("jsi18n/", VersionedJavaScriptCatalog.as_view(), name="javascript-catalog"),  # the scripts' words
     path("accounts/profile/", views.edit_profile, name="edit_profile"),
     # allauth's confirmation pages, saying when an address is confirmed already or a login waits for it.
     path(

@@ -1,4 +1,4 @@
-"""site.js's words: each page names a versioned address that browsers may keep for a year (groupsite/catalog.py)."""
+"""The scripts' words: each page names a versioned address that browsers may keep for a year (groupsite/catalog.py)."""
 
 import json
 import re

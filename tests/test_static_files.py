@@ -54,7 +54,7 @@ def test_a_hashed_stylesheet_is_cached_for_ten_years(browser):
     assert response["Cache-Control"] == FOREVER
 
 
-@pytest.mark.parametrize("name", ["css/site.css", "js/site.js"])
+@pytest.mark.parametrize("name", ["css/site.css", "js/reactions.js"])
 def test_a_hashed_file_comes_gzipped_to_a_browser_that_accepts_gzip(browser, name):
     url = staticfiles_storage.url(name)
     assert HASHED_NAME.search(url), url
@@ -67,10 +67,10 @@ def test_a_hashed_file_comes_gzipped_to_a_browser_that_accepts_gzip(browser, nam
 
 
 def test_a_browser_that_does_not_accept_gzip_gets_the_plain_file(browser):
-    response, body = get_static(browser, staticfiles_storage.url("js/site.js"))
+    response, body = get_static(browser, staticfiles_storage.url("js/reactions.js"))
     assert "Content-Encoding" not in response
     assert "Accept-Encoding" in response["Vary"]
-    assert body == (SOURCE / "js" / "site.js").read_bytes()
+    assert body == (SOURCE / "js" / "reactions.js").read_bytes()
 
 
 def test_a_file_under_its_unhashed_name_is_cached_only_briefly(browser):
@@ -84,7 +84,7 @@ def test_every_static_file_on_the_home_page_is_hashed_cached_for_ten_years_and_g
     page = browser.get(reverse("topics:home"))
     assert page.status_code == HTTPStatus.OK
     urls = STATIC_REFERENCE.findall(page.content.decode())
-    assert len(urls) >= 3, urls  # the stylesheet, the script and the icon
+    assert len(urls) >= 3, urls  # the stylesheet, the scripts and the icon
     for url in urls:
         assert HASHED_NAME.search(url), url
         response, _ = get_static(browser, url, accept_encoding="gzip")
@@ -92,6 +92,17 @@ def test_every_static_file_on_the_home_page_is_hashed_cached_for_ten_years_and_g
         if TEXT.search(url):  # images such as PNGs are compressed already; WhiteNoise leaves them as they are
             assert response["Content-Encoding"] == "gzip", url
             assert "Accept-Encoding" in response["Vary"], url
+
+
+@pytest.mark.django_db
+def test_the_pages_load_every_script_of_the_static_folder_and_no_other(browser):
+    # One script a concept, each named by base.html: a new one left out of it, or one left behind, shows here.
+    page = browser.get(reverse("topics:home")).content.decode()
+    static_url = "/" + settings.STATIC_URL.lstrip("/")
+    scripts = [url.removeprefix(static_url) for url in STATIC_REFERENCE.findall(page) if url.endswith(".js")]
+    assert {HASHED_NAME.sub(".js", script) for script in scripts} == {
+        f"js/{path.name}" for path in (SOURCE / "js").glob("*.js")
+    }
 
 
 @pytest.mark.django_db

@@ -55,7 +55,7 @@ class TranslationFormMixin:
         return TRANSLATION_LABELS[other_language(language_of(self.language_bound_field.value()))]
 
     translation_help = TRANSLATION_HELP
-    # The legend for each original language, for site.js: an English original gets a Chinese version.
+    # The legend for each original language, for translation-legend.js: an English original gets a Chinese version.
     translation_labels = {"original_en": TRANSLATION_LABELS[CHINESE], "original_zh": TRANSLATION_LABELS[ENGLISH]}
 
     def originals(self, data: dict) -> dict:

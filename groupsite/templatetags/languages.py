@@ -15,5 +15,5 @@ def language_choices() -> list[tuple[str, str]]:
 
 @register.simple_tag
 def catalogue_url() -> str:
-    """The address of site.js's words in the page's language, which browsers may keep until a release changes it."""
+    """The address of the scripts' words in the page's language, which browsers may keep until a release changes it."""
     return catalog.catalogue_url()

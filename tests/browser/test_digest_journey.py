@@ -27,7 +27,7 @@ def test_a_member_tunes_the_digest_previews_it_and_unsubscribes_from_the_email(
 
     log_in(page, live_server, member)
     page.goto(live_server.url + "/accounts/email-preferences/")
-    page.fill(".zone-filter", "london")  # site.js's filter box narrows the long list of zones
+    page.fill(".zone-filter", "london")  # zone-filter.js's filter box narrows the long list of zones
     hidden = "select[name=timezone] option[value='{}']"
     assert page.eval_on_selector(hidden.format("Asia/Tokyo"), "option => option.hidden")
     assert not page.eval_on_selector(hidden.format("Europe/London"), "option => option.hidden")

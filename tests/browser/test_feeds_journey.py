@@ -22,7 +22,7 @@ def test_copy_link_puts_the_posts_absolute_address_on_the_clipboard_and_says_so(
     page.goto(live_server.url + thread.get_absolute_url())
     check_accessibility(page)
 
-    page.click(f"#post-{reply.pk} footer button:has-text('Copy link')")  # site.js's: the post's number is its link
+    page.click(f"#post-{reply.pk} footer button:has-text('Copy link')")  # copy-link.js's: the post's number is its link
 
     page.wait_for_selector(f"#post-{reply.pk} [role=status]:has-text('Link copied')")
     assert page.evaluate("navigator.clipboard.readText()") == live_server.url + reply.get_absolute_url()

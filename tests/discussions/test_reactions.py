@@ -125,7 +125,7 @@ def test_a_post_shows_only_the_reactions_it_has_and_one_react_link_to_its_page(c
     assert post.count('class="reaction"') == 1  # the Insightful pill: no button for what nobody gave
     assert 'value="insightful:1" class="reaction" aria-pressed="false" title="Insightful"' in post
     assert post.count(f'<a href="{react_url}">React</a>') == 1
-    assert html.count('<template id="reaction-picker">') == 1  # the four kinds once a page, for site.js's picker
+    assert html.count('<template id="reaction-picker">') == 1  # the four kinds once a page, for reactions.js' picker
     assert 'value="needs_evidence:1"' in html[html.index('<template id="reaction-picker">') :]
 
 

@@ -160,7 +160,7 @@ def test_the_page_of_200_posts_is_under_250_kb(thread_of_200_posts):
 
 
 def test_a_members_page_of_200_posts_is_under_250_kb_too(thread_of_200_posts):
-    """A member's post carries one "React" link (its page, or site.js's picker, offers the four reactions, the
+    """A member's post carries one "React" link (its page, or reactions.js' picker, offers the four reactions, the
     bookmark and the flag) and "Quote"; reactions show only where given, as buttons of the page's one form (one
     CSRF token for the page)."""
     member = Client()

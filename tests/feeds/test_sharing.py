@@ -84,7 +84,7 @@ def test_a_hostile_title_stays_text_in_every_attribute(client, topic, member):
 
     assert head.meta["og:title"] == HOSTILE_TITLE  # the whole value, read back as text: nothing broke out
     assert "<script>alert(1)" not in raw and "<img src=x" not in raw
-    # Only the site's own scripts: its static files and the JavaScript catalogue of site.js's words.
+    # Only the site's own scripts: its static files and the JavaScript catalogue of their words.
     ours = ("/static/", reverse("javascript-catalog"))
     assert all(script.get("src", "").startswith(ours) for script in head.scripts)
 
@@ -153,7 +153,7 @@ def test_each_page_with_a_feed_shows_a_visible_feed_link(client, group, topic, t
 
 
 def test_every_post_s_number_and_time_link_to_its_permalink_which_copy_link_copies(client, thread):
-    """site.js adds "Copy link" under each post (tests/browser/test_feeds_journey.py): it copies this link."""
+    """copy-link.js adds "Copy link" under each post (tests/browser/test_feeds_journey.py): it copies this link."""
     reply = factories.make_post(thread, body="A reply.")
 
     links = head_of(client, thread.get_absolute_url()).links
