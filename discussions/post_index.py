@@ -8,7 +8,8 @@ moves), its topic's and group's (role badges) and the site's (names), read befor
 
 The reader is a `Reader`: who they are in the group, and their own marks on the thread (reactions, bookmarks,
 flags), which one query reads each time. `reader_bits` is the one place that says how a post looks to a reader;
-discussions/post_fragments.py keys each post's HTML by the post's facts and those bits.
+discussions/post_fragments.py keys each post's HTML by the post's facts and those bits. A post's reaction page
+(discussions/views_reactions.py) reads the same reader and asks `may_flag`, as reader_bits does.
 """
 
 import hashlib
@@ -120,6 +121,12 @@ def reader_signature(facts: list[PostFacts], reader: Reader) -> tuple:
     )
 
 
+def may_flag(reader: Reader, *, author_id: int | None, deleted: bool) -> bool:
+    """Whether the reader may flag a post: a member in good standing but no moderator (Reader.may_flag), on a post
+    neither removed nor their own. A post on the thread page (reader_bits) and on its reaction page ask here."""
+    return reader.may_flag and not deleted and author_id != reader.user_id
+
+
 def reader_bits(facts: PostFacts, reader: Reader) -> tuple:
     """What about this reader changes how this post looks; the same rules as Post.can_edit and can_read_hidden
     (tests/discussions/test_post_index.py holds them to it)."""
@@ -132,7 +139,7 @@ def reader_bits(facts: PostFacts, reader: Reader) -> tuple:
         # may read it while hidden
         reader.user_id is not None and (is_own or reader.is_moderator),
         # may flag it, has flagged it
-        reader.may_flag and not facts.deleted and others,
+        may_flag(reader, author_id=facts.author_id, deleted=facts.deleted),
         facts.pk in reader.flags,
         # may react, and the reactions pressed
         reader.may_react and not facts.deleted and not facts.hidden and others,

@@ -18,9 +18,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from discussions import reactions
+from discussions import post_index, reactions
 from discussions.access import get_post_for_user
-from discussions.models import Flag
 from discussions.moderation import RateLimited
 from groupsite import clock
 from topics.access import moderated_group_ids, require_member, require_reader_membership
@@ -100,6 +99,8 @@ def reaction_page(request, pk):
     thread = post.thread
     refusal = None
     sanction = membership.active_suspension()
+    # The reader as the thread page sees them (post_index): what they may do to the post, and their marks on it.
+    reader = post_index.reader_of(request.user, membership, suspended=sanction is not None, thread_id=thread.pk)
     if sanction is not None:
         refusal = sanction.refusal()
     else:
@@ -108,7 +109,7 @@ def reaction_page(request, pk):
         except ValidationError as error:
             refusal = error.messages[0]
     buttons = reactions.reaction_buttons(reactions.reactions_on([post], request.user).get(post.pk, {}))
-    may_flag = sanction is None and not membership.is_moderator and post.author_id != request.user.pk
+    may_flag = post_index.may_flag(reader, author_id=post.author_id, deleted=post.is_deleted)
     context = {
         "post": post,
         "thread": thread,
@@ -119,9 +120,9 @@ def reaction_page(request, pk):
         "refusal": refusal,
         "hide_author": thread.is_chatham_house and not membership.is_moderator,
         "is_own": post.author_id == request.user.pk,
-        "bookmarked": reactions.Bookmark.objects.filter(post=post, user=request.user).exists(),
+        "bookmarked": post.pk in reader.bookmarks,
         "may_flag": may_flag,
-        "flagged": may_flag and Flag.objects.filter(post=post, flagged_by=request.user).exists(),
+        "flagged": may_flag and post.pk in reader.flags,
     }
     with clock.reading(request.user, thread.topic.group):
         return render(request, "discussions/react.html", context)

@@ -1,5 +1,6 @@
 """How a post looks to a reader is decided in one place (discussions.post_index.reader_bits), from the post's facts
-and the reader's marks: it must agree with the rules the post views enforce (Post.can_edit, Post.can_read_hidden)."""
+and the reader's marks: it must agree with the rules the post views enforce (Post.can_edit, Post.can_read_hidden),
+and a post's reaction page must offer the same as its thread page (the flag, and the reader's own marks)."""
 
 from datetime import timedelta
 
@@ -7,6 +8,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from discussions import flags, post_index, reactions, services
@@ -89,3 +91,36 @@ def test_a_readers_marks_are_their_own_and_one_query(world):
     bits = post_index.reader_bits(facts, reader)
     assert bits[3] and bits[5] and bits[7] == ("agree", "thanks")
     assert post_index.reader_bits(facts, _reader(other, thread)[1])[7] == ("insightful",)
+
+
+@pytest.mark.parametrize("who", ["author", "member", "moderator", "suspended"])
+def test_the_reaction_page_offers_the_flag_exactly_when_the_thread_page_does(client, world, who):
+    user, thread, normal = world["readers"][who], world["thread"], world["posts"][1]
+    facts = post_index.facts_of(posts_queryset(thread).get(pk=normal.pk))
+    may_flag = post_index.reader_bits(facts, _reader(user, thread)[1])[2]
+    client.force_login(user)
+
+    html = client.get(reverse("discussions:react", args=[normal.pk])).content.decode()
+
+    assert may_flag == (who == "member")  # only a member in good standing may flag someone else's post
+    assert (reverse("discussions:flag_post", args=[normal.pk]) in html) == may_flag
+
+
+def test_the_reaction_page_shows_the_reader_s_own_bookmark_and_flag_and_no_one_else_s(client, world, group):
+    member, normal = world["readers"]["member"], world["posts"][1]
+    other = make_member(group=group)
+    reactions.set_bookmark(post=normal, user=other, on=True)
+    flags.flag_post(post=normal, user=other, reason="spam")
+    client.force_login(member)
+    react_url = reverse("discussions:react", args=[normal.pk])
+    pressed = 'class="bookmark-button" aria-pressed="true"'
+
+    before = client.get(react_url).content.decode()
+    reactions.set_bookmark(post=normal, user=member, on=True)
+    flags.flag_post(post=normal, user=member, reason="spam")
+    after = client.get(react_url).content.decode()
+
+    assert pressed not in before and ">Flagged<" not in before
+    assert reverse("discussions:flag_post", args=[normal.pk]) in before
+    assert pressed in after and ">Flagged<" in after
+    assert reverse("discussions:flag_post", args=[normal.pk]) not in after
