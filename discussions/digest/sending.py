@@ -8,12 +8,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from discussions.digest.content import build_digest_message, digest_contexts_for
 from discussions.digest.schedule import covered_since, is_due, latest_deliveries, slot_for
 from discussions.models import DigestDelivery
+from groupsite.inserts import insert_returning
 from groupsite.models import User
 
 logger = logging.getLogger(__name__)
@@ -29,25 +30,15 @@ class DigestsNotSent(Exception):
 def _claim(rows: list[DigestDelivery]) -> dict[int, int]:
     """Insert the members' delivery rows, skipping any (member, period) already there; {user id: row id} inserted.
 
-    One INSERT … ON CONFLICT DO NOTHING RETURNING for the whole batch (PostgreSQL, and SQLite since 3.35), rather
-    than a create() per member, keeps a batch's queries constant. The unique constraint decides: a concurrent
-    worker inserting the same row waits for this transaction, then inserts nothing.
+    One INSERT … ON CONFLICT DO NOTHING RETURNING for the whole batch, rather than a create() per member, keeps a
+    batch's queries constant. The unique constraint decides: a concurrent worker inserting the same row waits for
+    this transaction, then inserts nothing.
     """
-    if not rows:
-        return {}
-    quote = connection.ops.quote_name
     names = ("user", "period", "frequency", "covers_from", "covers_until", "status", "created_at")
-    fields = [DigestDelivery._meta.get_field(name) for name in names]
-    columns = ", ".join(quote(field.column) for field in fields)
-    values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
-    params = [field.get_db_prep_save(getattr(row, field.attname), connection) for row in rows for field in fields]
-    sql = (
-        f"INSERT INTO {quote(DigestDelivery._meta.db_table)} ({columns}) VALUES {values} "
-        f"ON CONFLICT ({quote('user_id')}, {quote('period')}) DO NOTHING RETURNING {quote('id')}, {quote('user_id')}"
+    inserted = insert_returning(
+        DigestDelivery, rows, names, returning=("id", "user_id"), skip_conflicts_on=("user_id", "period")
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {user_id: pk for pk, user_id in cursor.fetchall()}
+    return {user_id: pk for pk, user_id in inserted}
 
 
 @dataclass
