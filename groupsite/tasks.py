@@ -21,6 +21,19 @@ def deliver_email(message: dict, outbox_id: int | None = None) -> None:
     mail.deliver(message, outbox_id)
 
 
+@shared_task(
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=settings.EMAIL_RETRY_BACKOFF_SECONDS,
+    retry_backoff_max=60 * 60,
+    retry_jitter=True,
+    max_retries=8,
+)
+def deliver_emails(outbox_ids: list[int], bulk: bool = False) -> int:
+    """Deliver the emails of these outbox rows over one connection to the mail server, each once; a retry skips
+    those already delivered. `bulk` only routes the task (groupsite/queues.py)."""
+    return mail.deliver_rows(outbox_ids)
+
+
 @shared_task
 def send_pending_outbox() -> int:
     """Beat runs this every minute, and the worker once as it starts: jobs that waited for the broker go out."""

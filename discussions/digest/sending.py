@@ -14,6 +14,7 @@ from django.utils import timezone
 from discussions.digest.content import build_digest_message, digest_contexts_for
 from discussions.digest.schedule import covered_since, is_due, latest_deliveries, slot_for
 from discussions.models import DigestDelivery
+from groupsite import outbox
 from groupsite.inserts import insert_returning
 from groupsite.models import User
 
@@ -52,8 +53,8 @@ def send_digests(users, *, now: datetime) -> BatchResult:
     """Compose and send the digests due at `now` for these members, each at most once per period.
 
     Messages are built first, outside any transaction. Then, in one transaction, the members' periods are claimed
-    and each claimed message is handed to the mail queue (Django mail, which writes it to the outbox in this same
-    transaction). A member whose message cannot be composed, built or handed off has no claim when the transaction
+    and each claimed message is handed to the mail queue (Django mail, which writes the batch's messages to the
+    outbox in this same transaction, in one INSERT). A member whose message cannot be composed, built or handed off has no claim when the transaction
     commits, so a retry can try again; DigestsNotSent is raised once the others are committed. Claim and email
     commit or roll back together, so a digest is neither lost nor sent twice.
     """
@@ -93,18 +94,20 @@ def send_digests(users, *, now: datetime) -> BatchResult:
     sent, empty, lost = [], [], []
     with transaction.atomic():
         claimed = _claim(rows)
-        for user_id, delivery_id in claimed.items():
-            if user_id not in messages:
-                empty.append(user_id)
-                continue
-            try:
-                messages[user_id].send()
-            except Exception:
-                logger.exception("Could not hand the digest of member %s to the mail queue", user_id)
-                lost.append(delivery_id)
-                failed.add(user_id)
-            else:
-                sent.append(user_id)
+        # The mail queue (the outbox) takes the batch's emails in one INSERT and one broker message.
+        with outbox.enqueued_together():
+            for user_id, delivery_id in claimed.items():
+                if user_id not in messages:
+                    empty.append(user_id)
+                    continue
+                try:
+                    messages[user_id].send()
+                except Exception:
+                    logger.exception("Could not hand the digest of member %s to the mail queue", user_id)
+                    lost.append(delivery_id)
+                    failed.add(user_id)
+                else:
+                    sent.append(user_id)
         if lost:
             DigestDelivery.objects.filter(pk__in=lost).delete()
         if sent:
