@@ -50,7 +50,8 @@ def parse_args():
     parser.add_argument("--database-name", default="roundtable_bench", help="the database it creates and drops")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13", help="broker (a Redis database of its own)")
     parser.add_argument("--sqlite", action="store_true", help="use SQLite and the filesystem broker")
-    parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark database (--reuse runs on it again)")
+    parser.add_argument("--reuse", action="store_true", help="run on a database kept by --keep, without seeding")
     parser.add_argument("--timeout", type=int, default=900, help="give up after this many seconds")
     parser.add_argument("--worker", help=argparse.SUPPRESS)  # internal: run as one worker on this queue
     return parser.parse_args()
@@ -255,10 +256,22 @@ def seed(members: int, now) -> dict:
                 cursor.execute("SET LOCAL session_replication_role = replica")  # skips the FK triggers
                 cursor.execute("SET LOCAL synchronous_commit = off")
         counts = create_activity(members, now, random.Random(11))
+        with connection.cursor() as cursor:
+            # The time the week was seeded for, which --reuse runs at again.
+            cursor.execute("CREATE TABLE bench_digest_seed (seeded_at timestamp with time zone)")
+            cursor.execute("INSERT INTO bench_digest_seed VALUES (%s)", [now])
     if postgres:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     return counts
+
+
+def seeded_at():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT seeded_at FROM bench_digest_seed")
+        return cursor.fetchone()[0]
 
 
 # The run ------------------------------------------------------------------------------------------------------
@@ -393,8 +406,11 @@ def main() -> None:
         "CELERY_TASK_ALWAYS_EAGER": "false",
     }
     database = args.database_name
-    if use_services:
+    if args.reuse and not use_services:
+        raise SystemExit(f"--reuse needs PostgreSQL and Redis: {why_not or 'asked for SQLite'}")
+    if use_services and not args.reuse:
         recreate_database(args.postgres, database)
+    if use_services:
         env |= {"DATABASE_URL": f"{args.postgres}/{database}", "CELERY_BROKER_URL": args.redis}
         setup = f"PostgreSQL ({database}) and Redis"
     else:
@@ -418,14 +434,18 @@ def main() -> None:
     send_everything_to(queue)
     started = clock.monotonic()
     call_command("migrate", verbosity=0)
-    now = timezone.now().replace(microsecond=0)
-    counts = seed(args.members, now)
-    print(
-        f"created {args.members} members, {counts['threads']} threads, {counts['posts']} posts, {counts['prompts']} "
-        f"open prompts, {counts['votes']} votes, {counts['reads']} read markers, {counts['notifications']} "
-        f"notifications in {clock.monotonic() - started:.0f} s",
-        flush=True,
-    )
+    if args.reuse:
+        now = seeded_at()
+        print(f"reusing {database}: {User.objects.count()} members, seeded for {now.isoformat()}", flush=True)
+    else:
+        now = timezone.now().replace(microsecond=0)
+        counts = seed(args.members, now)
+        print(
+            f"created {args.members} members, {counts['threads']} threads, {counts['posts']} posts, "
+            f"{counts['prompts']} open prompts, {counts['votes']} votes, {counts['reads']} read markers, "
+            f"{counts['notifications']} notifications in {clock.monotonic() - started:.0f} s",
+            flush=True,
+        )
 
     due_started = clock.monotonic()
     due = digest.due_member_ids(now=now)
@@ -475,9 +495,9 @@ def main() -> None:
         broker = redis.Redis.from_url(args.redis)
         for key in broker.scan_iter(f"*{queue}*"):  # the queue and kombu's bindings for it
             broker.delete(key)
-        if not args.keep:
+        if not (args.keep or args.reuse):
             recreate_database(args.postgres, database, drop_only=True)
-    if not args.keep and finished:
+    if not (args.keep or args.reuse) and finished:
         shutil.rmtree(work_dir, ignore_errors=True)
 
 
