@@ -361,14 +361,13 @@ def run_with_workers(count: int, *, queue: str, work_dir: Path, now, timeout: in
         seconds = clock.monotonic() - run_started
         cpu = cpu_seconds(pids) - cpu_before
         # The emails' delivery tasks were queued behind the batches: the workers take them now.
-        delivered = 0
         while clock.monotonic() < deadline and done >= enqueued:
-            delivered = emails.filter(delivered_at__isnull=False).count()
             if not emails.filter(delivered_at__isnull=True).exists():
                 break
             clock.sleep(0.25)
         delivery_seconds = clock.monotonic() - run_started - seconds
         delivery_cpu = cpu_seconds(pids) - cpu_before - cpu
+        delivered = emails.filter(delivered_at__isnull=False).count()
     finally:
         for process in workers:
             os.kill(process.pid, signal.SIGTERM)
