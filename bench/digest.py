@@ -6,9 +6,13 @@
 It creates a database of its own (a fresh PostgreSQL database `roundtable_bench` on 127.0.0.1, dropped at the end;
 SQLite and the filesystem broker when PostgreSQL or Redis cannot be reached), fills it with N members and a
 realistic week of activity, starts the worker processes on Redis, runs the beat task's fan-out and waits until
-every due member's digest is recorded; with several worker counts it forgets the digests between runs (one DELETE)
-and runs again on the same data. The workers use an email backend that renders each message to MIME bytes,
-as an SMTP backend would, and drops it: the figure is composing and handing off, not a mail server's speed.
+every due member's digest is recorded, then until every digest email is delivered; with several worker counts it
+forgets the digests and their emails between runs and runs again on the same data.
+
+The workers run the site's own mail path: a batch hands its emails to the outbox (groupsite/outbox.py), which
+queues a delivery task for them after the commit, as in production. That task's delivery backend renders each
+message to MIME bytes, as an SMTP backend would, and drops it: the second figure is building and handing each email
+to a mail server that takes it at once, not the server's speed.
 """
 
 import argparse
@@ -46,7 +50,8 @@ def parse_args():
     parser.add_argument("--database-name", default="roundtable_bench", help="the database it creates and drops")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13", help="broker (a Redis database of its own)")
     parser.add_argument("--sqlite", action="store_true", help="use SQLite and the filesystem broker")
-    parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark database (--reuse runs on it again)")
+    parser.add_argument("--reuse", action="store_true", help="run on a database kept by --keep, without seeding")
     parser.add_argument("--timeout", type=int, default=900, help="give up after this many seconds")
     parser.add_argument("--worker", help=argparse.SUPPRESS)  # internal: run as one worker on this queue
     return parser.parse_args()
@@ -74,7 +79,7 @@ def run_worker(queue: str) -> None:
 
     from groupsite.celery import app
 
-    settings.EMAIL_BACKEND = f"{__name__}.RenderingBackend"
+    settings.EMAIL_DELIVERY_BACKEND = f"{__name__}.RenderingBackend"
     send_everything_to(queue)
     app.worker_main(
         ["worker", "--pool=solo", "-Q", queue, "--loglevel=INFO", "--without-gossip", "--without-mingle",
@@ -251,10 +256,22 @@ def seed(members: int, now) -> dict:
                 cursor.execute("SET LOCAL session_replication_role = replica")  # skips the FK triggers
                 cursor.execute("SET LOCAL synchronous_commit = off")
         counts = create_activity(members, now, random.Random(11))
+        with connection.cursor() as cursor:
+            # The time the week was seeded for, which --reuse runs at again.
+            cursor.execute("CREATE TABLE bench_digest_seed (seeded_at timestamp with time zone)")
+            cursor.execute("INSERT INTO bench_digest_seed VALUES (%s)", [now])
     if postgres:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     return counts
+
+
+def seeded_at():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT seeded_at FROM bench_digest_seed")
+        return cursor.fetchone()[0]
 
 
 # The run ------------------------------------------------------------------------------------------------------
@@ -306,9 +323,13 @@ def send_everything_to(queue: str) -> None:
 
 
 def run_with_workers(count: int, *, queue: str, work_dir: Path, now, timeout: int) -> dict:
-    """Start `count` worker processes, queue the due digests as beat would, and wait until all are recorded."""
+    """Start `count` worker processes, queue the due digests as beat would, and wait until all are recorded, then
+    until their emails are delivered."""
     from discussions import digest
     from discussions.models import DigestDelivery
+    from groupsite.models import EMAIL_DELIVERY_TASK, OutboxMessage
+
+    emails = OutboxMessage.objects.filter(task=EMAIL_DELIVERY_TASK)
 
     workers, logs = [], []
     try:
@@ -339,6 +360,14 @@ def run_with_workers(count: int, *, queue: str, work_dir: Path, now, timeout: in
             clock.sleep(0.25)
         seconds = clock.monotonic() - run_started
         cpu = cpu_seconds(pids) - cpu_before
+        # The emails' delivery tasks were queued behind the batches: the workers take them now.
+        while clock.monotonic() < deadline and done >= enqueued:
+            if not emails.filter(delivered_at__isnull=True).exists():
+                break
+            clock.sleep(0.25)
+        delivery_seconds = clock.monotonic() - run_started - seconds
+        delivery_cpu = cpu_seconds(pids) - cpu_before - cpu
+        delivered = emails.filter(delivered_at__isnull=False).count()
     finally:
         for process in workers:
             os.kill(process.pid, signal.SIGTERM)
@@ -350,7 +379,8 @@ def run_with_workers(count: int, *, queue: str, work_dir: Path, now, timeout: in
     sent = DigestDelivery.objects.filter(covers_until=now, status=DigestDelivery.Status.SENT).count()
     empty = DigestDelivery.objects.filter(covers_until=now, status=DigestDelivery.Status.EMPTY).count()
     return {"workers": count, "enqueued": enqueued, "done": done, "sent": sent, "empty": empty, "seconds": seconds,
-            "cpu_ms_per_digest": 1000 * cpu / max(sent + empty, 1)}
+            "cpu_ms_per_digest": 1000 * cpu / max(sent + empty, 1), "delivered": delivered,
+            "delivery_seconds": delivery_seconds, "cpu_ms_per_email": 1000 * delivery_cpu / max(delivered, 1)}
 
 
 def main() -> None:
@@ -375,8 +405,11 @@ def main() -> None:
         "CELERY_TASK_ALWAYS_EAGER": "false",
     }
     database = args.database_name
-    if use_services:
+    if args.reuse and not use_services:
+        raise SystemExit(f"--reuse needs PostgreSQL and Redis: {why_not or 'asked for SQLite'}")
+    if use_services and not args.reuse:
         recreate_database(args.postgres, database)
+    if use_services:
         env |= {"DATABASE_URL": f"{args.postgres}/{database}", "CELERY_BROKER_URL": args.redis}
         setup = f"PostgreSQL ({database}) and Redis"
     else:
@@ -390,26 +423,28 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.conf import settings
     from django.core.management import call_command
     from django.utils import timezone
 
     from discussions import digest
     from discussions.models import DigestDelivery
-    from groupsite.models import User
+    from groupsite.models import OutboxMessage, User
 
-    settings.EMAIL_BACKEND = f"{__name__}.RenderingBackend"
     send_everything_to(queue)
     started = clock.monotonic()
     call_command("migrate", verbosity=0)
-    now = timezone.now().replace(microsecond=0)
-    counts = seed(args.members, now)
-    print(
-        f"created {args.members} members, {counts['threads']} threads, {counts['posts']} posts, {counts['prompts']} "
-        f"open prompts, {counts['votes']} votes, {counts['reads']} read markers, {counts['notifications']} "
-        f"notifications in {clock.monotonic() - started:.0f} s",
-        flush=True,
-    )
+    if args.reuse:
+        now = seeded_at()
+        print(f"reusing {database}: {User.objects.count()} members, seeded for {now.isoformat()}", flush=True)
+    else:
+        now = timezone.now().replace(microsecond=0)
+        counts = seed(args.members, now)
+        print(
+            f"created {args.members} members, {counts['threads']} threads, {counts['posts']} posts, "
+            f"{counts['prompts']} open prompts, {counts['votes']} votes, {counts['reads']} read markers, "
+            f"{counts['notifications']} notifications in {clock.monotonic() - started:.0f} s",
+            flush=True,
+        )
 
     due_started = clock.monotonic()
     due = digest.due_member_ids(now=now)
@@ -421,28 +456,34 @@ def main() -> None:
 
     runs = []
     for count in args.workers:
-        DigestDelivery.objects.all().delete()  # every member due again: the same work for each worker count
+        # Every member due again, and no email waiting: the same work for each worker count.
+        DigestDelivery.objects.all().delete()
+        OutboxMessage.objects.all().delete()
         run = run_with_workers(count, queue=queue, work_dir=work_dir, now=now, timeout=args.timeout)
         runs.append(run)
         rate = (run["sent"] + run["empty"]) / run["seconds"]
         print(f"{count} worker process(es): {run['sent']} sent, {run['empty']} empty in {run['seconds']:.1f} s; "
-              f"workers' CPU {run['cpu_ms_per_digest']:.1f} ms a digest; digests/second: {rate:.1f}", flush=True)
-        if run["done"] < run["enqueued"]:
-            print(f"UNFINISHED: {run['done']} of {run['enqueued']} digests recorded after {args.timeout} s; "
-                  f"see {work_dir}", flush=True)
+              f"workers' CPU {run['cpu_ms_per_digest']:.1f} ms a digest; then {run['delivered']} emails delivered "
+              f"in {run['delivery_seconds']:.1f} s more, {run['cpu_ms_per_email']:.1f} ms of CPU an email; "
+              f"digests/second: {rate:.1f}", flush=True)
+        if run["done"] < run["enqueued"] or run["delivered"] < run["sent"]:
+            print(f"UNFINISHED: {run['done']} of {run['enqueued']} digests recorded and {run['delivered']} of "
+                  f"{run['sent']} emails delivered after {args.timeout} s; see {work_dir}", flush=True)
 
     print()
     print(f"Digest benchmark: {setup}, {User.objects.count()} members, {len(due)} due, batches of "
           f"{args.batch_size}, {os.cpu_count()} CPU cores")
     print("| workers | digests sent | empty | seconds | digests/second | workers' CPU ms a digest "
-          "| SQL queries a batch |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+          "| SQL queries a batch | emails delivered | seconds more | emails/second | CPU ms an email |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for run in runs:
         rate = (run["sent"] + run["empty"]) / run["seconds"]
+        email_rate = run["delivered"] / max(run["delivery_seconds"], 0.001)
         print(f"| {run['workers']} | {run['sent']} | {run['empty']} | {run['seconds']:.1f} | {rate:.1f} | "
-              f"{run['cpu_ms_per_digest']:.1f} | "
-              f"{queries[large]} ({queries[small]} for {small} members) |")
-    finished = all(run["done"] >= run["enqueued"] for run in runs)
+              f"{run['cpu_ms_per_digest']:.1f} | {queries[large]} ({queries[small]} for {small} members) | "
+              f"{run['delivered']} | {run['delivery_seconds']:.1f} | {email_rate:.1f} | "
+              f"{run['cpu_ms_per_email']:.1f} |")
+    finished = all(run["done"] >= run["enqueued"] and run["delivered"] >= run["sent"] for run in runs)
 
     from django.db import connections
 
@@ -453,9 +494,9 @@ def main() -> None:
         broker = redis.Redis.from_url(args.redis)
         for key in broker.scan_iter(f"*{queue}*"):  # the queue and kombu's bindings for it
             broker.delete(key)
-        if not args.keep:
+        if not (args.keep or args.reuse):
             recreate_database(args.postgres, database, drop_only=True)
-    if not args.keep and finished:
+    if not (args.keep or args.reuse) and finished:
         shutil.rmtree(work_dir, ignore_errors=True)
 
 

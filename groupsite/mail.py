@@ -79,6 +79,24 @@ def deliver(data: dict, outbox_id: int | None = None) -> int:
     return sum(delivered)
 
 
+def deliver_rows(outbox_ids: list[int]) -> int:
+    """Send the emails of these outbox rows that are not delivered yet, over one connection to the mail server.
+
+    Each row is claimed and sent on its own (`outbox.deliver_once`): when the mail server fails on one, those before
+    it stay delivered and the error goes up, so that a retry sends the rest. Returns how many were sent.
+    """
+    from groupsite.models import OutboxMessage
+
+    rows = OutboxMessage.objects.filter(pk__in=outbox_ids, delivered_at__isnull=True).order_by("pk")
+    delivered = []
+    with get_connection(settings.EMAIL_DELIVERY_BACKEND, fail_silently=False) as connection:
+        for outbox_id, args in rows.values_list("pk", "args"):
+            outbox.deliver_once(
+                outbox_id, lambda: delivered.append(connection.send_messages([deserialize_message(args[0])]))
+            )
+    return sum(delivered)
+
+
 class CeleryEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages) -> int:
         from groupsite.tasks import deliver_email

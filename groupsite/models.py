@@ -123,6 +123,8 @@ class User(AbstractUser):
 
 # The outbox's one task that records its own delivery (OutboxMessage.delivered_at).
 EMAIL_DELIVERY_TASK = "groupsite.tasks.deliver_email"
+# Several rows' emails at once (groupsite/outbox.py); each row is still an EMAIL_DELIVERY_TASK job of its own.
+EMAIL_BATCH_DELIVERY_TASK = "groupsite.tasks.deliver_emails"
 
 
 class OutboxMessage(models.Model):

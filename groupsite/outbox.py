@@ -9,6 +9,8 @@ own row (`deliver_once`), so a message handed off twice is sent once.
 """
 
 import logging
+import threading
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -18,12 +20,16 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from groupsite.celery import app
-from groupsite.models import EMAIL_DELIVERY_TASK, OutboxMessage
+from groupsite.inserts import insert_returning
+from groupsite.models import EMAIL_BATCH_DELIVERY_TASK, EMAIL_DELIVERY_TASK, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
 # A drain hands over at most this many rows per run; the next run takes the rest.
 DRAIN_BATCH_SIZE = 500
+
+# The rows of an `enqueued_together` block in this thread, written as it ends; None outside one.
+_together = threading.local()
 
 
 def enqueue(task, *args) -> OutboxMessage:
@@ -31,9 +37,66 @@ def enqueue(task, *args) -> OutboxMessage:
 
     The arguments are stored as JSON: ids, ISO date strings and plain dicts, never model instances.
     """
-    message = OutboxMessage.objects.create(task=task.name, args=list(args))
+    message = OutboxMessage(task=task.name, args=list(args))
+    waiting = getattr(_together, "rows", None)
+    if waiting is not None:
+        waiting.append(message)
+        return message
+    message.save()
     transaction.on_commit(lambda: hand_off([message]))
     return message
+
+
+@contextmanager
+def enqueued_together():
+    """The jobs enqueued in this block are written in one INSERT as it ends, and handed off together after the
+    commit, emails as one task per queue (`hand_off`).
+
+    A digest batch sends 200 emails: one row each, but one query and one broker message for them all rather than
+    400 queries and 200 messages that each carry a whole email. The rows are written when the block ends, so use
+    it where the block's jobs stand or fall together: a savepoint rolled back inside it does not take its rows
+    back; the transaction around it failing does. Blocks nest: the outermost one writes.
+    """
+    if getattr(_together, "rows", None) is not None:
+        yield
+        return
+    rows = _together.rows = []
+    try:
+        yield
+    finally:
+        _together.rows = None
+    if rows:
+        names = ("task", "args", "created_at", "sent_at", "handoffs", "delivered_at")
+        for row, (pk,) in zip(rows, insert_returning(OutboxMessage, rows, names), strict=True):
+            row.pk = row.id = pk
+            row._state.adding = False
+        transaction.on_commit(lambda: hand_off(rows))
+
+
+def _deliveries(messages: list[OutboxMessage]) -> list[tuple[str, list, list[OutboxMessage]]]:
+    """(task, args, rows) for each broker message that hands these rows off, in order.
+
+    Emails of the same urgency go together in one `deliver_emails` task, which reads them from their rows: a
+    broker message of ids, not of whole emails, and one connection to the mail server for them all. A lone email,
+    and every other job, goes as its own task.
+    """
+    emails = {False: [], True: []}  # urgent, bulk
+    for message in messages:
+        if message.task == EMAIL_DELIVERY_TASK:
+            emails[bool(message.args and message.args[0].get("bulk"))].append(message)
+    deliveries = []
+    for message in messages:
+        if message.task != EMAIL_DELIVERY_TASK:
+            deliveries.append((message.task, list(message.args), [message]))
+            continue
+        together = emails[bool(message.args and message.args[0].get("bulk"))]
+        if len(together) == 1:
+            # deliver_email records its delivery on this row
+            deliveries.append((message.task, [*message.args, message.pk], [message]))
+        elif together[0] is message:
+            bulk = bool(message.args[0].get("bulk"))
+            deliveries.append((EMAIL_BATCH_DELIVERY_TASK, [[row.pk for row in together], bulk], together))
+    return deliveries
 
 
 def hand_off(messages: list[OutboxMessage]) -> int:
@@ -42,25 +105,23 @@ def hand_off(messages: list[OutboxMessage]) -> int:
     A broker that is down fails fast (CELERY_BROKER_CONNECTION_TIMEOUT and the publish retry policy in settings),
     so a request whose hand-off fails answers at once; its rows wait for `send_pending`.
     """
-    sent = 0
-    for message in messages:
-        args = list(message.args)
-        if message.task == EMAIL_DELIVERY_TASK:
-            args.append(message.pk)  # deliver_email records its delivery on this row
+    handed = []
+    for task, args, rows in _deliveries(messages):
         try:
-            app.signature(message.task, args=args).apply_async()
+            app.signature(task, args=args).apply_async()
         except (BrokerError, OSError) as error:
-            logger.warning("The broker is unreachable (%s): %s waits in the outbox", error, message)
+            logger.warning("The broker is unreachable (%s): %s waits in the outbox", error, rows[0])
             break
         except Exception:
             if app.conf.task_always_eager:
                 raise  # the task itself ran here (tests) and failed: show it
             # Whatever went wrong, the change is committed: the request must not fail now. The row waits.
-            logger.exception("Could not hand %s to the broker: it waits in the outbox", message)
+            logger.exception("Could not hand %s to the broker: it waits in the outbox", rows[0])
             break
-        OutboxMessage.objects.filter(pk=message.pk).update(sent_at=timezone.now(), handoffs=F("handoffs") + 1)
-        sent += 1
-    return sent
+        handed.extend(row.pk for row in rows)
+    if handed:
+        OutboxMessage.objects.filter(pk__in=handed).update(sent_at=timezone.now(), handoffs=F("handoffs") + 1)
+    return len(handed)
 
 
 def send_pending(*, now: datetime) -> int:

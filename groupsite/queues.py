@@ -5,8 +5,8 @@ Three queues, each with its own workers in production (README, Production):
 - `email`: urgent mail only, each message one short task: address confirmation, password reset, invitations,
   notification emails. A worker on it is never busy with anything slow, so such mail leaves within seconds.
 - `digest`: the digest run, fan-out and per-batch composition, and the digests' own emails. A 100,000-member run
-  queues 100,000 deliveries at once; on `email` a sign-up's confirmation would wait behind all of them, so the
-  digest delivers its own mail (`groupsite.mail.mark_bulk`). It finishes when its workers get through it; nothing
+  queues 100,000 emails at once (a `deliver_emails` task for each batch's); on `email` a sign-up's confirmation
+  would wait behind all of them, so the digest delivers its own mail (`groupsite.mail.mark_bulk`). It finishes when its workers get through it; nothing
   else waits for it.
 - `default`: everything else: beat's ticks, the outbox drain, notifications (rows in the site), reminders.
   Fanning a post out to a big group's members can take seconds, which is why it is not on `email`.
@@ -23,6 +23,7 @@ QUEUES = (DEFAULT, EMAIL, DIGEST)
 
 ROUTES = {
     "groupsite.tasks.deliver_email": EMAIL,  # or DIGEST for bulk mail: see queue_for
+    "groupsite.tasks.deliver_emails": EMAIL,  # or DIGEST for bulk mail: see queue_for
     "discussions.tasks.enqueue_due_digests": DIGEST,
     "discussions.tasks.send_digest_batch": DIGEST,
 }
@@ -36,6 +37,8 @@ def queue_name(queue: str) -> str:
 def queue_for(task_name: str, args=()) -> str:
     """One of QUEUES for a task and its arguments."""
     if task_name == "groupsite.tasks.deliver_email" and args and isinstance(args[0], dict) and args[0].get("bulk"):
+        return DIGEST
+    if task_name == "groupsite.tasks.deliver_emails" and len(args) > 1 and args[1] is True:
         return DIGEST
     return ROUTES.get(task_name, DEFAULT)
 

@@ -10,17 +10,21 @@ from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
+from celery.signals import task_prerun
 from django.core.mail import EmailMessage
+from django.core.mail.backends import locmem
+from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.db import connections, transaction
 from django.utils import timezone
+from smtplib import SMTPServerDisconnected
 
 from discussions import services
 from discussions.models import Notification
-from groupsite import outbox
+from groupsite import mail, outbox
 from groupsite.celery import app as celery_app
-from groupsite.models import EMAIL_DELIVERY_TASK, OutboxMessage
-from groupsite.tasks import clear_expired_sessions
+from groupsite.models import EMAIL_BATCH_DELIVERY_TASK, EMAIL_DELIVERY_TASK, OutboxMessage
+from groupsite.tasks import clear_expired_sessions, deliver_emails
 from tests import factories
 
 
@@ -65,8 +69,8 @@ def broker_hung():
     celery_app.conf.task_always_eager, celery_app.conf.broker_write_url = previous
     celery_app._after_fork()
     listener.close()
-    for connection, _ in held:
-        connection.close()
+    for held_connection, _ in held:
+        held_connection.close()
 
 
 @pytest.fixture
@@ -193,3 +197,117 @@ def test_a_reply_is_answered_within_seconds_when_the_broker_hangs(
     assert [response.status_code for response in responses] == [HTTPStatus.FOUND]
     assert time.monotonic() - started < 8
     assert OutboxMessage.objects.get(task="discussions.tasks.notify_new_post").sent_at is None
+
+
+class FailingOnceBackend(locmem.EmailBackend):
+    """A mail server that drops the connection on the second message it is given, once."""
+
+    failures_left = 0
+    seen = 0
+
+    def send_messages(self, messages):
+        FailingOnceBackend.seen += len(messages)
+        if FailingOnceBackend.seen == 2 and FailingOnceBackend.failures_left:
+            FailingOnceBackend.failures_left -= 1
+            raise SMTPServerDisconnected("the mail server went away")
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def tasks_run():
+    """The names and arguments of the tasks the worker runs (here, eagerly), in order."""
+    ran = []
+
+    def record(sender=None, args=None, **kwargs):
+        ran.append((sender.name, list(args or ())))
+
+    task_prerun.connect(record, weak=False)
+    yield ran
+    task_prerun.disconnect(record)
+
+
+def emails_to(*names: str, bulk: bool = False) -> list[EmailMessage]:
+    messages = [EmailMessage(f"Digest for {name}", "Body.", to=[f"{name}@example.org"]) for name in names]
+    return [mail.mark_bulk(message) if bulk else message for message in messages]
+
+
+def test_emails_enqueued_together_cost_one_insert_and_one_task_and_each_is_delivered_once(mail_via_outbox, tasks_run):
+    names = ["ada", "bo", "chen", "dara"]
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        with outbox.enqueued_together():
+            for message in emails_to(*names, bulk=True):
+                message.send()
+        assert mail_via_outbox == []  # nothing leaves before the commit
+
+    inserts = [query for query in queries if query["sql"].startswith("INSERT")]
+    assert len(inserts) == 1
+    rows = list(OutboxMessage.objects.order_by("pk"))
+    assert [row.task for row in rows] == [EMAIL_DELIVERY_TASK] * 4
+    assert tasks_run == [(EMAIL_BATCH_DELIVERY_TASK, [[row.pk for row in rows], True])]
+    assert sorted(message.to[0] for message in mail_via_outbox) == sorted(f"{name}@example.org" for name in names)
+    assert all(row.sent_at and row.delivered_at and row.handoffs == 1 for row in rows)
+
+
+def test_urgent_and_bulk_emails_enqueued_together_go_as_separate_tasks(mail_via_outbox, tasks_run):
+    with transaction.atomic(), outbox.enqueued_together():
+        for message in [*emails_to("ada", "bo"), *emails_to("chen", "dara", bulk=True)]:
+            message.send()
+
+    assert [(name, args[1]) for name, args in tasks_run] == [(EMAIL_BATCH_DELIVERY_TASK, False),
+                                                             (EMAIL_BATCH_DELIVERY_TASK, True)]
+    assert len(mail_via_outbox) == 4
+
+
+def test_a_lone_email_enqueued_together_goes_as_its_own_task(mail_via_outbox, tasks_run):
+    with transaction.atomic(), outbox.enqueued_together():
+        [message] = emails_to("ada")
+        message.send()
+
+    row = OutboxMessage.objects.get()
+    assert [name for name, _ in tasks_run] == [EMAIL_DELIVERY_TASK]
+    assert tasks_run[0][1][-1] == row.pk  # the row deliver_email records its delivery on
+    assert len(mail_via_outbox) == 1
+
+
+def test_emails_enqueued_together_in_a_rolled_back_transaction_are_never_written(mail_via_outbox):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        with outbox.enqueued_together():
+            for message in emails_to("ada", "bo"):
+                message.send()
+        raise RuntimeError("the batch failed after queueing its mail")
+    assert not OutboxMessage.objects.exists()
+    assert mail_via_outbox == []
+
+
+def test_a_delivery_batch_the_mail_server_fails_in_keeps_what_went_and_its_retry_sends_the_rest(
+    mail_via_outbox, settings, broker_down
+):
+    settings.EMAIL_DELIVERY_BACKEND = "tests.test_outbox.FailingOnceBackend"
+    FailingOnceBackend.seen, FailingOnceBackend.failures_left = 0, 1
+    with outbox.enqueued_together():
+        for message in emails_to("ada", "bo", "chen", bulk=True):
+            message.send()
+    ids = list(OutboxMessage.objects.order_by("pk").values_list("pk", flat=True))
+
+    with pytest.raises(SMTPServerDisconnected):
+        mail.deliver_rows(ids)
+    assert [message.to[0] for message in mail_via_outbox] == ["ada@example.org"]  # the first stays delivered
+
+    assert mail.deliver_rows(ids) == 2  # the task's retry
+    assert [message.to[0] for message in mail_via_outbox] == ["ada@example.org", "bo@example.org", "chen@example.org"]
+    assert mail.deliver_rows(ids) == 0  # and once more: nothing is sent twice
+    assert issubclass(SMTPServerDisconnected, deliver_emails.autoretry_for) and deliver_emails.max_retries >= 5
+
+
+def test_emails_enqueued_together_while_the_broker_is_down_wait_and_the_drain_delivers_each_once(
+    mail_via_outbox, broker_down
+):
+    with outbox.enqueued_together():
+        for message in emails_to("ada", "bo", bulk=True):
+            message.send()
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 2
+
+    celery_app.conf.task_always_eager = True  # the broker is back (tasks run here)
+    assert outbox.send_pending(now=timezone.now() + timedelta(minutes=1)) == 2
+    assert outbox.send_pending(now=timezone.now() + timedelta(minutes=1)) == 0
+    assert sorted(message.to[0] for message in mail_via_outbox) == ["ada@example.org", "bo@example.org"]

@@ -30,6 +30,7 @@ def routed_queue(task_name: str, *args) -> str:
 def test_each_task_goes_to_its_intended_queue():
     expected = {
         "groupsite.tasks.deliver_email": "email",
+        "groupsite.tasks.deliver_emails": "email",
         "discussions.tasks.enqueue_due_digests": "digest",
         "discussions.tasks.send_digest_batch": "digest",
         "groupsite.tasks.send_pending_outbox": "default",
@@ -61,6 +62,9 @@ def test_urgent_mail_goes_to_the_email_queue_and_bulk_mail_to_the_digest_queue()
 
     assert routed_queue("groupsite.tasks.deliver_email", urgent, 1) == "email"
     assert routed_queue("groupsite.tasks.deliver_email", bulk, 2) == "digest"
+    # Several emails in one task (groupsite/outbox.py): the task says whether they are bulk.
+    assert routed_queue("groupsite.tasks.deliver_emails", [1, 2], False) == "email"
+    assert routed_queue("groupsite.tasks.deliver_emails", [3, 4], True) == "digest"
 
 
 def test_a_digest_email_is_marked_bulk(db):

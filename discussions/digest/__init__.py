@@ -3,8 +3,8 @@
 - `schedule`: who is due at `now`. Each member chooses a daily, weekly (the default) or no digest, and a local time
   and weekday. Beat runs `enqueue_due_digests` every 15 minutes; a member's digest goes out at the first tick after
   their local send time and covers everything since their previous one.
-- `content` (with `activity`, what happened in a batch's groups, fetched once per batch): what goes in each
-  member's digest.
+- `content` (with `activity`, what happened in a batch's groups, fetched once per batch, and `notices`, what was
+  addressed to each member): what goes in each member's digest.
 - `sending`: sending each member's digest once per period, claimed by inserting their DigestDelivery row.
 
 Every function takes the current time, so tests put the clock exactly on a send time, a second before, or across

@@ -13,13 +13,14 @@ from django.utils.translation import gettext, ngettext, pgettext
 
 from discussions import excerpts
 from discussions.digest.activity import Activity, Reader, post_url, thread_url
+from discussions.digest.notices import addressed_item, unread_notices
 from discussions.digest.schedule import covered_since, latest_deliveries, zone_named
 from discussions.emails import DIGEST_SCOPE, absolute, build_email
-from discussions.models import Notification, Post, ThreadRead
+from discussions.models import Post, ThreadRead
 from discussions.templatetags.digest_tags import REUSED
 from groupsite import languages
 from groupsite.mail import mark_bulk
-from groupsite.models import DigestFrequency, EmailChoice, NotificationKind, User
+from groupsite.models import DigestFrequency, User
 from topics import answers, bilingual
 from topics.models import Membership, Prompt, Vote
 
@@ -34,10 +35,6 @@ KEY_INSIGHTS_SHOWN = 5
 ACTIVE_THREADS_SHOWN = 5
 ADDRESSED_SHOWN = 10
 EXCERPT_CHARS = 240
-
-# Prompts and reminders have their own sections; these kinds are listed under "For you".
-ADDRESSED_KINDS = (NotificationKind.REPLY, NotificationKind.QUOTE, NotificationKind.MENTION)
-LISTED_KINDS = (*ADDRESSED_KINDS, NotificationKind.NEW_THREAD, NotificationKind.JOIN_APPROVED, NotificationKind.WARNING)
 
 
 def excerpt(body_html: str, limit: int = EXCERPT_CHARS) -> str:
@@ -217,7 +214,7 @@ def _group_section(membership, reader: Reader, activity: Activity, texts: _Texts
     prompts, closing_soon = _prompt_lists(group, reader, activity)
     best_answers = _best_answers(group, reader, activity, texts)
     addressed = [
-        _addressed_item(notice, group, texts) for notice in reader.notices if notice["group_id"] == group.pk
+        addressed_item(notice, group, texts) for notice in reader.notices if notice["group_id"] == group.pk
     ][:ADDRESSED_SHOWN]
     new_members, new_member_count = activity.new_members(membership, since=reader.since)
     section = {
@@ -303,99 +300,6 @@ def _listed(parts: list[str]) -> str:
     return pgettext("separator between counts in a digest's headline", ", ").join(parts)
 
 
-def _addressed_item(notice: dict, group, texts: _Texts) -> dict:
-    anonymous = notice["chatham_house"] or not notice["actor_name"]
-    actor = gettext("Someone") if anonymous else notice["actor_name"]
-    kind = notice["kind"]
-    # Each text is followed by the thread's title, as a link.
-    if kind == NotificationKind.REPLY:
-        text = gettext("%(actor)s replied in") % {"actor": actor}
-    elif kind == NotificationKind.QUOTE:
-        text = gettext("%(actor)s quoted you in") % {"actor": actor}
-    elif kind == NotificationKind.MENTION:
-        text = gettext("%(actor)s mentioned you in") % {"actor": actor}
-    elif kind == NotificationKind.NEW_THREAD:
-        text = gettext("%(actor)s started a thread in a topic you watch:") % {"actor": actor}
-    elif kind == NotificationKind.WARNING:
-        text = gettext("A moderator warned you about your post in")
-    else:
-        text = gettext("Your request to join %(group)s was approved.") % {"group": group.name}
-    if notice["post_id"]:
-        url = post_url(notice["post_id"])
-    elif notice["thread_id"]:
-        url = thread_url(notice["thread_id"], notice["thread_title"])
-    else:
-        url = absolute(group.get_absolute_url())
-    return {
-        "kind": kind,
-        "text": text,
-        "thread": notice["thread_title"] or "",
-        "url": url,
-        "excerpt": notice["message"] or (texts.excerpt(notice["post_id"], group) if notice["post_id"] else ""),
-    }
-
-
-def _notices(users: list, since: datetime, now: datetime, group_ids: dict[int, set]) -> dict[int, list]:
-    """Each member's unread notifications worth listing, newest first.
-
-    Replies, quotes and mentions, plus any other kind the member sends to the digest; never what they chose
-    never to get by email, what is emailed at once (sent or about to be), or posts that were removed.
-    """
-    by_user = defaultdict(list)
-    rows = (
-        Notification.objects.unread()
-        .filter(
-            user_id__in=[user.pk for user in users],
-            email_due_at__isnull=True,  # emailed at once, or about to be: not again in the digest
-            emailed_at__isnull=True,
-            created_at__gte=since,
-            created_at__lt=now,
-            kind__in=LISTED_KINDS,
-        )
-        .order_by("-created_at", "-pk")
-        .values(
-            "pk",
-            "user_id",
-            "kind",
-            "group_id",
-            "thread_id",
-            "post_id",
-            "created_at",
-            "post__deleted_at",
-            "post__hidden_at",
-            "message",
-            "thread__title",
-            "thread__prompt__chatham_house",
-            "actor__display_name",
-            "actor__username",
-        )
-    )
-    users_by_id = {user.pk: user for user in users}
-    for row in rows:
-        user = users_by_id[row["user_id"]]
-        choice = user.email_choice(row["kind"])
-        if choice == EmailChoice.NEVER or row["group_id"] not in group_ids.get(user.pk, ()):
-            continue
-        if row["kind"] not in ADDRESSED_KINDS and choice != EmailChoice.DIGEST:
-            continue
-        if row["post_id"] and (row["post__deleted_at"] is not None or row["post__hidden_at"] is not None):
-            continue
-        by_user[user.pk].append(
-            {
-                "kind": row["kind"],
-                "group_id": row["group_id"],
-                "thread_id": row["thread_id"],
-                "thread_title": row["thread__title"],
-                "post_id": row["post_id"],
-                "created_at": row["created_at"],
-                "chatham_house": bool(row["thread__prompt__chatham_house"]),
-                "actor_name": row["actor__display_name"] or row["actor__username"],
-                "message": row["message"],
-            }
-        )
-    return by_user
-
-
 def _fetch_texts(activity: Activity, notices: dict) -> _Texts:
     """Names of the authors the batch's digests may name and excerpts of the posts they may quote: a query each."""
     rows = [row for rows in (*activity.best_answers.values(), *activity.key_insights.values()) for row in rows]
@@ -449,7 +353,7 @@ def digest_contexts_for(users, *, now: datetime, groups=None, latest=None, faile
             voted[user_id].add(prompt_id)
 
     group_ids_of = {user_id: {m.group_id for m in ms} for user_id, ms in memberships_of.items()}
-    notices = _notices(users, since, now, group_ids_of) if group_ids else {}
+    notices = unread_notices(users, since, now, group_ids_of) if group_ids else {}
 
     thread_ids = prompt_thread_ids | set(activity.thread_posts)
     thread_ids.update(row["thread_id"] for rows in activity.key_insights.values() for row in rows)

@@ -8,12 +8,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from discussions.digest.content import build_digest_message, digest_contexts_for
 from discussions.digest.schedule import covered_since, is_due, latest_deliveries, slot_for
 from discussions.models import DigestDelivery
+from groupsite import outbox
+from groupsite.inserts import insert_returning
 from groupsite.models import User
 
 logger = logging.getLogger(__name__)
@@ -29,25 +31,15 @@ class DigestsNotSent(Exception):
 def _claim(rows: list[DigestDelivery]) -> dict[int, int]:
     """Insert the members' delivery rows, skipping any (member, period) already there; {user id: row id} inserted.
 
-    One INSERT … ON CONFLICT DO NOTHING RETURNING for the whole batch (PostgreSQL, and SQLite since 3.35), rather
-    than a create() per member, keeps a batch's queries constant. The unique constraint decides: a concurrent
-    worker inserting the same row waits for this transaction, then inserts nothing.
+    One INSERT … ON CONFLICT DO NOTHING RETURNING for the whole batch, rather than a create() per member, keeps a
+    batch's queries constant. The unique constraint decides: a concurrent worker inserting the same row waits for
+    this transaction, then inserts nothing.
     """
-    if not rows:
-        return {}
-    quote = connection.ops.quote_name
     names = ("user", "period", "frequency", "covers_from", "covers_until", "status", "created_at")
-    fields = [DigestDelivery._meta.get_field(name) for name in names]
-    columns = ", ".join(quote(field.column) for field in fields)
-    values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
-    params = [field.get_db_prep_save(getattr(row, field.attname), connection) for row in rows for field in fields]
-    sql = (
-        f"INSERT INTO {quote(DigestDelivery._meta.db_table)} ({columns}) VALUES {values} "
-        f"ON CONFLICT ({quote('user_id')}, {quote('period')}) DO NOTHING RETURNING {quote('id')}, {quote('user_id')}"
+    inserted = insert_returning(
+        DigestDelivery, rows, names, returning=("id", "user_id"), skip_conflicts_on=("user_id", "period")
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {user_id: pk for pk, user_id in cursor.fetchall()}
+    return {user_id: pk for pk, user_id in inserted}
 
 
 @dataclass
@@ -61,8 +53,8 @@ def send_digests(users, *, now: datetime) -> BatchResult:
     """Compose and send the digests due at `now` for these members, each at most once per period.
 
     Messages are built first, outside any transaction. Then, in one transaction, the members' periods are claimed
-    and each claimed message is handed to the mail queue (Django mail, which writes it to the outbox in this same
-    transaction). A member whose message cannot be composed, built or handed off has no claim when the transaction
+    and each claimed message is handed to the mail queue (Django mail, which writes the batch's messages to the
+    outbox in this same transaction, in one INSERT). A member whose message cannot be composed, built or handed off has no claim when the transaction
     commits, so a retry can try again; DigestsNotSent is raised once the others are committed. Claim and email
     commit or roll back together, so a digest is neither lost nor sent twice.
     """
@@ -102,18 +94,20 @@ def send_digests(users, *, now: datetime) -> BatchResult:
     sent, empty, lost = [], [], []
     with transaction.atomic():
         claimed = _claim(rows)
-        for user_id, delivery_id in claimed.items():
-            if user_id not in messages:
-                empty.append(user_id)
-                continue
-            try:
-                messages[user_id].send()
-            except Exception:
-                logger.exception("Could not hand the digest of member %s to the mail queue", user_id)
-                lost.append(delivery_id)
-                failed.add(user_id)
-            else:
-                sent.append(user_id)
+        # The mail queue (the outbox) takes the batch's emails in one INSERT and one broker message.
+        with outbox.enqueued_together():
+            for user_id, delivery_id in claimed.items():
+                if user_id not in messages:
+                    empty.append(user_id)
+                    continue
+                try:
+                    messages[user_id].send()
+                except Exception:
+                    logger.exception("Could not hand the digest of member %s to the mail queue", user_id)
+                    lost.append(delivery_id)
+                    failed.add(user_id)
+                else:
+                    sent.append(user_id)
         if lost:
             DigestDelivery.objects.filter(pk__in=lost).delete()
         if sent:

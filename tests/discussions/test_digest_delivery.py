@@ -22,7 +22,7 @@ from discussions import digest, tasks
 from discussions import services as discussion_services
 from discussions.models import DigestDelivery, Notification, ThreadRead
 from groupsite.celery import app as celery_app
-from groupsite.models import DigestFrequency, NotificationKind
+from groupsite.models import DigestFrequency, NotificationKind, OutboxMessage, User
 from tests import factories
 from topics import polls, scheduling
 from topics.models import Membership, Prompt
@@ -269,6 +269,32 @@ def test_a_batch_costs_the_same_number_of_queries_for_5_or_50_members(group, wee
     assert len(small_queries) == len(large_queries), [query["sql"][:90] for query in large_queries]
     assert len(large_queries) <= 20
     assert len(mailoutbox) == 55
+
+
+def test_through_the_site_s_mail_queue_a_batch_still_costs_the_same_queries_and_each_digest_arrives_once(
+    group, week, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    """The outbox (groupsite/outbox.py) takes a batch's emails in one INSERT and one task, delivered after commit."""
+    settings.EMAIL_BACKEND = "groupsite.mail.CeleryEmailBackend"
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    thread, prompt = week
+    small = members_with_activity(group, thread, prompt, 5)
+    large = members_with_activity(group, thread, prompt, 50)
+    before = OutboxMessage.objects.order_by("pk").values_list("pk", flat=True).last() or 0
+
+    counts = []
+    for members in (small, large):
+        with django_capture_on_commit_callbacks(execute=True):
+            with CaptureQueriesContext(connection) as queries:
+                assert len(digest.send_digest_batch(members, now=MONDAY_8AM).sent) == len(members)
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+    digests = OutboxMessage.objects.filter(pk__gt=before)
+    assert digests.count() == 55
+    assert not digests.filter(delivered_at__isnull=True).exists()
+    member_emails = set(User.objects.filter(pk__in=small + large).values_list("email", flat=True))
+    assert sorted(message.to[0] for message in mailoutbox if message.to[0] in member_emails) == sorted(member_emails)
 
 
 @pytest.mark.django_db(transaction=True)
