@@ -446,6 +446,9 @@ def main() -> None:
             flush=True,
         )
 
+    # Every member due, and no email waiting: a reused database keeps the last run's.
+    DigestDelivery.objects.all().delete()
+    OutboxMessage.objects.all().delete()
     due_started = clock.monotonic()
     due = digest.due_member_ids(now=now)
     due_seconds = clock.monotonic() - due_started
@@ -456,7 +459,7 @@ def main() -> None:
 
     runs = []
     for count in args.workers:
-        # Every member due again, and no email waiting: the same work for each worker count.
+        # Every member due again: the same work for each worker count.
         DigestDelivery.objects.all().delete()
         OutboxMessage.objects.all().delete()
         run = run_with_workers(count, queue=queue, work_dir=work_dir, now=now, timeout=args.timeout)
