@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy as _
 
 from groupsite import clock
+from groupsite.timezones import is_zone_name
 
 
 def validate_timezone(name: str) -> None:
-    if name not in zoneinfo.available_timezones():
+    if not is_zone_name(name):
         raise ValidationError(
             gettext("%(name)s is not a time zone name such as Europe/London or Asia/Shanghai.") % {"name": repr(name)}
         )

@@ -59,6 +59,16 @@ def zone_names() -> list[str]:
 
 
 @functools.cache
+def _zone_name_set() -> frozenset[str]:
+    return frozenset(zone_names())
+
+
+def is_zone_name(name: str) -> bool:
+    """Whether the tz database knows `name` (read once: a form's validation used to read the whole database)."""
+    return name in _zone_name_set()
+
+
+@functools.cache
 def _zone(name: str) -> zoneinfo.ZoneInfo:
     # ZoneInfo keeps only a few zones strongly: the picker's 600 were read from disk again on every render.
     return zoneinfo.ZoneInfo(name)
