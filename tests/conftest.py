@@ -212,7 +212,8 @@ def start_worker(tmp_path, settings):
         log_path = tmp_path / f"worker-{len(started)}-{consumed.replace(',', '+')}.log"
         log = log_path.open("w")
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "groupsite", "worker", "--pool=solo", "-Q", consumed, "-l", "INFO"],
+            [sys.executable, "-m", "celery", "-A", "groupsite", "worker", "--pool=solo", "-Q", consumed, "-l", "INFO",
+             *subprocesses.LONE_WORKER_OPTIONS],
             cwd=Path(__file__).resolve().parent.parent,
             env=env,
             stdout=log,
@@ -228,11 +229,14 @@ def start_worker(tmp_path, settings):
 
     yield start
     celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
-    # A warm shutdown (2–6 seconds: the worker finishes its wait for work and its timer's), not a kill: a killed
-    # worker's PostgreSQL session can outlive it for a moment and keep the test database from being dropped. All are
-    # asked at once, so that a test of several workers waits for one shutdown, not one after another.
+    # On Redis, a warm shutdown (a fraction of a second), not a kill: a killed worker's PostgreSQL session can
+    # outlive it for a moment and keep the test database from being dropped. On the filesystem broker a warm
+    # shutdown takes 3–4 s (its loop waits 2 s for work, its timer 1 s more) and the database is a SQLite file, which
+    # a killed process leaves consistent: the test is over, so whatever the worker was still doing is not wanted.
+    # All are asked at once, so that a test of several workers waits for one shutdown, not one after another.
+    files_broker = django_settings.CELERY_BROKER_URL.startswith("filesystem:")
     for process, _, _ in started:
-        process.terminate()
+        process.kill() if files_broker else process.terminate()
     for process, log, log_path in started:
         try:
             process.wait(timeout=20)

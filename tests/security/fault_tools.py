@@ -82,7 +82,8 @@ class Worker:
         self.log = log_path.open("a")
         environment = dict(os.environ, CELERY_QUEUE=queue, DATABASE_URL=subprocesses.database_url(), **env)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "groupsite", "worker", "--pool=solo", "-Q", queue, "-l", "INFO"],
+            [sys.executable, "-m", "celery", "-A", "groupsite", "worker", "--pool=solo", "-Q", queue, "-l", "INFO",
+             *subprocesses.LONE_WORKER_OPTIONS],
             cwd=ROOT,
             env=environment,
             stdout=self.log,
