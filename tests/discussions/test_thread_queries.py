@@ -8,7 +8,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from discussions import reactions, services
-from tests.factories import make_group, make_member, make_moderator, make_thread, make_topic
+from discussions.access import get_thread_for_user
+from tests.factories import make_group, make_member, make_moderator, make_open_prompt, make_thread, make_topic
+from topics.models import Outcome
+from topics.polls import save_poll
+from topics.prompts import prompt_of
 from tests.worlds import built_once
 
 # Issue 11's budget. Bookmarks and flags come with the posts (EXISTS columns), one grouped query brings the reaction
@@ -178,3 +182,24 @@ def test_a_members_page_of_200_posts_is_under_250_kb_too(thread_of_200_posts):
     assert "<form" not in posts and "csrfmiddlewaretoken" not in posts  # no form, no token, in any post
     assert '<form id="post-actions" method="post"><input type="hidden" name="csrfmiddlewaretoken"' in html
     assert len(html.encode()) < 250_000  # 216 KB on 30 November (481 KB with four reaction buttons a post)
+
+
+@pytest.mark.django_db
+def test_a_prompt_s_thread_comes_with_its_prompt_poll_and_outcome_and_a_plain_thread_asks_for_no_prompt(topic, moderator):
+    prompt = make_open_prompt(topic=topic, author=moderator)
+    save_poll(prompt=prompt, kind="choice", options=["Yes", "No"])
+    Outcome.objects.create(topic=topic, prompt=prompt, takeaways="Prices fall.", author=moderator)
+    plain = make_thread(topic=topic, author=moderator)
+
+    with CaptureQueriesContext(connection) as plain_queries:
+        thread, _ = get_thread_for_user(moderator, plain.pk)
+        assert prompt_of(thread) is None
+    with CaptureQueriesContext(connection) as prompt_queries:
+        thread, _ = get_thread_for_user(moderator, prompt.thread_id)
+        shown = prompt_of(thread)
+        assert (shown.pk, shown.poll.kind, shown.outcome.takeaways) == (prompt.pk, "choice", "Prices fall.")
+        assert shown.outcome.author.public_name == moderator.public_name and shown.thread is thread
+
+    # The thread and the membership; a prompt's thread one more for its prompt, poll, outcome and author together.
+    assert len(plain_queries) == 2
+    assert len(prompt_queries) == 3
