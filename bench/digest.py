@@ -78,12 +78,12 @@ def run_worker(queue: str) -> None:
     from django.conf import settings
 
     from groupsite.celery import app
+    from groupsite.queues import LONE_WORKER_OPTIONS
 
     settings.EMAIL_DELIVERY_BACKEND = f"{__name__}.RenderingBackend"
     send_everything_to(queue)
     app.worker_main(
-        ["worker", "--pool=solo", "-Q", queue, "--loglevel=INFO", "--without-gossip", "--without-mingle",
-         "--without-heartbeat"]
+        ["worker", "--pool=solo", "-Q", queue, "--loglevel=INFO", *LONE_WORKER_OPTIONS]
     )
 
 

@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.load_traffic import Member, Plan, Poll, Results, format_report, percentile, run_load  # noqa: E402
 from bench.services import recreate_database, services_reachable  # noqa: E402
+from groupsite.queues import LONE_WORKER_OPTIONS  # noqa: E402
 
 DATABASE_NAME = "roundtable_load"
 MEMBER_PASSWORD = "roundtable-load"  # every simulated member's, to look around as one with --keep
@@ -135,7 +136,7 @@ def running_site(environment: dict, log_dir: Path, *, web_workers: int = 2, thre
           str(web_workers), "--worker-class", "gthread", "--threads", str(threads), "--graceful-timeout", "10",
           "--log-level", "warning"], web_log),
         ([sys.executable, "-m", "celery", "-A", "groupsite", "worker", "--pool=solo", "-Q", environment["CELERY_QUEUE"],
-          "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"], worker_log),
+          "--loglevel=INFO", *LONE_WORKER_OPTIONS], worker_log),
     ]
     processes = []
     try:

@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import load  # noqa: E402
 from bench.services import recreate_database, services_reachable  # noqa: E402
+from groupsite.queues import LONE_WORKER_OPTIONS  # noqa: E402
 
 DATABASE_NAME = "roundtable_scaleout"
 STARTUP_TIMEOUT_SECONDS = 90
@@ -139,8 +140,7 @@ def running_site(environment: dict, work_dir: Path, *, web_ports: list[int], wor
     for n, queues in enumerate(worker_queues, start=1):
         commands.append((f"worker-{n}", [
             sys.executable, "-m", "celery", "-A", "groupsite", "worker", "--pool=solo", "-Q",
-            queue_names(queues, environment["CELERY_QUEUE_SUFFIX"]), "--loglevel=INFO", "--without-gossip",
-            "--without-mingle", "--without-heartbeat",
+            queue_names(queues, environment["CELERY_QUEUE_SUFFIX"]), "--loglevel=INFO", *LONE_WORKER_OPTIONS,
         ]))
     processes, logs = [], []
     try:

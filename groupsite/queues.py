@@ -20,6 +20,9 @@ from django.conf import settings
 
 DEFAULT, EMAIL, DIGEST = "default", "email", "digest"
 QUEUES = (DEFAULT, EMAIL, DIGEST)
+# The command-line options of a test's or a benchmark's own worker, alone on its queues: it need not ask other
+# workers for their state as it starts (mingle waits a second for answers), nor tell them of itself.
+LONE_WORKER_OPTIONS = ("--without-gossip", "--without-mingle", "--without-heartbeat")
 
 ROUTES = {
     "groupsite.tasks.deliver_email": EMAIL,  # or DIGEST for bulk mail: see queue_for

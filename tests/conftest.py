@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import translation
 
 from groupsite.celery import app as celery_app
+from groupsite.queues import LONE_WORKER_OPTIONS
 from tests import factories, subprocesses
 
 IN_CI = os.environ.get("CI", "").strip().lower() == "true"
@@ -213,7 +214,7 @@ def start_worker(tmp_path, settings):
         log = log_path.open("w")
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "groupsite", "worker", "--pool=solo", "-Q", consumed, "-l", "INFO",
-             *subprocesses.LONE_WORKER_OPTIONS],
+             *LONE_WORKER_OPTIONS],
             cwd=Path(__file__).resolve().parent.parent,
             env=env,
             stdout=log,
@@ -236,7 +237,10 @@ def start_worker(tmp_path, settings):
     # All are asked at once, so that a test of several workers waits for one shutdown, not one after another.
     files_broker = django_settings.CELERY_BROKER_URL.startswith("filesystem:")
     for process, _, _ in started:
-        process.kill() if files_broker else process.terminate()
+        if files_broker:
+            process.kill()
+        else:
+            process.terminate()
     for process, log, log_path in started:
         try:
             process.wait(timeout=20)

@@ -18,11 +18,6 @@ from django.db import connection
 from groupsite import dev
 
 
-# A test's worker is alone on its queues: it need not ask other workers for their state as it starts (mingle
-# waits a second for answers), nor tell them of itself.
-LONE_WORKER_OPTIONS = ("--without-mingle", "--without-gossip", "--without-heartbeat")
-
-
 def database_url() -> str:
     """The test database as a DATABASE_URL: the SQLite file, or PostgreSQL with the test's credentials."""
     database = connection.settings_dict

@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from discussions import reactions, services
 from discussions.access import get_thread_for_user
 from tests.factories import make_group, make_member, make_moderator, make_open_prompt, make_thread, make_topic
+from tests.worlds import built_once
 from topics.models import Outcome
 from topics.polls import save_poll
 from topics.prompts import prompt_of
-from tests.worlds import built_once
 
 # Issue 11's budget. Bookmarks and flags come with the posts (EXISTS columns), one grouped query brings the reaction
 # counts and the reader's own reactions (discussions.reactions.reactions_on), the paginator takes the thread's

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.core.mail.backends.filebased import EmailBackend as FileBackend
 
+from groupsite.queues import LONE_WORKER_OPTIONS
 from tests import subprocesses
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -83,7 +84,7 @@ class Worker:
         environment = dict(os.environ, CELERY_QUEUE=queue, DATABASE_URL=subprocesses.database_url(), **env)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "groupsite", "worker", "--pool=solo", "-Q", queue, "-l", "INFO",
-             *subprocesses.LONE_WORKER_OPTIONS],
+             *LONE_WORKER_OPTIONS],
             cwd=ROOT,
             env=environment,
             stdout=self.log,
